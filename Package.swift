@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+// flashscan: find the flashes in real video files.
+// Data flow, one module per stage:
+//   CFFmpeg -> MediaIO (demux, decode, convert) -> FrameTensor (frames as (F, H, W, 3) UInt8)
+//   -> Flashinator (T table) / Photosensitivity (WCAG, Ofcom, IRIS) -> Reports -> FlashscanCLI -> flashscan
+//   NeuralNet works on the same FrameTensor type.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+  name: "flashscan",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "flashscan", targets: ["flashscan"]),
+    .library(name: "FrameTensor", targets: ["FrameTensor"]),
+    .library(name: "MediaIO", targets: ["MediaIO"]),
+    .library(name: "Flashinator", targets: ["Flashinator"]),
+    .library(name: "Photosensitivity", targets: ["Photosensitivity"]),
+    .library(name: "Reports", targets: ["Reports"]),
+    .library(name: "NeuralNet", targets: ["NeuralNet"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CFFmpeg",
+      pkgConfig: "libavformat",
+      providers: [
+        .apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev", "pkg-config"])
+      ]
+    ),
+    .target(name: "FrameTensor", swiftSettings: strict),
+    .target(name: "MediaIO", dependencies: ["CFFmpeg", "FrameTensor"], swiftSettings: strict),
+    .target(name: "Flashinator", dependencies: ["FrameTensor", "MediaIO"], swiftSettings: strict),
+    .target(
+      name: "Photosensitivity", dependencies: ["FrameTensor", "MediaIO", "Flashinator"],
+      swiftSettings: strict),
+    .target(
+      name: "Reports", dependencies: ["Photosensitivity", "Flashinator", "MediaIO", "FrameTensor"],
+      swiftSettings: strict),
+    .target(name: "NeuralNet", dependencies: ["FrameTensor"], swiftSettings: strict),
+    .target(
+      name: "FlashscanCLI",
+      dependencies: [
+        "FrameTensor", "MediaIO", "Flashinator", "Photosensitivity", "Reports", "NeuralNet",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict),
+    .executableTarget(name: "flashscan", dependencies: ["FlashscanCLI"], swiftSettings: strict),
+    .target(
+      name: "TestSupport", dependencies: ["FrameTensor", "MediaIO"], path: "Tests/TestSupport",
+      swiftSettings: strict),
+    .testTarget(name: "FrameTensorTests", dependencies: ["FrameTensor"], swiftSettings: strict),
+    .testTarget(
+      name: "MediaIOTests", dependencies: ["MediaIO", "FrameTensor", "TestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "FlashinatorTests", dependencies: ["Flashinator", "FrameTensor", "MediaIO", "TestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "PhotosensitivityTests",
+      dependencies: ["Photosensitivity", "FrameTensor", "MediaIO", "TestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "ReportsTests", dependencies: ["Reports", "Photosensitivity", "TestSupport"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "NeuralNetTests", dependencies: ["NeuralNet", "FrameTensor"], swiftSettings: strict),
+    .testTarget(
+      name: "CLITests", dependencies: ["TestSupport", "flashscan"], swiftSettings: strict),
+  ]
+)

@@ -1,0 +1,1 @@
+// Module Flashinator: see Docs/ for its role in the data flow.

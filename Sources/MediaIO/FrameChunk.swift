@@ -1,0 +1,110 @@
+import FrameTensor
+
+/// How decoded pixels are laid out in a chunk's tensor.
+public enum PixelLayout: String, Sendable, CaseIterable {
+  /// (n, H, W, 3) RGB, 8 bits a channel, converted exactly as
+  /// `ffmpeg -i FILE -f rawvideo -pix_fmt rgb24 -` does.
+  case rgb24
+  /// (n, H, W, 1): the decoder's luma (Y) plane, 8 bits, with no RGB conversion.
+  case luma
+}
+
+/// A run of consecutive decoded frames, the unit that flows from the decoder to the analysers.
+public struct FrameChunk: Sendable {
+  /// (n, H, W, channels) frames of 8-bit samples; channels is 3 for `.rgb24`, 1 for `.luma`.
+  public var frames: Tensor<UInt8>
+  /// Presentation time of each frame in seconds, counted from the stream's first frame.
+  public var times: [Double]
+  /// Index of `frames[0]` in the stream, frames counted from 0 in presentation order.
+  public var firstIndex: Int
+
+  public init(frames: Tensor<UInt8>, times: [Double], firstIndex: Int) {
+    precondition(frames.rank == 4 && frames.shape[0] == times.count, "frames and times disagree")
+    self.frames = frames
+    self.times = times
+    self.firstIndex = firstIndex
+  }
+
+  /// Number of frames in the chunk.
+  public var count: Int { times.count }
+  public var height: Int { frames.shape[1] }
+  public var width: Int { frames.shape[2] }
+  public var channels: Int { frames.shape[3] }
+  /// Samples in one frame (H * W * channels).
+  public var frameSize: Int { frames.shape[1] * frames.shape[2] * frames.shape[3] }
+}
+
+/// What a source knows about its video stream before (and while) decoding it.
+public struct VideoInfo: Sendable, Equatable {
+  /// The path as given (`-` for standard input).
+  public var path: String
+  /// The container's stream index of the decoded video stream.
+  public var streamIndex: Int
+  public var codecName: String
+  public var width: Int
+  public var height: Int
+  /// FFmpeg's name of the decoder's pixel format, e.g. `yuv420p`.
+  public var pixelFormatName: String
+  /// The stream's average frame rate, when the container declares one.
+  public var frameRate: Double?
+  /// Duration in seconds, when known.
+  public var duration: Double?
+  /// Frame count declared by the container, or estimated from duration and rate.
+  public var estimatedFrameCount: Int?
+
+  public init(
+    path: String, streamIndex: Int, codecName: String, width: Int, height: Int,
+    pixelFormatName: String, frameRate: Double?, duration: Double?, estimatedFrameCount: Int?
+  ) {
+    self.path = path
+    self.streamIndex = streamIndex
+    self.codecName = codecName
+    self.width = width
+    self.height = height
+    self.pixelFormatName = pixelFormatName
+    self.frameRate = frameRate
+    self.duration = duration
+    self.estimatedFrameCount = estimatedFrameCount
+  }
+}
+
+/// Something that yields a video's frames in presentation order, a chunk at a time.
+///
+/// A source is used from one task at a time (FFmpeg contexts are not thread-safe); the chunks it
+/// returns are `Sendable` values that later stages may share across threads.
+public protocol FrameSource: AnyObject {
+  var info: VideoInfo { get }
+  /// The next at most `maxFrames` frames, or nil at the end of the stream.
+  func nextChunk(maxFrames: Int) throws -> FrameChunk?
+}
+
+/// A `FrameSource` over frames already in memory (tests, the exam's in-memory array).
+public final class TensorFrameSource: FrameSource {
+  public let info: VideoInfo
+  private let frames: Tensor<UInt8>
+  private let times: [Double]
+  private var next = 0
+
+  /// `frames` is (F, H, W, C); `times` defaults to frame index / `frameRate`.
+  public init(frames: Tensor<UInt8>, times: [Double]? = nil, frameRate: Double = 30, path: String = "<memory>") {
+    precondition(frames.rank == 4, "frames must be (F, H, W, C)")
+    let count = frames.shape[0]
+    self.frames = frames
+    self.times = times ?? (0..<count).map { Double($0) / frameRate }
+    precondition(self.times.count == count, "one time per frame")
+    self.info = VideoInfo(
+      path: path, streamIndex: 0, codecName: "rawvideo", width: frames.shape[2],
+      height: frames.shape[1], pixelFormatName: frames.shape[3] == 3 ? "rgb24" : "gray",
+      frameRate: frameRate, duration: Double(count) / frameRate, estimatedFrameCount: count)
+  }
+
+  public func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+    precondition(maxFrames > 0)
+    let total = frames.shape[0]
+    guard next < total else { return nil }
+    let end = min(total, next + maxFrames)
+    let chunk = FrameChunk(frames: frames.slice(next..<end), times: Array(times[next..<end]), firstIndex: next)
+    next = end
+    return chunk
+  }
+}

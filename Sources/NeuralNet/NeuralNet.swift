@@ -1,0 +1,1 @@
+// Module NeuralNet: see Docs/ for its role in the data flow.

@@ -1,0 +1,1 @@
+// Module Photosensitivity: see Docs/ for its role in the data flow.

@@ -1,0 +1,1 @@
+// Module Reports: see Docs/ for its role in the data flow.

@@ -1,0 +1,3 @@
+import FlashscanCLI
+
+FlashscanCommand.main()
