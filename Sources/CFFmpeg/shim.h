@@ -26,9 +26,10 @@ static inline AVRational fs_time_base_q(void) { return AV_TIME_BASE_Q; }
 
 /// Creates a swscale context the way FFmpeg 5.1's vf_scale (the filter the ffmpeg CLI inserts for
 /// `-pix_fmt rgb24`) does: sws_alloc_context, options set one by one, sws_init_context.
-/// `src_range` < 0 leaves the source range at swscale's default (vf_scale sets it only when known).
+/// vf_scale (5.1) sets no source range here (the frame's range is applied per frame), and for
+/// yuv420p input it overrides the vertical chroma position to 128 (MPEG-2 siting).
 static inline struct SwsContext *fs_sws_create(int src_w, int src_h, int src_fmt, int dst_w, int dst_h,
-                                               int dst_fmt, int flags, int src_range) {
+                                               int dst_fmt, int flags) {
   struct SwsContext *c = sws_alloc_context();
   if (!c) return NULL;
   av_opt_set_int(c, "srcw", src_w, 0);
@@ -41,9 +42,8 @@ static inline struct SwsContext *fs_sws_create(int src_w, int src_h, int src_fmt
   av_opt_set_double(c, "param0", SWS_PARAM_DEFAULT, 0);
   av_opt_set_double(c, "param1", SWS_PARAM_DEFAULT, 0);
   av_opt_set_int(c, "threads", 1, 0);
-  if (src_range >= 0) av_opt_set_int(c, "src_range", src_range, 0);
   av_opt_set_int(c, "src_h_chr_pos", -513, 0);
-  av_opt_set_int(c, "src_v_chr_pos", -513, 0);
+  av_opt_set_int(c, "src_v_chr_pos", src_fmt == AV_PIX_FMT_YUV420P ? 128 : -513, 0);
   av_opt_set_int(c, "dst_h_chr_pos", -513, 0);
   av_opt_set_int(c, "dst_v_chr_pos", -513, 0);
   if (sws_init_context(c, NULL, NULL) < 0) {

@@ -10,8 +10,9 @@ func ffmpegErrorText(_ code: Int32) -> String {
   return string(fromNullTerminated: buffer)
 }
 
-/// FFmpeg's library logging, silenced on stderr (flashscan owns stderr) but with error-level
-/// messages kept so a failure can say why in one line.
+/// FFmpeg's library logging, silenced on stderr (flashscan owns stderr) but with warning- and
+/// error-level messages kept so a failure can say why in one line (and so the decoder can notice
+/// demuxer reports such as Matroska's "File ended prematurely").
 ///
 /// FFmpeg logs from any thread (frame-threaded decoders log from worker threads), so the store is
 /// locked. Messages are keyed by the logging context's address so that concurrent decoders read
@@ -22,7 +23,7 @@ enum FFmpegLog {
     var recent: [(context: UInt, text: String)] = []
   }
   private static let store = Store()
-  private static let capacity = 64
+  private static let capacity = 256
 
   /// Installs the callback once; every MediaIO entry point calls this before touching FFmpeg.
   static let install: Void = {
@@ -38,7 +39,15 @@ enum FFmpegLog {
     store.lock.unlock()
   }
 
-  /// The newest error message logged by one of `contexts`, if any.
+  /// Every kept message logged by one of `contexts`, oldest first.
+  static func messages(from contexts: [UnsafeMutableRawPointer?]) -> [String] {
+    let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
+    store.lock.lock()
+    defer { store.lock.unlock() }
+    return store.recent.filter { keys.contains($0.context) }.map(\.text)
+  }
+
+  /// The newest message logged by one of `contexts`, if any.
   static func lastMessage(from contexts: [UnsafeMutableRawPointer?]) -> String? {
     let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
     store.lock.lock()
@@ -55,12 +64,12 @@ enum FFmpegLog {
   }
 }
 
-/// The av_log callback: keep messages at error level or worse, print nothing.
+/// The av_log callback: keep messages at warning level or worse, print nothing.
 private func flashscanLogCallback(
   _ context: UnsafeMutableRawPointer?, _ level: Int32, _ format: UnsafePointer<CChar>?,
   _ arguments: CVaListPointer?
 ) {
-  guard level <= AV_LOG_ERROR, let format, let arguments else { return }
+  guard level <= AV_LOG_WARNING, let format, let arguments else { return }
   var buffer = [CChar](repeating: 0, count: 512)
   _ = vsnprintf(&buffer, buffer.count, format, arguments)
   let text = string(fromNullTerminated: buffer).trimmingCharacters(in: .whitespacesAndNewlines)

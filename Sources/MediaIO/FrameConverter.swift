@@ -92,14 +92,10 @@ final class FrameConverter {
     if let sws { sws_freeContext(sws) }
     sws = nil
     key = nil
-    // vf_scale (5.1) configures the context with the first frame's range when the frame carries one.
-    let range = frame.pointee.color_range
-    let srcRange: Int32 =
-      range == AVCOL_RANGE_UNSPECIFIED ? -1 : (range == AVCOL_RANGE_JPEG ? 1 : 0)
     guard
       let created = fs_sws_create(
         wanted.srcWidth, wanted.srcHeight, wanted.srcFormat, wanted.dstWidth, wanted.dstHeight,
-        wanted.dstFormat, SWS_BICUBIC, srcRange)
+        wanted.dstFormat, SWS_BICUBIC)
     else {
       let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: wanted.srcFormat)).map { String(cString: $0) } ?? "?"
       throw ConversionError(

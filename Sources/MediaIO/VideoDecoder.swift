@@ -17,6 +17,10 @@ public final class VideoDecoder: FrameSource {
   /// decoded before that point are still returned.
   public private(set) var isPartial = false
 
+  /// The temporary file standard input was spooled to (an MP4/MOV with `mdat` before `moov`),
+  /// nil otherwise. It is removed when the decoder is released.
+  public var spoolPath: String? { input.spoolPath }
+
   private let options: DecodeOptions
   private let input: OpenInput
   private let converter = FrameConverter()
@@ -215,6 +219,13 @@ public final class VideoDecoder: FrameSource {
   private func finish() -> Bool {
     guard !finished else { return false }
     finished = true
+    if stopReason == nil,
+      let report = FFmpegLog.messages(from: [UnsafeMutableRawPointer(input.format)]).last(where: {
+        $0.contains("ended prematurely") || $0.localizedCaseInsensitiveContains("truncat")
+      })
+    {
+      stopReason = report  // e.g. Matroska: "File ended prematurely"
+    }
     if let declared = input.declaredPacketCount, packetsRead < declared, stopReason == nil {
       stopReason = "the container declares \(declared) frames but only \(packetsRead) arrived (truncated?)"
     }

@@ -24,6 +24,13 @@ public struct CommandFailure: Error, CustomStringConvertible {
   public var command: [String]
   public var status: Int32
   public var stderr: String
+
+  public init(command: [String], status: Int32, stderr: String) {
+    self.command = command
+    self.status = status
+    self.stderr = stderr
+  }
+
   public var description: String {
     "\(command.joined(separator: " ")) exited \(status): \(stderr.suffix(2000))"
   }
