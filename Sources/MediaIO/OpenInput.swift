@@ -68,6 +68,7 @@ final class OpenInput {
     let pipe = PipeInput(fd: fileDescriptor)
     let spool: Bool
     do {
+      if try pipe.isEmpty() { throw MediaError.emptyFile(path: name) }
       spool = try pipe.needsSpooling()
     } catch let error as PipeError {
       throw MediaError.io(path: name, reason: "cannot read: \(error.text)")

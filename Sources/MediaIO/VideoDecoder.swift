@@ -42,9 +42,6 @@ public final class VideoDecoder: FrameSource {
   /// Packets of the decoded stream read from the container.
   private var packetsRead = 0
 
-  /// Largest chunk buffer `nextChunk` allocates, whatever `maxFrames` asks for.
-  public static let maxChunkBytes = 1 << 30
-
   /// Opens `path` (`-` is standard input) and prepares its video stream's decoder.
   /// Throws `MediaError`.
   public convenience init(path: String, options: DecodeOptions = DecodeOptions()) throws {
@@ -84,7 +81,8 @@ public final class VideoDecoder: FrameSource {
   }
 
   /// The next at most `maxFrames` frames (fewer at the end of the stream, when the frame size
-  /// changes, or when the chunk would exceed `maxChunkBytes`), or nil after the last frame.
+  /// changes, or when the chunk would exceed `DecodeOptions.maxChunkBytes`), or nil after the
+  /// last frame.
   public func nextChunk(maxFrames: Int) throws -> FrameChunk? {
     precondition(maxFrames > 0, "maxFrames must be positive")
     guard let frame else { return nil }
@@ -101,7 +99,7 @@ public final class VideoDecoder: FrameSource {
     guard frameBytes > 0 else {
       throw MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex) has no pixels")
     }
-    let capacity = min(maxFrames, max(1, Self.maxChunkBytes / frameBytes))
+    let capacity = min(maxFrames, max(1, options.maxChunkBytes / frameBytes))
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)

@@ -242,3 +242,58 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(shapes.allSatisfy { $0[0] <= 4 })
   }
 }
+
+@Suite struct StandardInputTests {
+  @Test func emptyStandardInput() throws {
+    let feeder = try PipeFeeder([])
+    #expect(throws: MediaError.emptyFile(path: "-")) {
+      try VideoDecoder(fileDescriptor: feeder.readFD, name: "-")
+    }
+  }
+
+  @Test func garbageOnStandardInputIsNotMedia() throws {
+    let feeder = try PipeFeeder(Array(String(repeating: "plain text\n", count: 500).utf8))
+    do {
+      _ = try VideoDecoder(fileDescriptor: feeder.readFD, name: "-")
+      Issue.record("text on stdin opened as video")
+    } catch let error as MediaError {
+      guard case .notMedia(path: "-", _) = error else {
+        Issue.record("expected notMedia, got \(error)")
+        return
+      }
+    }
+  }
+
+  /// `-` reads file descriptor 0 (temporarily replaced by a pipe in this test).
+  @Test func dashReadsDescriptorZero() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("clip.mkv")
+    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "ffv1", path])
+    let feeder = try PipeFeeder(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+    let saved = dup(0)
+    #expect(saved >= 0)
+    dup2(feeder.readFD, 0)
+    defer {
+      dup2(saved, 0)
+      close(saved)
+    }
+    let decoder = try VideoDecoder(path: "-")
+    let fromStdin = try decodeAll(decoder)
+    #expect(decoder.info.path == "-")
+    #expect(fromStdin.frames?.storage == (try FFmpegCLI.rawRGB24(path)))
+  }
+
+  /// Chunks stay within maxChunkBytes (but hold at least one frame) and lose no frame.
+  @Test func chunkByteLimit() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("clip.mkv")
+    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.4", "-c:v", "ffv1", path])
+    let frameBytes = 32 * 24 * 3
+    let decoder = try VideoDecoder(path: path, options: DecodeOptions(maxChunkBytes: frameBytes * 3 + 1))
+    var counts: [Int] = []
+    while let chunk = try decoder.nextChunk(maxFrames: 8) { counts.append(chunk.count) }
+    #expect(counts == [3, 3, 3, 1])
+    let tiny = try VideoDecoder(path: path, options: DecodeOptions(maxChunkBytes: 1))
+    #expect(try tiny.nextChunk(maxFrames: 8)?.count == 1)
+  }
+}
