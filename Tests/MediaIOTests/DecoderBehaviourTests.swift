@@ -63,6 +63,9 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(frames?.shape == [count, height, width, 3])
     #expect(frames?.storage == pixels)
     #expect(times == (0..<count).map { Double($0) / 25 })
+    #expect(decoder.info.estimatedFrameCount == count)
+    #expect(decoder.info.frameRate == 25)
+    #expect(abs((decoder.info.duration ?? 0) - Double(count) / 25) < 0.05)
   }
 
   /// Variable frame rate: every frame kept, times equal ffprobe's (relative to the first frame).
@@ -244,6 +247,38 @@ final class PipeFeeder: @unchecked Sendable {
 }
 
 @Suite struct StandardInputTests {
+  /// An MP4 with media data before its (missing) index is spooled, fails to open, and leaves no
+  /// temporary file behind.
+  @Test func failedSpoolLeavesNoFile() throws {
+    let spool = try TemporaryDirectory()
+    func box(_ type: String, _ payload: [UInt8]) -> [UInt8] {
+      let size = UInt32(8 + payload.count)
+      return withUnsafeBytes(of: size.bigEndian, Array.init) + Array(type.utf8) + payload
+    }
+    let bytes = box("ftyp", Array("isom\0\0\u{2}\0isomiso2".utf8)) + box("mdat", pseudoRandomBytes(count: 100_000, seed: 3))
+    let feeder = try PipeFeeder(bytes)
+    #expect(throws: MediaError.self) {
+      try VideoDecoder(fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+  }
+
+  /// A spooled input goes to the requested directory while decoding and is removed afterwards.
+  @Test func spoolDirectoryIsUsedAndCleaned() throws {
+    let dir = try TemporaryDirectory()
+    let spool = try TemporaryDirectory()
+    let path = dir.file("clip.mp4")
+    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "libx264", path])
+    let feeder = try PipeFeeder(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+    do {
+      let decoder = try VideoDecoder(fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
+      #expect(decoder.spoolPath?.hasPrefix(spool.path + "/") == true)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).count == 1)
+      #expect(try decodeAll(decoder).times.count == 5)
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+  }
+
   @Test func emptyStandardInput() throws {
     let feeder = try PipeFeeder([])
     #expect(throws: MediaError.emptyFile(path: "-")) {
