@@ -21,6 +21,8 @@ struct ScanOutcome: Sendable {
   /// Set when the file could not be read to its end (truncated, corrupt): the one line the user sees
   /// after `flashscan: PATH: `.
   var partialReason: String?
+  /// Problems that did not stop decoding (e.g. a few undecodable packets), one line each.
+  var warnings: [String] = []
 }
 
 /// Scans one input into rows. Errors thrown before `started` mean the input could not be read at
@@ -29,7 +31,7 @@ protocol FileScanner: Sendable {
   func scan(
     path: String, threads: Int, stop: StopFlag,
     started: (ScanStart) throws -> Void,
-    decoded: (Int) -> Void,
+    decoded: @escaping @Sendable (Int) -> Void,
     row: (TableRow) throws -> Void
   ) throws -> ScanOutcome
 }
@@ -236,7 +238,7 @@ final class BatchRunner: @unchecked Sendable {
           }
           progress.fileStarted(index, name: item.path, estimatedFrames: start.estimatedFrames)
         },
-        decoded: { frames in progress.framesDecoded(index, total: frames) },
+        decoded: { [progress] frames in progress.framesDecoded(index, total: frames) },
         row: { row in
           try stop.check()
           maxAbsT = max(maxAbsT, abs(row.t))
@@ -248,6 +250,7 @@ final class BatchRunner: @unchecked Sendable {
       report.frames = outcome.frames
       report.duration = outcome.duration
       report.maxAbsT = maxAbsT
+      for warning in outcome.warnings { console.error("\(item.path): warning: \(warning)") }
       if let reason = outcome.partialReason {
         console.error("\(item.path): \(reason)")
         report.status = .partial
