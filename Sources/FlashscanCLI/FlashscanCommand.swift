@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -26,8 +27,15 @@ public struct FlashscanCommand: ParsableCommand {
   /// failed or was partial, 2 a usage error (ArgumentParser's own code for that is 64), 128 + n
   /// after signal n.
   public static func runAndExit(_ arguments: [String]? = nil) -> Never {
+    let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+    // `flashscan --help` describes the default command's options (what people run), then the others.
+    if let first = args.first, !["scan", "nn", "help"].contains(first), args.contains(where: { $0 == "--help" || $0 == "-h" }) {
+      print(helpMessage(for: ScanCommand.self).replacingOccurrences(of: "flashscan scan", with: "flashscan [scan]"))
+      print("OTHER COMMANDS:\n  nn                      \(NNCommand.configuration.abstract)\n  See 'flashscan nn --help'.")
+      terminate(ExitStatus.ok)
+    }
     do {
-      var command = try parseAsRoot(arguments)
+      var command = try parseAsRoot(args)
       try command.run()
       terminate(ExitStatus.ok)
     } catch let code as ExitCode {

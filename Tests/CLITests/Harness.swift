@@ -42,7 +42,10 @@ enum Flashscan {
     private var readers = 0
     private let done = DispatchGroup()
 
-    init(_ arguments: [String], stdinFile: String?, pipeStdin: Bool, cwd: String?) throws {
+    /// stdout's pipe when the caller reads it itself (`captureStdout: false`).
+    let stdoutPipe = Pipe()
+
+    init(_ arguments: [String], stdinFile: String?, pipeStdin: Bool, cwd: String?, captureStdout: Bool) throws {
       let binary = try #require(Flashscan.binary, "the flashscan executable was not built beside the tests")
       process.executableURL = URL(fileURLWithPath: binary)
       process.arguments = arguments
@@ -54,22 +57,27 @@ enum Flashscan {
       } else {
         process.standardInput = FileHandle.nullDevice
       }
-      let outPipe = Pipe()
+      let outPipe = stdoutPipe
       let errPipe = Pipe()
       process.standardOutput = outPipe
       process.standardError = errPipe
       try process.run()
-      read(outPipe.fileHandleForReading) { [self] bytes in lock.withLock { out += bytes } }
+      if captureStdout {
+        read(outPipe.fileHandleForReading) { [self] bytes in lock.withLock { out += bytes } }
+      }
       read(errPipe.fileHandleForReading) { [self] bytes in lock.withLock { err += bytes } }
     }
 
     private func read(_ handle: FileHandle, into append: @escaping @Sendable ([UInt8]) -> Void) {
       done.enter()
+      let fd = handle.fileDescriptor
       let thread = Thread { [done] in
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-          let data = handle.availableData
-          if data.isEmpty { break }
-          append([UInt8](data))
+          let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+          if n < 0 && errno == EINTR { continue }
+          if n <= 0 { break }
+          append(Array(buffer[0..<n]))
         }
         done.leave()
       }
@@ -102,10 +110,11 @@ enum Flashscan {
     }
   }
 
-  static func start(_ arguments: [String], stdinFile: String? = nil, pipeStdin: Bool = false, cwd: String? = nil)
-    throws -> Running
-  {
-    try Running(arguments, stdinFile: stdinFile, pipeStdin: pipeStdin, cwd: cwd)
+  static func start(
+    _ arguments: [String], stdinFile: String? = nil, pipeStdin: Bool = false, cwd: String? = nil,
+    captureStdout: Bool = true
+  ) throws -> Running {
+    try Running(arguments, stdinFile: stdinFile, pipeStdin: pipeStdin, cwd: cwd, captureStdout: captureStdout)
   }
 
   static func run(_ arguments: [String], stdinFile: String? = nil, cwd: String? = nil) throws -> Result {

@@ -192,10 +192,15 @@ final class BatchRunner: @unchecked Sendable {
   }
 
   private func scanOne(_ index: Int, threads: Int) -> FileReport {
+    let began = ProgressTracker.now()
+    var report = scanOneUntimed(index, threads: threads)
+    report.seconds = Double(ProgressTracker.now() - began) / 1e9
+    return report
+  }
+
+  private func scanOneUntimed(_ index: Int, threads: Int) -> FileReport {
     let item = items[index]
     var report = FileReport(path: item.path)
-    let began = ProgressTracker.now()
-    defer { report.seconds = Double(ProgressTracker.now() - began) / 1e9 }
 
     // The shared table must hear about every index, or later files would wait forever.
     defer {

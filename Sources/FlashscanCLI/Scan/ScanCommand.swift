@@ -3,7 +3,7 @@ import Flashinator
 import Foundation
 import MediaIO
 
-extension GrayMode: @retroactive ExpressibleByArgument {}
+extension GrayMode: ExpressibleByArgument {}
 
 extension Shard: ExpressibleByArgument {
   public init?(argument: String) { self.init(parsing: argument) }
