@@ -50,7 +50,9 @@ struct ScanCommand: ParsableCommand {
 
   @Option(
     name: .customLong("chunk-frames"),
-    help: ArgumentHelp("Frames decoded and analysed per chunk (default: \(FlashinatorOptions().chunkFrames)).", valueName: "N"))
+    help: ArgumentHelp(
+      "Frames decoded and analysed per chunk (default: automatic, about 16 MB of frames, 1-16).",
+      valueName: "N"))
   var chunkFrames: Int?
 
   @Option(

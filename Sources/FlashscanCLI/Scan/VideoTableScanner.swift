@@ -30,6 +30,10 @@ struct VideoTableScanner: FileScanner {
       // Decoding failed after some frames: the rows so far stand, the file is partial.
       if source.frames == 0 { throw error }
       failure = error
+    } catch let error as FlashinatorError {
+      // E.g. the frame size changed mid-stream: keep the rows before it.
+      if source.frames == 0 { throw InputError(path: path, reason: error.description) }
+      failure = error
     }
     if let stopped = source.stopped { throw stopped }
 
@@ -78,4 +82,11 @@ final class CountingSource: FrameSource {
     decoded(frames)
     return chunk
   }
+}
+
+/// An input that could not be scanned, for reasons other than `MediaError`'s.
+struct InputError: Error, CustomStringConvertible {
+  var path: String
+  var reason: String
+  var description: String { "\(path): \(reason)" }
 }
