@@ -29,9 +29,15 @@ public struct FlashscanCommand: ParsableCommand {
   public static func runAndExit(_ arguments: [String]? = nil) -> Never {
     let args = arguments ?? Array(CommandLine.arguments.dropFirst())
     // `flashscan --help` describes the default command's options (what people run), then the others.
-    if let first = args.first, !["scan", "nn", "help"].contains(first), args.contains(where: { $0 == "--help" || $0 == "-h" }) {
-      print(helpMessage(for: ScanCommand.self).replacingOccurrences(of: "flashscan scan", with: "flashscan [scan]"))
-      print("OTHER COMMANDS:\n  nn                      \(NNCommand.configuration.abstract)\n  See 'flashscan nn --help'.")
+    if let first = args.first, !["scan", "nn", "help"].contains(first),
+      args.contains(where: { $0 == "--help" || $0 == "-h" })
+    {
+      print(
+        helpMessage(for: ScanCommand.self).replacingOccurrences(
+          of: "flashscan scan", with: "flashscan [scan]"))
+      print(
+        "OTHER COMMANDS:\n  nn                      \(NNCommand.configuration.abstract)\n  See 'flashscan nn --help'."
+      )
       terminate(ExitStatus.ok)
     }
     do {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -16,10 +16,12 @@ struct BatchEndToEndTests {
   /// A folder of small lossless clips.
   func folder(_ dir: TemporaryDirectory, count: Int) throws -> String {
     let root = dir.file("in")
-    try FileManager.default.createDirectory(atPath: root + "/deep", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: root + "/deep", withIntermediateDirectories: true)
     for i in 0..<count {
       let name = i % 3 == 2 ? "deep/clip\(i).mkv" : "clip\(i).mkv"
-      try Clips.lossless(root + "/" + name, frames: 3 + i % 4, width: 8, height: 6, seed: UInt64(i + 10))
+      try Clips.lossless(
+        root + "/" + name, frames: 3 + i % 4, width: 8, height: 6, seed: UInt64(i + 10))
     }
     return root
   }
@@ -29,7 +31,8 @@ struct BatchEndToEndTests {
     let clip = dir.file("long.mkv")
     // 1500 rows of ~90 bytes of JSON: far more than a pipe buffer holds.
     try Clips.lossless(clip, frames: 1500, width: 4, height: 4, seed: 3)
-    let running = try Flashscan.start(["--format", "jsonl", "--detail", clip], captureStdout: false)
+    let running = try Flashscan.start(
+      ["--format", "jsonl", "--detail", clip], captureStdout: false)
     // Read three lines like `head -3`, then close the pipe.
     let fd = running.stdoutPipe.fileHandleForReading.fileDescriptor
     var received: [UInt8] = []
@@ -49,7 +52,10 @@ struct BatchEndToEndTests {
     // The same through a real shell pipeline.
     let shell = Process()
     shell.executableURL = URL(fileURLWithPath: "/bin/bash")
-    shell.arguments = ["-c", "set -o pipefail; \"$1\" --detail \"$2\" 2>\"$3\" | head -3 >/dev/null", "sh", Flashscan.binary!, clip, dir.file("err")]
+    shell.arguments = [
+      "-c", "set -o pipefail; \"$1\" --detail \"$2\" 2>\"$3\" | head -3 >/dev/null", "sh",
+      Flashscan.binary!, clip, dir.file("err"),
+    ]
     try shell.run()
     shell.waitUntilExit()
     #expect(shell.terminationStatus == 0)
@@ -65,7 +71,8 @@ struct BatchEndToEndTests {
     // --output-dir: a.mkv finishes; standard input never ends, so the run is still busy when the
     // signal comes.
     let out = dir.file("out")
-    let running = try Flashscan.start(["--output-dir", out, "--progress", "--jobs", "2", clip, "-"], pipeStdin: true)
+    let running = try Flashscan.start(
+      ["--output-dir", out, "--progress", "--jobs", "2", clip, "-"], pipeStdin: true)
     #expect(running.waitForStderr { $0.contains("[1/2 files") }, "progress: \(running.stderrSoFar)")
     running.signal(SIGINT)
     let result = running.finish()
@@ -80,7 +87,8 @@ struct BatchEndToEndTests {
     // -o: the old file stays as it was, no temporary file is left.
     let target = dir.file("table.csv")
     try "old\n".write(toFile: target, atomically: false, encoding: .utf8)
-    let second = try Flashscan.start(["-o", target, "--progress", "--jobs", "2", clip, "-"], pipeStdin: true)
+    let second = try Flashscan.start(
+      ["-o", target, "--progress", "--jobs", "2", clip, "-"], pipeStdin: true)
     #expect(second.waitForStderr { $0.contains("[1/2 files") }, "progress: \(second.stderrSoFar)")
     second.signal(SIGINT)
     let secondResult = second.finish()
@@ -116,7 +124,8 @@ struct BatchEndToEndTests {
     // An unwritable destination is one line and exit 1, before any work.
     let nowhere = try Flashscan.run(["-o", dir.file("no/such/dir/t.csv"), clip])
     #expect(nowhere.status == 1)
-    #expect(nowhere.errorLines.count == 1 && nowhere.stderr.hasPrefix("flashscan: "), "\(nowhere.stderr)")
+    #expect(
+      nowhere.errorLines.count == 1 && nowhere.stderr.hasPrefix("flashscan: "), "\(nowhere.stderr)")
   }
 
   @Test func outputDirMirrorsTheTreeAndSkipsExisting() throws {
@@ -135,14 +144,19 @@ struct BatchEndToEndTests {
     #expect(temporaryLeftovers(out).isEmpty)
 
     // Resume: existing tables are skipped, missing ones made.
-    let kept = out + "/" + (root + "/clip0.mkv").split(separator: "/").joined(separator: "/") + ".jsonl"
-    let removed = out + "/" + (root + "/clip1.mkv").split(separator: "/").joined(separator: "/") + ".jsonl"
+    let kept =
+      out + "/" + (root + "/clip0.mkv").split(separator: "/").joined(separator: "/") + ".jsonl"
+    let removed =
+      out + "/" + (root + "/clip1.mkv").split(separator: "/").joined(separator: "/") + ".jsonl"
     try "sentinel\n".write(toFile: kept, atomically: false, encoding: .utf8)
     try FileManager.default.removeItem(atPath: removed)
-    let resumed = try Flashscan.run(["--output-dir", out, "--format", "jsonl", "--skip-existing", root])
+    let resumed = try Flashscan.run([
+      "--output-dir", out, "--format", "jsonl", "--skip-existing", root,
+    ])
     #expect(resumed.status == 0)
     #expect(readText(kept) == "sentinel\n")
-    #expect(readText(removed) == (try Flashscan.run(["--format", "jsonl", root + "/clip1.mkv"]).stdout))
+    #expect(
+      readText(removed) == (try Flashscan.run(["--format", "jsonl", root + "/clip1.mkv"]).stdout))
     #expect(resumed.stderr.contains("skipped"))
     // Without --skip-existing the table is made again.
     _ = try Flashscan.run(["--output-dir", out, "--format", "jsonl", root])
@@ -169,7 +183,9 @@ struct BatchEndToEndTests {
     #expect(Set(seen.keys) == Set(wholeTable.column("file")))
     #expect(seen.values.allSatisfy { $0 == 1 }, "no file in two shards: \(seen)")
     // Same rows as the unsharded run once put back in file order.
-    let files = wholeTable.column("file").reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }
+    let files = wholeTable.column("file").reduce(into: [String]()) {
+      if $0.last != $1 { $0.append($1) }
+    }
     let regrouped = files.flatMap { f in union.filter { $0[0] == f } }
     #expect(regrouped == wholeTable.rows)
   }
@@ -189,7 +205,8 @@ struct BatchEndToEndTests {
     let clip = dir.file("a.mkv")
     try Clips.lossless(clip, frames: 2)
     for args in [
-      [], ["--top-k", "0", clip], ["--shard", "3/3", clip], ["--shard", "x", clip], ["--bogus", clip],
+      [], ["--top-k", "0", clip], ["--shard", "3/3", clip], ["--shard", "x", clip],
+      ["--bogus", clip],
       ["-o", dir.file("x.csv"), "--output-dir", dir.file("o"), clip], ["--skip-existing", clip],
       ["--format", "xml", clip], ["--gray", "red", clip], ["--jobs", "0", clip],
     ] {
@@ -202,13 +219,17 @@ struct BatchEndToEndTests {
 
   @Test func versionHelpProgressAndQuiet() throws {
     let version = try Flashscan.run(["--version"])
-    #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).first?.isNumber == true)
+    #expect(
+      version.status == 0
+        && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).first?.isNumber == true)
     let help = try Flashscan.run(["--help"])
     #expect(help.status == 0)
     #expect(help.stdout.contains("nn"), "the other commands are listed")
     for option in [
-      "--format", "--detail", "--top-k", "--gray", "--stream", "--threads", "--chunk-frames", "--output",
-      "--jobs", "--output-dir", "--skip-existing", "--all-files", "--shard", "--progress", "--quiet",
+      "--format", "--detail", "--top-k", "--gray", "--stream", "--threads", "--chunk-frames",
+      "--output",
+      "--jobs", "--output-dir", "--skip-existing", "--all-files", "--shard", "--progress",
+      "--quiet",
     ] {
       #expect(help.stdout.contains(option), "help lacks \(option)")
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -42,13 +42,18 @@ enum Clips {
   }
 
   /// Writes lossless FFV1 in Matroska (planar RGB, so the CLI's rgb24 equals `rgb` exactly).
-  static func writeFFV1(_ rgb: [UInt8], width: Int, height: Int, to path: String, rate: String = "25") throws {
-    try FFmpegCLI.encodeRGB24(rgb, width: width, height: height, rate: rate, to: path, ["-c:v", "ffv1", "-pix_fmt", "gbrp"])
+  static func writeFFV1(
+    _ rgb: [UInt8], width: Int, height: Int, to path: String, rate: String = "25"
+  ) throws {
+    try FFmpegCLI.encodeRGB24(
+      rgb, width: width, height: height, rate: rate, to: path, ["-c:v", "ffv1", "-pix_fmt", "gbrp"])
   }
 
   /// A small lossless clip; `frames` frames of `width` x `height`.
   @discardableResult
-  static func lossless(_ path: String, frames: Int = 12, width: Int = 16, height: Int = 12, seed: UInt64 = 1) throws
+  static func lossless(
+    _ path: String, frames: Int = 12, width: Int = 16, height: Int = 12, seed: UInt64 = 1
+  ) throws
     -> [UInt8]
   {
     let rgb = Self.frames(count: frames, width: width, height: height, seed: seed)

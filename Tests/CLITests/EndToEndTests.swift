@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -28,10 +28,16 @@ struct EndToEndTests {
       for (i, row) in table.rows.enumerated() {
         let ref = reference[i]
         #expect(row[0] == "\(i + 1)")
-        #expect(Clips.close(Double(row[1])!, times[i + 1]), "time of row \(i + 1): \(row[1]) vs \(times[i + 1])")
-        for (text, want, name) in [(row[2], ref.t, "T"), (row[3], ref.pos, "pos"), (row[4], ref.neg, "neg")] {
+        #expect(
+          Clips.close(Double(row[1])!, times[i + 1]),
+          "time of row \(i + 1): \(row[1]) vs \(times[i + 1])")
+        for (text, want, name) in [
+          (row[2], ref.t, "T"), (row[3], ref.pos, "pos"), (row[4], ref.neg, "neg"),
+        ] {
           let got = try #require(Double(text), "\(text) is not a number")
-          #expect(Clips.close(got, want), "k=\(k) row \(i + 1) \(name): got \(text), want \(want), tol 1e-9 rel")
+          #expect(
+            Clips.close(got, want),
+            "k=\(k) row \(i + 1) \(name): got \(text), want \(want), tol 1e-9 rel")
           #expect(text != "-0" && !text.hasSuffix(".0"), "\(text)")
         }
       }
@@ -46,9 +52,13 @@ struct EndToEndTests {
     let lines = jsonl.stdout.split(separator: "\n")
     #expect(lines.count == csv.rows.count)
     for (line, row) in zip(lines, csv.rows) {
-      let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
       #expect(Set(object.keys) == ["frame", "time", "T", "pos", "neg"])
-      #expect(line.hasPrefix("{\"frame\":\(row[0]),\"time\":\(row[1]),\"T\":\(row[2]),\"pos\":\(row[3]),\"neg\":\(row[4])}"))
+      #expect(
+        line.hasPrefix(
+          "{\"frame\":\(row[0]),\"time\":\(row[1]),\"T\":\(row[2]),\"pos\":\(row[3]),\"neg\":\(row[4])}"
+        ))
     }
     // Plain table: no detail columns; the summary is on stderr only.
     let plain = try Flashscan.run([clip])
@@ -69,8 +79,9 @@ struct EndToEndTests {
 
   @Test func badInputsGetOneClearLineAndExit1() throws {
     let dir = try TemporaryDirectory(prefix: "cli-bad")
-    try "hello, I am text\n".write(toFile: dir.file("notes.txt"), atomically: false, encoding: .utf8)
-    FileManager.default.createFile(atPath: dir.file("empty.mp4"), contents: Data())
+    try "hello, I am text\n".write(
+      toFile: dir.file("notes.txt"), atomically: false, encoding: .utf8)
+    _ = FileManager.default.createFile(atPath: dir.file("empty.mp4"), contents: Data())
     let cases: [(String, String)] = [
       (dir.file("notes.txt"), "not a media file"), (dir.file("empty.mp4"), "empty file"),
       (dir.file("missing.mkv"), "no such file or directory"),
@@ -80,7 +91,8 @@ struct EndToEndTests {
       #expect(result.status == 1, "\(path): \(result.stderr)")
       #expect(result.stdout.isEmpty)
       #expect(result.errorLines.count == 1, "\(result.stderr)")
-      #expect(result.errorLines.first?.hasPrefix("flashscan: \(path): ") == true, "\(result.stderr)")
+      #expect(
+        result.errorLines.first?.hasPrefix("flashscan: \(path): ") == true, "\(result.stderr)")
       #expect(result.stderr.contains(cause), "\(result.stderr)")
     }
   }
@@ -89,17 +101,19 @@ struct EndToEndTests {
   @Test func mixedFolder() throws {
     let dir = try TemporaryDirectory(prefix: "cli-folder")
     let root = dir.file("uploads")
-    try FileManager.default.createDirectory(atPath: root + "/sub", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: root + "/sub", withIntermediateDirectories: true)
     try Clips.lossless(root + "/good.mkv", frames: 6, seed: 1)
     try Clips.lossless(root + "/a, b c.mkv", frames: 5, seed: 2)
     try Clips.lossless(root + "/sub/nested.MKV", frames: 4, seed: 3)
     try FFmpegCLI.run(["-f", "lavfi", "-i", "sine=d=0.3", "-c:a", "flac", root + "/audio-only.mkv"])
     try "just text\n".write(toFile: root + "/notes.mp4", atomically: false, encoding: .utf8)
     try "readme\n".write(toFile: root + "/readme.txt", atomically: false, encoding: .utf8)
-    FileManager.default.createFile(atPath: root + "/empty.mp4", contents: Data())
+    _ = FileManager.default.createFile(atPath: root + "/empty.mp4", contents: Data())
     try Clips.lossless(dir.file("whole.mkv"), frames: 40, width: 64, height: 48, seed: 4)
     let whole = try #require(FileManager.default.contents(atPath: dir.file("whole.mkv")))
-    FileManager.default.createFile(atPath: root + "/truncated.mkv", contents: whole.prefix(whole.count * 6 / 10))
+    _ = FileManager.default.createFile(
+      atPath: root + "/truncated.mkv", contents: whole.prefix(whole.count * 6 / 10))
 
     let result = try Flashscan.run([root])
     #expect(result.status == 1)
@@ -122,14 +136,18 @@ struct EndToEndTests {
     // The truncated file: rows it could decode (a prefix of the whole clip's table), one line.
     let wholeRows = Table(try Flashscan.run([dir.file("whole.mkv")]).stdout).rows
     #expect(truncatedRows.count < wholeRows.count)
-    #expect(truncatedRows.map { Array($0.dropFirst()) } == Array(wholeRows.prefix(truncatedRows.count)))
+    #expect(
+      truncatedRows.map { Array($0.dropFirst()) } == Array(wholeRows.prefix(truncatedRows.count)))
     // One line per bad file, each naming it.
     let errors = result.errorLines.filter { $0.hasPrefix("flashscan: ") }
     for bad in ["audio-only.mkv", "notes.mp4", "empty.mp4", "truncated.mkv"] {
-      #expect(errors.filter { $0.hasPrefix("flashscan: \(root)/\(bad): ") }.count == 1, "\(bad): \(result.stderr)")
+      #expect(
+        errors.filter { $0.hasPrefix("flashscan: \(root)/\(bad): ") }.count == 1,
+        "\(bad): \(result.stderr)")
     }
     #expect(errors.count == 4, "\(result.stderr)")
-    #expect(result.stderr.contains("\(root)/truncated.mkv: partial"), "summary status: \(result.stderr)")
+    #expect(
+      result.stderr.contains("\(root)/truncated.mkv: partial"), "summary status: \(result.stderr)")
     #expect(result.stderr.contains("note: 1 file(s) without a video extension"))
 
     // --all-files probes readme.txt too.
@@ -152,15 +170,22 @@ struct EndToEndTests {
 
     // An MP4 with its index at the end (spooled by the decoder), as a real pipe via cat.
     let mp4 = dir.file("moov-last.mp4")
-    try FFmpegCLI.run(["-i", mkv, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", mp4])
+    try FFmpegCLI.run([
+      "-i", mkv, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", mp4,
+    ])
     let file = try Flashscan.run([mp4])
     let shell = Process()
     shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-    shell.arguments = ["-c", "cat \"$1\" | \"$2\" - > \"$3\"", "sh", mp4, Flashscan.binary!, dir.file("out.csv")]
+    shell.arguments = [
+      "-c", "cat \"$1\" | \"$2\" - > \"$3\"", "sh", mp4, Flashscan.binary!, dir.file("out.csv"),
+    ]
     try shell.run()
     shell.waitUntilExit()
     #expect(shell.terminationStatus == 0)
-    #expect(String(decoding: FileManager.default.contents(atPath: dir.file("out.csv")) ?? Data(), as: UTF8.self) == file.stdout)
+    #expect(
+      String(
+        decoding: FileManager.default.contents(atPath: dir.file("out.csv")) ?? Data(), as: UTF8.self
+      ) == file.stdout)
     #expect(Table(file.stdout).rows.count == 8)
   }
 }

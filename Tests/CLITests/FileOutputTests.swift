@@ -24,7 +24,8 @@ struct FileOutputTests {
     let dir = try makeTempDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let registry = TempFiles()
-    let writer = try AtomicFileWriter(path: dir + "/sub/t.csv", createDirectories: true, registry: registry)
+    let writer = try AtomicFileWriter(
+      path: dir + "/sub/t.csv", createDirectories: true, registry: registry)
     try writer.write("frame,time,T\n")
     #expect(readText(dir + "/sub/t.csv") == nil, "nothing at the final path before the commit")
     #expect(registry.pending.count == 1)
@@ -58,7 +59,9 @@ struct FileOutputTests {
     registry.removeAllAndFreeze()
     #expect(listing(dir).isEmpty)
     #expect(throws: Stopped.self) { try a.commit() }
-    #expect(throws: Stopped.self) { _ = try AtomicFileWriter(path: dir + "/b.csv", registry: registry) }
+    #expect(throws: Stopped.self) {
+      _ = try AtomicFileWriter(path: dir + "/b.csv", registry: registry)
+    }
     #expect(listing(dir).isEmpty)
   }
 

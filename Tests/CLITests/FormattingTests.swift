@@ -40,7 +40,10 @@ struct FormattingTests {
       let x: Double
       switch i % 4 {
       case 0: x = Double.random(in: -30000...30000, using: &rng)
-      case 1: x = Double(bitPattern: rng.next() & ~(0x7FF << 52) | (UInt64.random(in: 1...2046, using: &rng) << 52))
+      case 1:
+        x = Double(
+          bitPattern: rng.next() & ~(0x7FF << 52) | (UInt64.random(in: 1...2046, using: &rng) << 52)
+        )
       case 2: x = Double(Int.random(in: -1_000_000...1_000_000, using: &rng)) / 64
       default: x = Double(Int.random(in: 0...10000, using: &rng)) / 30
       }
@@ -51,7 +54,8 @@ struct FormattingTests {
       #expect(!text.hasSuffix(".0") && text != "-0")
       // JSON's number grammar (Foundation's Linux JSON parser does not round correctly, so the
       // value itself is checked with Double(_:) above).
-      #expect(text.wholeMatch(of: /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/) != nil, "\(text)")
+      #expect(
+        text.wholeMatch(of: /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/) != nil, "\(text)")
     }
   }
 
@@ -64,11 +68,14 @@ struct FormattingTests {
   }
 
   @Test func csvRoundTripOfAwkwardNames() {
-    let names = ["a, b.mkv", "say \"hi\".mkv", "two\nlines.mkv", "cr\r\nlf.mkv", "plain", "", "é, ü"]
+    let names = [
+      "a, b.mkv", "say \"hi\".mkv", "two\nlines.mkv", "cr\r\nlf.mkv", "plain", "", "é, ü",
+    ]
     let formatter = RowFormatter(format: .csv, detail: true, withFile: true)
     var text = formatter.header!
     for (i, name) in names.enumerated() {
-      text += formatter.line(file: name, row: TableRow(frame: i + 1, time: 0.04, t: -12, pos: 10, neg: -12))
+      text += formatter.line(
+        file: name, row: TableRow(frame: i + 1, time: 0.04, t: -12, pos: 10, neg: -12))
     }
     let records = CSV.parse(text)
     #expect(records.count == names.count + 1)
@@ -81,10 +88,14 @@ struct FormattingTests {
   @Test func headersAndLines() {
     let plain = RowFormatter(format: .csv, detail: false, withFile: false)
     #expect(plain.header == "frame,time,T\n")
-    #expect(plain.line(file: "x", row: TableRow(frame: 1, time: 0.5, t: 0, pos: 0, neg: -0.0)) == "1,0.5,0\n")
+    #expect(
+      plain.line(file: "x", row: TableRow(frame: 1, time: 0.5, t: 0, pos: 0, neg: -0.0))
+        == "1,0.5,0\n")
     let detail = RowFormatter(format: .csv, detail: true, withFile: false)
     #expect(detail.header == "frame,time,T,pos,neg\n")
-    #expect(detail.line(file: "x", row: TableRow(frame: 2, time: 1, t: 12, pos: 12, neg: -10)) == "2,1,12,12,-10\n")
+    #expect(
+      detail.line(file: "x", row: TableRow(frame: 2, time: 1, t: 12, pos: 12, neg: -10))
+        == "2,1,12,12,-10\n")
     let json = RowFormatter(format: .jsonl, detail: true, withFile: true)
     #expect(json.header == nil)
     #expect(
@@ -93,16 +104,20 @@ struct FormattingTests {
   }
 
   @Test func jsonStringsRoundTrip() throws {
-    for s in ["plain", "tab\there", "new\nline", "quote\"back\\slash", "\u{1}\u{1F}\u{7F}", "é ü 🎬"] {
+    for s in [
+      "plain", "tab\there", "new\nline", "quote\"back\\slash", "\u{1}\u{1F}\u{7F}", "é ü 🎬",
+    ] {
       let literal = JSON.string(s)
-      let back = try JSONSerialization.jsonObject(with: Data(literal.utf8), options: [.fragmentsAllowed])
+      let back = try JSONSerialization.jsonObject(
+        with: Data(literal.utf8), options: [.fragmentsAllowed])
       #expect(back as? String == s)
     }
   }
 
   @Test func jsonlLinesParse() throws {
     let json = RowFormatter(format: .jsonl, detail: false, withFile: false)
-    let line = json.line(file: "", row: TableRow(frame: 7, time: 0.28, t: 1234.5678, pos: 0, neg: 0))
+    let line = json.line(
+      file: "", row: TableRow(frame: 7, time: 0.28, t: 1234.5678, pos: 0, neg: 0))
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     #expect(Set(object.keys) == ["frame", "time", "T"])
@@ -124,7 +139,9 @@ struct ProgressTextTests {
     let s = ProgressSnapshot(
       file: "clips/a.mp4", framesDone: 250, framesTotal: 1000, framesPerSecond: 125, filesDone: 2,
       filesTotal: 5)
-    #expect(ProgressText.line(s) == "clips/a.mp4  250/~1000 frames  25.0%  125 fps  ETA 0:06  [2/5 files]")
+    #expect(
+      ProgressText.line(s) == "clips/a.mp4  250/~1000 frames  25.0%  125 fps  ETA 0:06  [2/5 files]"
+    )
   }
 
   @Test func lineWithoutEstimateAndOverrun() {
@@ -132,7 +149,8 @@ struct ProgressTextTests {
       file: "-", framesDone: 40, framesTotal: nil, framesPerSecond: 20, filesDone: 0, filesTotal: 1)
     #expect(ProgressText.line(unknown) == "-  40 frames  20.0 fps")
     let over = ProgressSnapshot(
-      file: "x", framesDone: 120, framesTotal: 100, framesPerSecond: 60, filesDone: 0, filesTotal: 1)
+      file: "x", framesDone: 120, framesTotal: 100, framesPerSecond: 60, filesDone: 0, filesTotal: 1
+    )
     #expect(ProgressText.line(over) == "x  120/~120 frames  100.0%  60.0 fps  ETA 0:00")
   }
 
@@ -158,15 +176,21 @@ struct ProgressTextTests {
     let report = BatchReport(files: [ok, bad], stop: nil, seconds: 2, tableStarted: true)
     #expect(
       SummaryText.totalLine(report)
-        == "total: 2 files: 1 ok, 1 failed; 250 frames, 10.000 s of video, scanned in 2.00 s (125 frames/s)")
+        == "total: 2 files: 1 ok, 1 failed; 250 frames, 10.000 s of video, scanned in 2.00 s (125 frames/s)"
+    )
     #expect(ExitStatus.of(report) == 1)
     #expect(ExitStatus.of(BatchReport(files: [ok], stop: nil, seconds: 1, tableStarted: true)) == 0)
-    #expect(ExitStatus.of(BatchReport(files: [ok], stop: .outputClosed, seconds: 1, tableStarted: true)) == 0)
     #expect(
-      ExitStatus.of(BatchReport(files: [ok], stop: .interrupted(signal: 2), seconds: 1, tableStarted: true))
+      ExitStatus.of(BatchReport(files: [ok], stop: .outputClosed, seconds: 1, tableStarted: true))
+        == 0)
+    #expect(
+      ExitStatus.of(
+        BatchReport(files: [ok], stop: .interrupted(signal: 2), seconds: 1, tableStarted: true))
         == 130)
     var partial = ok
     partial.status = .partial
-    #expect(ExitStatus.of(BatchReport(files: [ok, partial], stop: nil, seconds: 1, tableStarted: true)) == 1)
+    #expect(
+      ExitStatus.of(BatchReport(files: [ok, partial], stop: nil, seconds: 1, tableStarted: true))
+        == 1)
   }
 }

@@ -11,7 +11,8 @@ enum Flashscan {
   static let binary: String? = {
     let fm = FileManager.default
     if let path = ProcessInfo.processInfo.environment["FLASHSCAN_BINARY"] { return path }
-    let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let exe =
+      (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
     for _ in 0..<4 {
       let candidate = dir.appendingPathComponent("flashscan").path
@@ -45,13 +46,16 @@ enum Flashscan {
     /// stdout's pipe when the caller reads it itself (`captureStdout: false`).
     let stdoutPipe = Pipe()
 
-    init(_ arguments: [String], stdinFile: String?, pipeStdin: Bool, cwd: String?, captureStdout: Bool) throws {
-      let binary = try #require(Flashscan.binary, "the flashscan executable was not built beside the tests")
+    init(
+      _ arguments: [String], stdinFile: String?, pipeStdin: Bool, cwd: String?, captureStdout: Bool
+    ) throws {
+      let binary = try #require(
+        Flashscan.binary, "the flashscan executable was not built beside the tests")
       process.executableURL = URL(fileURLWithPath: binary)
       process.arguments = arguments
       if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
       if let stdinFile {
-        process.standardInput = try #require(FileHandle(forReadingAtPath: stdinFile))
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile))
       } else if pipeStdin {
         process.standardInput = stdinPipe
       } else {
@@ -114,10 +118,13 @@ enum Flashscan {
     _ arguments: [String], stdinFile: String? = nil, pipeStdin: Bool = false, cwd: String? = nil,
     captureStdout: Bool = true
   ) throws -> Running {
-    try Running(arguments, stdinFile: stdinFile, pipeStdin: pipeStdin, cwd: cwd, captureStdout: captureStdout)
+    try Running(
+      arguments, stdinFile: stdinFile, pipeStdin: pipeStdin, cwd: cwd, captureStdout: captureStdout)
   }
 
-  static func run(_ arguments: [String], stdinFile: String? = nil, cwd: String? = nil) throws -> Result {
+  static func run(_ arguments: [String], stdinFile: String? = nil, cwd: String? = nil) throws
+    -> Result
+  {
     try start(arguments, stdinFile: stdinFile, cwd: cwd).finish()
   }
 }

@@ -22,7 +22,8 @@ struct InputTests {
     #expect(list.walkedDirectory)
     #expect(
       list.items.map(\.path) == [
-        "\(dir)/A.MP4", "\(dir)/a, b.mov", "\(dir)/b.mkv", "\(dir)/sub/deeper/y.ts", "\(dir)/sub/z.WebM",
+        "\(dir)/A.MP4", "\(dir)/a, b.mov", "\(dir)/b.mkv", "\(dir)/sub/deeper/y.ts",
+        "\(dir)/sub/z.WebM",
       ])
     #expect(list.items.allSatisfy { $0.problem == nil })
     #expect(list.skippedByExtension == 3)
@@ -39,7 +40,9 @@ struct InputTests {
     let dir = try makeTempDirectory("walk")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try touch(dir + "/.hidden.txt")
-    let list = InputWalker().collect([dir + "/.hidden.txt", dir + "/missing.mp4", "-", dir + "/.hidden.txt"])
+    let list = InputWalker().collect([
+      dir + "/.hidden.txt", dir + "/missing.mp4", "-", dir + "/.hidden.txt",
+    ])
     #expect(!list.walkedDirectory)
     #expect(
       list.items == [
@@ -54,7 +57,8 @@ struct InputTests {
     try touch(dir + "/a/clip.mkv")
     try FileManager.default.createSymbolicLink(atPath: dir + "/a/loop", withDestinationPath: "..")
     try FileManager.default.createSymbolicLink(atPath: dir + "/a/self", withDestinationPath: ".")
-    try FileManager.default.createSymbolicLink(atPath: dir + "/dangling.mkv", withDestinationPath: "nowhere")
+    try FileManager.default.createSymbolicLink(
+      atPath: dir + "/dangling.mkv", withDestinationPath: "nowhere")
     #expect(mkfifo(dir + "/pipe.mkv", 0o600) == 0)
     let list = InputWalker().collect([dir])
     #expect(
@@ -86,7 +90,9 @@ struct InputTests {
   @Test func shardParsing() {
     #expect(Shard(parsing: "0/4") == Shard(index: 0, count: 4))
     #expect(Shard(parsing: "3/4") == Shard(index: 3, count: 4))
-    for bad in ["4/4", "-1/4", "1/0", "1", "a/b", "1/2/3", "", "/2"] { #expect(Shard(parsing: bad) == nil, "\(bad)") }
+    for bad in ["4/4", "-1/4", "1/0", "1", "a/b", "1/2/3", "", "/2"] {
+      #expect(Shard(parsing: bad) == nil, "\(bad)")
+    }
   }
 
   @Test func shardsPartitionAnyList() {
@@ -98,15 +104,22 @@ struct InputTests {
         #expect(Set(parts.flatMap { $0 }).count == length, "no file in two shards")
         let sizes = parts.map(\.count)
         #expect(sizes.max()! - sizes.min()! <= 1, "balanced")
-        #expect(parts.allSatisfy { $0 == $0.sorted { list.firstIndex(of: $0)! < list.firstIndex(of: $1)! } })
+        #expect(
+          parts.allSatisfy {
+            $0 == $0.sorted { list.firstIndex(of: $0)! < list.firstIndex(of: $1)! }
+          })
       }
     }
   }
 
   @Test func mirroredPaths() {
-    #expect(mirroredOutputPath(for: "clips/a.mp4", in: "out", format: .csv) == "out/clips/a.mp4.csv")
-    #expect(mirroredOutputPath(for: "/data/x/b.mkv", in: "out/", format: .jsonl) == "out/data/x/b.mkv.jsonl")
-    #expect(mirroredOutputPath(for: "./../c.mkv", in: "/tmp/o", format: .csv) == "/tmp/o/__/c.mkv.csv")
+    #expect(
+      mirroredOutputPath(for: "clips/a.mp4", in: "out", format: .csv) == "out/clips/a.mp4.csv")
+    #expect(
+      mirroredOutputPath(for: "/data/x/b.mkv", in: "out/", format: .jsonl)
+        == "out/data/x/b.mkv.jsonl")
+    #expect(
+      mirroredOutputPath(for: "./../c.mkv", in: "/tmp/o", format: .csv) == "/tmp/o/__/c.mkv.csv")
     #expect(mirroredOutputPath(for: "-", in: "o", format: .csv) == "o/stdin.csv")
     #expect(mirroredOutputPath(for: "a//b.mkv", in: "o", format: .csv) == "o/a/b.mkv.csv")
   }

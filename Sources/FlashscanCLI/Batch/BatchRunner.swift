@@ -108,7 +108,8 @@ final class BatchRunner: @unchecked Sendable {
     let clock = ProgressTracker.now()
     switch target {
     case .standardOutput:
-      table = OrderedTable(sink: DescriptorWriter(fd: 1, path: "standard output"), header: formatter.header)
+      table = OrderedTable(
+        sink: DescriptorWriter(fd: 1, path: "standard output"), header: formatter.header)
     case .file(let path):
       do {
         let writer = try AtomicFileWriter(path: path)
@@ -158,7 +159,8 @@ final class BatchRunner: @unchecked Sendable {
     let seconds = Double(ProgressTracker.now() - clock) / 1e9
     lock.lock()
     defer { lock.unlock() }
-    return BatchReport(files: reports, stop: stop.reason, seconds: seconds, tableStarted: tableStarted)
+    return BatchReport(
+      files: reports, stop: stop.reason, seconds: seconds, tableStarted: tableStarted)
   }
 
   private func takeIndex() -> Int? {

@@ -36,7 +36,8 @@ public struct InputWalker {
   public static let videoExtensions: [String] = [
     "3g2", "3gp", "amv", "asf", "avi", "divx", "dv", "f4v", "flv", "gif", "h264", "h265", "hevc",
     "ivf", "m1v", "m2t", "m2ts", "m2v", "m4v", "mj2", "mjpeg", "mk3d", "mkv", "mov", "mp4", "mpe",
-    "mpeg", "mpg", "mts", "mxf", "nut", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv", "y4m",
+    "mpeg", "mpg", "mts", "mxf", "nut", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv",
+    "y4m",
   ]
   private static let extensionSet = Set(videoExtensions)
 
@@ -67,7 +68,9 @@ public struct InputWalker {
     var visited = Set<FileID>()
     for dir in excludedDirectories {
       var st = stat()
-      if stat(dir, &st) == 0 { visited.insert(FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))) }
+      if stat(dir, &st) == 0 {
+        visited.insert(FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
+      }
     }
     for argument in arguments {
       if argument == "-" {
@@ -125,7 +128,9 @@ public struct InputWalker {
       switch st.st_mode & S_IFMT {
       case S_IFDIR:
         let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-        if visited.insert(id).inserted { walk(path, into: &items, visited: &visited, skipped: &skipped) }
+        if visited.insert(id).inserted {
+          walk(path, into: &items, visited: &visited, skipped: &skipped)
+        }
       case S_IFREG:
         if allFiles || Self.hasVideoExtension(name) {
           items.append(InputItem(path: path))
@@ -178,12 +183,16 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 /// directory, with the format's extension appended (`clips/a.mp4` -> `OUT/clips/a.mp4.csv`).
 /// Leading `/` and `.` components are dropped and `..` becomes `__`, so every table stays inside
 /// the directory; standard input's table is `OUT/stdin.EXT`.
-public func mirroredOutputPath(for input: String, in directory: String, format: TableFormat) -> String {
+public func mirroredOutputPath(for input: String, in directory: String, format: TableFormat)
+  -> String
+{
   let relative: String
   if input == "-" {
     relative = "stdin"
   } else {
-    let parts = input.split(separator: "/").filter { $0 != "." }.map { $0 == ".." ? "__" : String($0) }
+    let parts = input.split(separator: "/").filter { $0 != "." }.map {
+      $0 == ".." ? "__" : String($0)
+    }
     relative = parts.joined(separator: "/")
   }
   let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory

@@ -28,7 +28,8 @@ enum SummaryText {
     }
     let frames = b.files.reduce(0) { $0 + $1.frames }
     let video = b.files.reduce(0.0) { $0 + $1.duration }
-    return "total: \(b.files.count) files: " + counts.joined(separator: ", ") + "; \(frames) frames, "
+    return "total: \(b.files.count) files: " + counts.joined(separator: ", ")
+      + "; \(frames) frames, "
       + String(format: "%.3f s of video, ", video) + rate(frames: frames, seconds: b.seconds)
   }
 

@@ -27,7 +27,8 @@ struct ScanCommand: ParsableCommand {
       not be written); 2 usage error; 130 interrupted (Ctrl-C). See Docs/CLI.md.
       """)
 
-  @Argument(help: ArgumentHelp("Video files or directories; '-' reads standard input.", valueName: "FILE"))
+  @Argument(
+    help: ArgumentHelp("Video files or directories; '-' reads standard input.", valueName: "FILE"))
   var inputs: [String] = []
 
   @Option(help: "Output format: csv (header line) or jsonl (one JSON object per row).")
@@ -36,16 +37,26 @@ struct ScanCommand: ParsableCommand {
   @Flag(help: "Add the columns pos (P, brightening) and neg (-N, darkening).")
   var detail = false
 
-  @Option(name: .customLong("top-k"), help: "k of the top-k means P and N (the exam's 5; the staff code's 10).")
+  @Option(
+    name: .customLong("top-k"),
+    help: "k of the top-k means P and N (the exam's 5; the staff code's 10).")
   var topK: Int = 5
 
-  @Option(help: "Gray definition: mean (the exam's), bt601, bt709, or luma (decoder's Y plane, not exam-exact).")
+  @Option(
+    help:
+      "Gray definition: mean (the exam's), bt601, bt709, or luma (decoder's Y plane, not exam-exact)."
+  )
   var gray: GrayMode = .mean
 
-  @Option(help: ArgumentHelp("Container stream index of the video stream (default: the first video stream).", valueName: "N"))
+  @Option(
+    help: ArgumentHelp(
+      "Container stream index of the video stream (default: the first video stream).",
+      valueName: "N"))
   var stream: Int?
 
-  @Option(help: ArgumentHelp("Threads in all, shared by --jobs (default: all cores, \(Self.cores) here).", valueName: "N"))
+  @Option(
+    help: ArgumentHelp(
+      "Threads in all, shared by --jobs (default: all cores, \(Self.cores) here).", valueName: "N"))
   var threads: Int?
 
   @Option(
@@ -57,7 +68,9 @@ struct ScanCommand: ParsableCommand {
 
   @Option(
     name: [.customShort("o"), .customLong("output")],
-    help: ArgumentHelp("Write the table to PATH (through a temporary file and a rename; default: standard output).", valueName: "PATH"))
+    help: ArgumentHelp(
+      "Write the table to PATH (through a temporary file and a rename; default: standard output).",
+      valueName: "PATH"))
   var output: String?
 
   @Option(help: ArgumentHelp("Files scanned at once, sharing --threads.", valueName: "N"))
@@ -65,16 +78,23 @@ struct ScanCommand: ParsableCommand {
 
   @Option(
     name: .customLong("output-dir"),
-    help: ArgumentHelp("Write one table per input under DIR, mirroring the input paths (default: off).", valueName: "DIR"))
+    help: ArgumentHelp(
+      "Write one table per input under DIR, mirroring the input paths (default: off).",
+      valueName: "DIR"))
   var outputDir: String?
 
-  @Flag(name: .customLong("skip-existing"), help: "With --output-dir: skip inputs whose table already exists.")
+  @Flag(
+    name: .customLong("skip-existing"),
+    help: "With --output-dir: skip inputs whose table already exists.")
   var skipExisting = false
 
   @Flag(name: .customLong("all-files"), help: "Walks probe every file, not only video extensions.")
   var allFiles = false
 
-  @Option(help: ArgumentHelp("Scan only part K of N (K from 0) of the sorted input list (default: all).", valueName: "K/N"))
+  @Option(
+    help: ArgumentHelp(
+      "Scan only part K of N (K from 0) of the sorted input list (default: all).", valueName: "K/N")
+  )
   var shard: Shard?
 
   @Flag(help: "Show the progress line even when stderr is not a terminal.")
@@ -86,15 +106,25 @@ struct ScanCommand: ParsableCommand {
   static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
   func validate() throws {
-    if inputs.isEmpty { throw ValidationError("no input: give files or directories, or '-' for standard input") }
+    if inputs.isEmpty {
+      throw ValidationError("no input: give files or directories, or '-' for standard input")
+    }
     if topK < 1 { throw ValidationError("--top-k must be at least 1") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    if let chunkFrames, chunkFrames < 1 { throw ValidationError("--chunk-frames must be at least 1") }
+    if let chunkFrames, chunkFrames < 1 {
+      throw ValidationError("--chunk-frames must be at least 1")
+    }
     if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     if let stream, stream < 0 { throw ValidationError("--stream must be 0 or more") }
-    if output != nil && outputDir != nil { throw ValidationError("-o and --output-dir cannot be used together") }
-    if skipExisting && outputDir == nil { throw ValidationError("--skip-existing needs --output-dir") }
-    if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (standard input) can be given once") }
+    if output != nil && outputDir != nil {
+      throw ValidationError("-o and --output-dir cannot be used together")
+    }
+    if skipExisting && outputDir == nil {
+      throw ValidationError("--skip-existing needs --output-dir")
+    }
+    if inputs.filter({ $0 == "-" }).count > 1 {
+      throw ValidationError("'-' (standard input) can be given once")
+    }
   }
 
   func run() throws {
@@ -115,7 +145,8 @@ struct ScanCommand: ParsableCommand {
     } else {
       target = .standardOutput
     }
-    let formatter = RowFormatter(format: format, detail: detail, withFile: withFile && outputDir == nil)
+    let formatter = RowFormatter(
+      format: format, detail: detail, withFile: withFile && outputDir == nil)
     var engine = FlashinatorOptions()
     engine.topK = topK
     engine.gray = gray
@@ -152,7 +183,8 @@ struct ScanCommand: ParsableCommand {
     }
     if list.skippedByExtension > 0 {
       console.info(
-        "note: \(list.skippedByExtension) file(s) without a video extension were not scanned (--all-files scans them)")
+        "note: \(list.skippedByExtension) file(s) without a video extension were not scanned (--all-files scans them)"
+      )
     }
   }
 }

@@ -14,7 +14,8 @@ struct VideoTableScanner: FileScanner {
     row: (TableRow) throws -> Void
   ) throws -> ScanOutcome {
     let options = DecodeOptions(
-      streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24, decoderThreads: threads)
+      streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24,
+      decoderThreads: threads)
     let decoder = try VideoDecoder(path: path, options: options)
     let source = CountingSource(decoder, stop: stop, decoded: decoded)
     try started(ScanStart(estimatedFrames: decoder.info.estimatedFrameCount))
