@@ -1,0 +1,534 @@
+#!/usr/bin/env python3
+"""flashscan's benchmark driver (run through Scripts/bench; see `Scripts/bench --help`).
+
+Builds flashscan in release mode, generates H.264 test clips under bench-work/ (git-ignored), then
+times every tool in ONE interleaved run: each repetition runs every tool once on every clip, in a
+rotating order, so a slow spell on a shared machine hurts every tool alike. Each run is a direct
+child of this script: wall time from a monotonic clock, CPU time and peak resident memory from
+wait4()'s rusage of that child (and of the children it waited for, e.g. the numpy scripts' ffmpeg).
+Medians are reported. The numpy references are too slow to run on a whole clip, so they run on a cut
+of the same generated video (its first frames), their time is scaled per frame to the whole clip,
+and their tables are compared with flashscan's on that cut (relative difference at most 1e-9).
+Finally the results go to standard output and to Docs/Benchmarks.md (between the bench markers;
+anything else in that file is kept).
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BEGIN = "<!-- bench:begin (written by Scripts/bench; edit the script, not this part) -->"
+END = "<!-- bench:end -->"
+
+# The test video: moving test pattern (gradients, text, moving shapes, a sweeping clock hand) with
+# film-grain-like temporal noise, softened by a slight blur so the encoder sees realistic detail
+# (15-20 Mbit/s at 1080p) rather than flat colour or pure noise. The filter is deterministic.
+SOURCE = "testsrc2=size={w}x{h}:rate=30,noise=alls=20:allf=t,gblur=sigma=1.2,format=yuv420p"
+X264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
+RATE = 30
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine
+
+
+def machine():
+    info = {}
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info["cpu"] = model
+    info["cores"] = os.cpu_count()
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
+        info["memory"] = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        info["memory"] = "?"
+    info["os"] = f"{platform.system()} {platform.release()}"
+    info["ffmpeg"] = sh(["ffmpeg", "-version"]).splitlines()[0]
+    try:
+        text = subprocess.run(["swift", "--version"], text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT).stdout
+        info["swift"] = next((l for l in text.splitlines() if "Swift version" in l), text.strip() or "?")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        info["swift"] = "?"
+    info["python"] = platform.python_version()
+    try:
+        import numpy
+
+        info["numpy"] = numpy.__version__
+    except ImportError:
+        info["numpy"] = "missing"
+    return info
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+# ---------------------------------------------------------------------------------------------
+# Clips
+
+
+class Clip:
+    def __init__(self, name, width, height, frames, work):
+        self.name = name
+        self.width = width
+        self.height = height
+        self.frames = frames
+        self.path = os.path.join(work, f"{name}-{width}x{height}-{frames}f.mp4")
+
+    @property
+    def seconds(self):
+        return self.frames / RATE
+
+    @property
+    def label(self):
+        return f"{self.height}p, {self.seconds:g} s ({self.frames} frames)"
+
+
+def generate(clip):
+    """Encodes `clip` unless it already exists (the file name holds every parameter)."""
+    if os.path.exists(clip.path):
+        return
+    log(f"bench: generating {clip.path} ...")
+    tmp = clip.path + ".tmp.mp4"
+    source = SOURCE.format(w=clip.width, h=clip.height)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source,
+         "-frames:v", str(clip.frames), *X264, tmp], check=True)
+    os.replace(tmp, clip.path)
+
+
+def clip_info(path):
+    out = sh(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+              "stream=codec_name,width,height,bit_rate,nb_frames", "-of", "default=nw=1", path])
+    return dict(line.split("=", 1) for line in out.split())
+
+
+# ---------------------------------------------------------------------------------------------
+# Running and measuring
+
+
+class Tool:
+    """One timed command. `argv` is run directly (no shell); `shown` is the command as a user
+    would type it. `cut` tools run on the clip's cut and are scaled per frame."""
+
+    def __init__(self, key, label, argv, shown, stdout=None, cut=False, reps=None):
+        self.key = key
+        self.label = label
+        self.argv = argv
+        self.shown = shown
+        self.stdout = stdout
+        self.cut = cut
+        self.reps = reps
+
+
+def measure(argv, stdout_path=None):
+    """(wall s, cpu s, peak RSS KiB, exit status) of one run."""
+    out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
+    err = open(os.devnull, "wb")
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stdout_path:
+            out.close()
+        err.close()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode
+
+
+def read_csv(path):
+    rows = []
+    with open(path) as f:
+        header = f.readline().strip()
+        if header != "frame,time,T":
+            raise ValueError(f"{path}: header {header!r}")
+        for line in f:
+            frame, t, value = line.strip().split(",")
+            rows.append((int(frame), float(t), float(value)))
+    return rows
+
+
+def compare(reference, other, rel=1e-9):
+    """None if the tables agree (same frames, times to 1e-5 s, T to `rel`), else the first problem."""
+    a = read_csv(reference)
+    b = read_csv(other)
+    if len(a) != len(b):
+        return f"{len(b)} rows, flashscan has {len(a)}"
+    worst = 0.0
+    for (fa, ta, va), (fb, tb, vb) in zip(a, b):
+        if fa != fb:
+            return f"frame {fb} where flashscan has {fa}"
+        if abs(ta - tb) > 1e-5:
+            return f"frame {fa}: time {tb} vs {ta}"
+        scale = max(abs(va), abs(vb))
+        diff = abs(va - vb)
+        if scale > 0:
+            worst = max(worst, diff / scale)
+        if diff > rel * scale:
+            return f"frame {fa}: T {vb!r} vs flashscan {va!r}"
+    return None if a else "empty table"
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def fmt_s(x):
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        prog="Scripts/bench",
+        description="Times flashscan against the FFmpeg decode floors, the exam's numpy and FFmpeg's "
+        "photosensitivity filter on generated 720p/1080p H.264 clips, and writes Docs/Benchmarks.md.")
+    ap.add_argument("--quick", action="store_true",
+                    help="one repetition, numpy on 30 frames, no 720p: a smoke run (~3 min once clips exist)")
+    ap.add_argument("--reps", type=int, default=None, help="repetitions (default 5; --quick 1)")
+    ap.add_argument("--numpy-reps", type=int, default=None,
+                    help="repetitions of the slow tools: numpy and the long clip (default 3)")
+    ap.add_argument("--numpy-frames", type=int, default=None,
+                    help="frames of the cut the numpy scripts are timed on (default 100; --quick 30)")
+    ap.add_argument("--seconds", type=int, default=20, help="length of the 720p/1080p clips (default 20)")
+    ap.add_argument("--work", default=os.path.join(ROOT, "bench-work"), help="work directory (default bench-work/)")
+    ap.add_argument("--doc", default=os.path.join(ROOT, "Docs", "Benchmarks.md"),
+                    help="document to (re)write (default Docs/Benchmarks.md)")
+    ap.add_argument("--no-doc", action="store_true", help="do not write the document")
+    ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    args = ap.parse_args()
+    reps = args.reps or (1 if args.quick else 5)
+    slow_reps = min(reps, args.numpy_reps or (1 if args.quick else 3))
+    cut_frames = args.numpy_frames or (30 if args.quick else 100)
+    if args.seconds < 1 or cut_frames < 2:
+        ap.error("clips need at least 2 frames")
+
+    os.makedirs(args.work, exist_ok=True)
+    info = machine()
+    log(f"bench: {info['cpu']}, {info['cores']} cores, {info['memory']}; load {loadavg()}")
+
+    if not args.no_build:
+        log("bench: swift build -c release ...")
+        subprocess.run(["swift", "build", "-c", "release", "--product", "flashscan"], cwd=ROOT, check=True)
+    bindir = sh(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT).strip()
+    flashscan = os.path.join(bindir, "flashscan")
+    if not os.access(flashscan, os.X_OK):
+        sys.exit(f"bench: {flashscan} is missing (build first)")
+    has_report = "--report" in sh([flashscan, "--help"])
+
+    frames = args.seconds * RATE
+    c1080 = Clip("main", 1920, 1080, frames, args.work)
+    c720 = Clip("main", 1280, 720, frames, args.work)
+    long1080 = Clip("long", 1920, 1080, 3 * frames, args.work)
+    # The cut is the same deterministic source, so its first frames are the clip's first frames.
+    cut1080 = Clip("cut", 1920, 1080, cut_frames, args.work)
+    cut720 = Clip("cut", 1280, 720, cut_frames, args.work)
+    main_clips = [c1080] if args.quick else [c1080, c720]
+    cuts = {c1080.path: cut1080, c720.path: cut720}
+    for clip in [*main_clips, long1080, *(cuts[c.path] for c in main_clips)]:
+        generate(clip)
+
+    ref = os.path.join(ROOT, "Scripts", "reference")
+    staff_py = os.path.join(ref, "flashinator_staff.py")
+    part_py = os.path.join(ref, "flashinator_partition.py")
+    have_numpy = info["numpy"] != "missing" and os.path.exists(staff_py) and os.path.exists(part_py)
+    if not have_numpy:
+        log("bench: numpy or Scripts/reference/flashinator_{staff,partition}.py missing: no numpy rows")
+
+    out = lambda *p: os.path.join(args.work, "out", *p)
+    os.makedirs(out(), exist_ok=True)
+    ff = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error"]
+
+    def tools_for(clip):
+        rel = os.path.relpath(clip.path, ROOT)
+        tag = f"{clip.name}{clip.height}"
+        t = [
+            Tool("fs", "flashscan", [flashscan, "--quiet", clip.path], f"flashscan {rel}",
+                 stdout=out(f"{tag}-fs.csv")),
+            Tool("luma", "flashscan --gray luma", [flashscan, "--quiet", "--gray", "luma", clip.path],
+                 f"flashscan --gray luma {rel}", stdout=out(f"{tag}-luma.csv")),
+            Tool("rgb", "floor: ffmpeg decode + rgb24", [*ff, "-i", clip.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                 f"ffmpeg -i {rel} -f rawvideo -pix_fmt rgb24 - >/dev/null"),
+            Tool("null", "floor: ffmpeg decode only", [*ff, "-i", clip.path, "-f", "null", "-"],
+                 f"ffmpeg -i {rel} -f null -"),
+        ]
+        if clip.name == "long":
+            return [t[0], t[2]]
+        t.append(Tool("photo", "ffmpeg photosensitivity filter",
+                      [*ff, "-i", clip.path, "-vf", "photosensitivity=bypass=1", "-f", "null", "-"],
+                      f"ffmpeg -i {rel} -vf photosensitivity=bypass=1 -f null -"))
+        if has_report:
+            t.append(Tool("report", "flashscan --report (T + photosensitivity analysis)",
+                          [flashscan, "--quiet", "--report", out(f"{tag}-report.json"), clip.path],
+                          f"flashscan {rel} --report out.json", stdout=out(f"{tag}-report-t.csv")))
+        if have_numpy:
+            cut = cuts[clip.path]
+            crel = os.path.relpath(cut.path, ROOT)
+            t.append(Tool("staff", "numpy, course staff's (full sort)", ["python3", staff_py, cut.path],
+                          f"python3 Scripts/reference/flashinator_staff.py {crel}",
+                          stdout=out(f"{tag}-staff.csv"), cut=True, reps=slow_reps))
+            t.append(Tool("part", "numpy, table + np.partition", ["python3", part_py, cut.path],
+                          f"python3 Scripts/reference/flashinator_partition.py {crel}",
+                          stdout=out(f"{tag}-part.csv"), cut=True, reps=slow_reps))
+        return t
+
+    clips = [*main_clips, long1080]
+    plan = {c.path: tools_for(c) for c in clips}
+    results = {(c.path, t.key): [] for c in clips for t in plan[c.path]}
+    failures = []
+    load_before = loadavg()
+    started = time.time()
+    for rep in range(reps):
+        for clip in clips:
+            tools = plan[clip.path]
+            shift = rep % len(tools)
+            for tool in tools[shift:] + tools[:shift]:
+                limit = slow_reps if (tool.reps or clip.name == "long") else reps
+                if rep >= limit:
+                    continue
+                wall, cpu, rss, code = measure(tool.argv, tool.stdout)
+                log(f"bench: rep {rep + 1}/{reps} {clip.height}p {clip.name:4} {tool.label:52} "
+                    f"{wall:7.2f} s wall {cpu:7.2f} s cpu {rss / 1024:7.1f} MiB")
+                if code != 0:
+                    failures.append(f"{tool.shown}: exit status {code}")
+                results[(clip.path, tool.key)].append((wall, cpu, rss))
+    elapsed = time.time() - started
+    load_after = loadavg()
+
+    # Correctness: flashscan's full tables have one row per delta-frame; the numpy tables equal
+    # flashscan's on the cut.
+    checks = []
+    for clip in clips:
+        for tool in plan[clip.path]:
+            if tool.key in ("fs", "luma") and tool.stdout:
+                n = len(read_csv(tool.stdout))
+                ok = n == clip.frames - 1
+                checks.append((f"{tool.label} on {clip.label}: {n} rows", ok))
+        if have_numpy and clip.name == "main":
+            cut = cuts[clip.path]
+            fs_cut = out(f"cut{cut.height}-fs.csv")
+            subprocess.run([flashscan, "--quiet", cut.path], stdout=open(fs_cut, "w"), check=True)
+            for tool in plan[clip.path]:
+                if tool.cut:
+                    problem = compare(fs_cut, tool.stdout)
+                    checks.append((f"{tool.label} equals flashscan on the {cut.height}p cut "
+                                   f"({cut.frames} frames, T to 1e-9 relative)"
+                                   + (f": {problem}" if problem else ""), problem is None))
+    for text, ok in checks:
+        log(f"bench: check {'ok  ' if ok else 'FAIL'} {text}")
+
+    # Tables
+    def stat(clip, key):
+        runs = results.get((clip.path, key), [])
+        if not runs:
+            return None
+        wall = median([r[0] for r in runs])
+        cpu = median([r[1] for r in runs])
+        rss = median([r[2] for r in runs]) / 1024
+        tool = next(t for t in plan[clip.path] if t.key == key)
+        if tool.cut:
+            scale = clip.frames / cuts[clip.path].frames
+            wall *= scale
+            cpu *= scale
+        return {"wall": wall, "cpu": cpu, "rss": rss, "n": len(runs), "tool": tool}
+
+    lines = []
+    lines.append("## Speed and memory (Scripts/bench)")
+    lines.append("")
+    lines.append(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
+                 f"`Scripts/bench{' --quick' if args.quick else ''}` "
+                 f"({reps} interleaved repetitions, numpy and the long clip {slow_reps}; medians; "
+                 f"{elapsed / 60:.1f} min of timing).")
+    lines.append("")
+    lines.append("### Machine")
+    lines.append("")
+    lines.append(f"- CPU: {info['cpu']}, {info['cores']} cores; memory {info['memory']}; {info['os']}")
+    lines.append(f"- {info['ffmpeg']}")
+    lines.append(f"- {info['swift']}")
+    lines.append(f"- Python {info['python']}, numpy {info['numpy']}")
+    lines.append(f"- Load average (1, 5, 15 min) before timing: {load_before}; after: {load_after}. "
+                 "A load above the core count means other work shared the CPU: wall times then "
+                 "stretch, CPU times much less.")
+    lines.append("")
+    lines.append("### Clips")
+    lines.append("")
+    lines.append("Generated into `bench-work/` (git-ignored), 30 fps H.264 (libx264 `-preset veryfast -crf 23`, "
+                 "yuv420p) from the deterministic FFmpeg source")
+    lines.append(f"`{SOURCE.format(w='W', h='H')}`: a moving test pattern with film-grain noise.")
+    lines.append("")
+    lines.append("| clip | frames | bit rate |")
+    lines.append("|---|---|---|")
+    for clip in [*clips, *(cuts[c.path] for c in main_clips if have_numpy)]:
+        ci = clip_info(clip.path)
+        rate = int(ci.get("bit_rate", "0") or 0) / 1e6
+        lines.append(f"| `{os.path.relpath(clip.path, ROOT)}` | {clip.frames} | {rate:.1f} Mbit/s |")
+    lines.append("")
+
+    verdicts = []
+    for clip in clips:
+        fs = stat(clip, "fs")
+        if not fs:
+            continue
+        lines.append(f"### {clip.label}" + (" (memory-growth check)" if clip.name == "long" else ""))
+        lines.append("")
+        lines.append("| tool | wall s | CPU s | peak RSS MiB | wall / flashscan | RSS / flashscan |")
+        lines.append("|---|---|---|---|---|---|")
+        for tool in plan[clip.path]:
+            s = stat(clip, tool.key)
+            if not s:
+                continue
+            mark = " *" if tool.cut else ""
+            lines.append(f"| {tool.label}{mark} | {fmt_s(s['wall'])} | {fmt_s(s['cpu'])} | {s['rss']:.0f} | "
+                         f"{s['wall'] / fs['wall']:.2f}x | {s['rss'] / fs['rss']:.2f}x |")
+        if any(t.cut for t in plan[clip.path]):
+            cut = cuts[clip.path]
+            lines.append("")
+            lines.append(f"\\* timed on the first {cut.frames} frames (`{os.path.relpath(cut.path, ROOT)}`) and "
+                         f"scaled by {clip.frames}/{cut.frames} to the whole clip; the RSS is the cut's.")
+        lines.append("")
+
+    # Targets (1080p)
+    fs = stat(c1080, "fs")
+    tgt = []
+
+    def target(text, value, limit, ok):
+        tgt.append((text, value, limit, ok))
+
+    rgb, null, luma = stat(c1080, "rgb"), stat(c1080, "null"), stat(c1080, "luma")
+    if fs and rgb:
+        target("flashscan wall / rgb24 decode floor wall", f"{fs['wall'] / rgb['wall']:.2f}x", "<= 1.10x",
+               fs["wall"] / rgb["wall"] <= 1.10)
+        target("(same in CPU time)", f"{fs['cpu'] / rgb['cpu']:.2f}x", "(information)", None)
+    if luma and null:
+        target("flashscan --gray luma wall / decode-only floor wall", f"{luma['wall'] / null['wall']:.2f}x",
+               "<= 1.10x", luma["wall"] / null["wall"] <= 1.10)
+        target("(same in CPU time)", f"{luma['cpu'] / null['cpu']:.2f}x", "(information)", None)
+    numpy_stats = [s for s in (stat(c1080, "staff"), stat(c1080, "part")) if s]
+    if fs and numpy_stats:
+        fastest = min(numpy_stats, key=lambda s: s["wall"])
+        target(f"speed-up over the faster numpy ({fastest['tool'].label})",
+               f"{fastest['wall'] / fs['wall']:.1f}x", ">= 20x", fastest["wall"] / fs["wall"] >= 20)
+    if fs and rgb:
+        target("flashscan peak RSS / rgb24 floor's", f"{fs['rss']:.0f} / {rgb['rss']:.0f} MiB = "
+               f"{fs['rss'] / rgb['rss']:.2f}x", "<= 1.25x", fs["rss"] / rgb["rss"] <= 1.25)
+    lfs = stat(long1080, "fs")
+    if fs and lfs:
+        growth = lfs["rss"] / fs["rss"] - 1
+        target(f"peak RSS growth, {long1080.seconds:g} s vs {c1080.seconds:g} s clip",
+               f"{lfs['rss']:.0f} vs {fs['rss']:.0f} MiB = {growth * 100:+.1f}%", "< +10%", growth < 0.10)
+    rep = stat(c1080, "report")
+    photo = stat(c1080, "photo")
+    if rep and fs:
+        target("flashscan --report wall / flashscan wall", f"{rep['wall'] / fs['wall']:.2f}x", "<= 1.5x",
+               rep["wall"] / fs["wall"] <= 1.5)
+    if rep and photo:
+        target("flashscan --report wall / photosensitivity filter wall",
+               f"{rep['wall'] / photo['wall']:.2f}x", "< 1x", rep["wall"] < photo["wall"])
+    elif photo and fs:
+        target("(no --report yet) flashscan T table wall / photosensitivity filter wall",
+               f"{fs['wall'] / photo['wall']:.2f}x", "(information)", None)
+
+    lines.append(f"### Targets ({c1080.label})")
+    lines.append("")
+    lines.append("| target | measured | limit | met |")
+    lines.append("|---|---|---|---|")
+    for text, value, limit, ok in tgt:
+        lines.append(f"| {text} | {value} | {limit} | {'' if ok is None else ('yes' if ok else '**no**')} |")
+    lines.append("")
+    lines.append("### Checks")
+    lines.append("")
+    for text, ok in checks:
+        lines.append(f"- {'ok' if ok else '**FAILED**'}: {text}")
+    for f in failures:
+        lines.append(f"- **FAILED**: {f}")
+    lines.append("")
+    lines.append("### Commands")
+    lines.append("")
+    lines.append("Each command runs directly (no shell; the floors' output goes to /dev/null, flashscan's table "
+                 "and the numpy tables to files under `bench-work/out/`), with `-nostdin -hide_banner -loglevel "
+                 "error` added to the ffmpeg commands and `--quiet` to flashscan's. Peak RSS is `ru_maxrss` from "
+                 "`wait4` (the largest of the process and the children it waited for); CPU time is user + system "
+                 "of the process and those children.")
+    lines.append("")
+    lines.append("```sh")
+    seen = set()
+    for clip in clips:
+        for tool in plan[clip.path]:
+            if tool.shown not in seen:
+                seen.add(tool.shown)
+                lines.append(tool.shown)
+    lines.append("```")
+    lines.append("")
+    lines.append("Reproduce with `Scripts/bench` (about 15 minutes on 2 cores once the clips exist; generating "
+                 "them the first time takes a few minutes more) or `Scripts/bench --quick`.")
+    section = "\n".join(lines) + "\n"
+
+    print()
+    print(section)
+    if not args.no_doc:
+        write_doc(args.doc, section)
+        log(f"bench: wrote {os.path.relpath(args.doc, ROOT)}")
+    bad = failures or any(not ok for _, ok in checks)
+    sys.exit(1 if bad else 0)
+
+
+def write_doc(path, section):
+    """Replaces the bench part of `path` (between the markers), keeping everything else."""
+    block = f"{BEGIN}\n{section}{END}\n"
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = ("# Benchmarks\n\nHow fast flashscan runs and how much memory it takes, against the tools people "
+                "would otherwise use. The section below is regenerated by `Scripts/bench`.\n\n")
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        tail = tail.lstrip("\n")
+        text = head + block + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()
