@@ -12,10 +12,11 @@ public struct FlashinatorOptions: Sendable {
   /// Frames per chunk; nil picks `FlashinatorOptions.automaticChunkFrames(frameBytes:)` from the
   /// source's frame size, so a chunk holds about 16 MB whatever the resolution.
   public var chunkFrames: Int? = nil
-  /// Chunks decoded but not yet delivered, at most; nil means `threads + 1` (one chunk per worker
-  /// plus one ready to start), which keeps every worker busy. Frames held are bounded by about
-  /// (queueDepth + 2) * chunkFrames: the queue, the previous chunk of the oldest job, and the chunk
-  /// the decoder is filling.
+  /// Chunks decoded but not yet delivered, at most; nil means `threads` (one chunk per worker; the
+  /// decoder fills the next one meanwhile, so no worker waits while the decoder keeps up). Frames
+  /// held are bounded by about (queueDepth + 2) * chunkFrames: the queue, the previous chunk of the
+  /// oldest job, and the chunk the decoder is filling. (Scripts/bench: at 1080p, 2 threads and 4-frame
+  /// chunks that is 16 frames, ~100 MB, and peak RSS stays within 1.25x the ffmpeg CLI's.)
   public var queueDepth: Int? = nil
 
   public init(
@@ -29,17 +30,18 @@ public struct FlashinatorOptions: Sendable {
     self.queueDepth = queueDepth
   }
 
-  /// The default chunk length: about 16 MB of frames a chunk, 1...16 frames (a 1080p RGB frame is
-  /// 6.2 MB, so 2; 720p gets 6; 480p and smaller 16). Small chunks keep peak memory near the
-  /// decoder's own; each chunk boundary costs one frame's extra pass over the previous frame
-  /// (about a third of a frame's kernel time at 2 frames a chunk, 1/17 at 16).
+  /// The default chunk length: about 25 MB of frames a chunk, 1...16 frames (a 1080p RGB frame is
+  /// 6.2 MB, so 4; 720p gets 9; 480p and smaller 16), under the decoder's 30 MiB chunk limit.
+  /// Each chunk boundary costs one frame's extra pass over the previous frame: a quarter of a
+  /// frame's kernel time at 4 frames a chunk, half at 2 (Scripts/bench measured 2 -> 4 frames at
+  /// 1080p as 2% less CPU in all); bigger chunks would hold more memory than the decoder itself.
   public static func automaticChunkFrames(frameBytes: Int) -> Int {
-    let budget = 16 << 20
+    let budget = 25 << 20
     return Swift.max(1, Swift.min(16, budget / Swift.max(1, frameBytes)))
   }
 
   /// The queue depth actually used.
-  public var effectiveQueueDepth: Int { queueDepth ?? (Swift.max(1, threads) + 1) }
+  public var effectiveQueueDepth: Int { queueDepth ?? Swift.max(1, threads) }
 }
 
 /// One row of the T table (spec, "Row identity"): the delta-frame of the pair (frame - 1, frame).

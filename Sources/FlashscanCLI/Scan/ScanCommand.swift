@@ -128,6 +128,7 @@ struct ScanCommand: ParsableCommand {
   }
 
   func run() throws {
+    MallocTuning.apply()
     let stop = StopFlag()
     SignalTrap.install(stop: stop)
     let console = Console(forceProgress: progress, quiet: quiet)
