@@ -10,7 +10,7 @@ public struct FlashinatorOptions: Sendable {
   /// Worker threads computing rows (the decoder runs on the calling thread besides them).
   public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
   /// Frames per chunk; nil picks `FlashinatorOptions.automaticChunkFrames(frameBytes:)` from the
-  /// source's frame size, so a chunk holds about 16 MB whatever the resolution.
+  /// source's frame size, so a chunk holds about 25 MB whatever the resolution.
   public var chunkFrames: Int? = nil
   /// Chunks decoded but not yet delivered, at most; nil means `threads` (one chunk per worker; the
   /// decoder fills the next one meanwhile, so no worker waits while the decoder keeps up). Frames
