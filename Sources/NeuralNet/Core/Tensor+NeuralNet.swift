@@ -10,6 +10,18 @@ extension Tensor where Element: NNScalar {
     return Tensor(shape: shape, storage: storage)
   }
 
+  /// A tensor of `shape` whose every element `body` must write (no zero fill first).
+  static func buildUninitialized(
+    _ shape: [Int], _ body: (UnsafeMutablePointer<Element>) throws -> Void
+  ) rethrows -> Tensor {
+    let count = shape.reduce(1, *)
+    let storage = try [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+      try body(buffer.baseAddress ?? danglingPointer())
+      initialized = count
+    }
+    return Tensor(shape: shape, storage: storage)
+  }
+
   /// Read access through a raw pointer (never nil, even for an empty tensor).
   func read<R>(_ body: (UnsafePointer<Element>) throws -> R) rethrows -> R {
     try withUnsafeBufferPointer { try body($0.baseAddress ?? UnsafePointer(danglingPointer())) }

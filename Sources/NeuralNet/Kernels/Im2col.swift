@@ -46,7 +46,9 @@ func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: Unsa
               dst.update(repeating: 0, count: g.kernelWidth * c)
             } else {
               if kxLo > 0 { dst.update(repeating: 0, count: kxLo * c) }
-              (dst + kxLo * c).update(from: image + (iy * g.width + x0 + kxLo) * c, count: (kxHi - kxLo) * c)
+              let from = image + (iy * g.width + x0 + kxLo) * c
+              let to = dst + kxLo * c
+              for j in 0..<((kxHi - kxLo) * c) { to[j] = from[j] }
               if kxHi < g.kernelWidth {
                 (dst + kxHi * c).update(repeating: 0, count: (g.kernelWidth - kxHi) * c)
               }

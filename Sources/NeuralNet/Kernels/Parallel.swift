@@ -13,6 +13,15 @@ public enum NNCompute {
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
   }()
 
+  /// Whether the matrix multiplies use their SIMD register-blocked kernels. Release builds do;
+  /// debug builds (the test suite) take the scalar kernels, because unoptimised generic SIMD code
+  /// is some 50 times slower than scalar code at -Onone. The kernel tests call both kinds directly.
+  #if DEBUG
+    static let simdKernels = false
+  #else
+    static let simdKernels = true
+  #endif
+
   /// Work (multiply-adds) below which splitting across threads costs more than it saves.
   static let parallelThreshold = 1 << 19
 }

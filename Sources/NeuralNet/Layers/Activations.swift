@@ -9,11 +9,15 @@ public final class ReLU<Scalar: NNScalar>: Layer {
   public init() {}
   public var name: String { "RELU" }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     cachedInput = input
     return mapUnary(input) { max(0, $0) }
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let x = cachedInput else { preconditionFailure("\(name): backward before forward") }
     return mapBinary(outputGradient, x) { dy, x in x > 0 ? dy : 0 }
@@ -28,12 +32,16 @@ public final class LeakyReLU<Scalar: NNScalar>: Layer {
   public init(slope: Scalar = 0.01) { self.slope = slope }
   public var name: String { slope == 0.01 ? "LEAKYRELU" : "LEAKYRELU-\(slope)" }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     cachedInput = input
     let a = slope
     return mapUnary(input) { $0 > 0 ? $0 : a * $0 }
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let x = cachedInput else { preconditionFailure("\(name): backward before forward") }
     let a = slope
@@ -48,12 +56,16 @@ public final class Sigmoid<Scalar: NNScalar>: Layer {
   public init() {}
   public var name: String { "SIGMOID" }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     let y = mapUnary(input) { Scalar.sigmoid($0) }
     cachedOutput = y
     return y
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let y = cachedOutput else { preconditionFailure("\(name): backward before forward") }
     return mapBinary(outputGradient, y) { dy, y in dy * (y * (1 - y)) }
@@ -66,12 +78,16 @@ public final class Tanh<Scalar: NNScalar>: Layer {
   public init() {}
   public var name: String { "TANH" }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     let y = mapUnary(input) { Scalar.nnTanh($0) }
     cachedOutput = y
     return y
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let y = cachedOutput else { preconditionFailure("\(name): backward before forward") }
     return mapBinary(outputGradient, y) { dy, y in dy * (1 - y * y) }
@@ -87,12 +103,16 @@ public final class Softmax<Scalar: NNScalar>: Layer {
   public init() {}
   public var name: String { "SOFTMAX" }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     let y = softmaxRows(input)
     cachedOutput = y
     return y
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let y = cachedOutput else { preconditionFailure("\(name): backward before forward") }
     let k = y.shape.last ?? 1
@@ -131,6 +151,8 @@ public final class Dropout<Scalar: NNScalar>: Layer {
   /// Restarts the mask sequence (tests use this to replay one mask).
   public func reseed(_ seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     guard training, rate > 0 else {
       cachedMask = nil
@@ -144,6 +166,8 @@ public final class Dropout<Scalar: NNScalar>: Layer {
     return mapBinary(input, m) { $0 * $1 }
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let m = cachedMask else { return outputGradient }
     return mapBinary(outputGradient, m) { $0 * $1 }
@@ -152,14 +176,14 @@ public final class Dropout<Scalar: NNScalar>: Layer {
 
 @inline(__always)
 func mapUnary<T: NNScalar>(_ x: Tensor<T>, _ f: (T) -> T) -> Tensor<T> {
-  x.read { src in Tensor<T>.build(x.shape) { dst in for i in 0..<x.count { dst[i] = f(src[i]) } } }
+  x.read { src in Tensor<T>.buildUninitialized(x.shape) { dst in for i in 0..<x.count { dst[i] = f(src[i]) } } }
 }
 
 @inline(__always)
 func mapBinary<T: NNScalar>(_ a: Tensor<T>, _ b: Tensor<T>, _ f: (T, T) -> T) -> Tensor<T> {
   precondition(a.shape == b.shape, "shapes differ: \(a.shape) vs \(b.shape)")
   return a.read { pa in
-    b.read { pb in Tensor<T>.build(a.shape) { dst in for i in 0..<a.count { dst[i] = f(pa[i], pb[i]) } } }
+    b.read { pb in Tensor<T>.buildUninitialized(a.shape) { dst in for i in 0..<a.count { dst[i] = f(pa[i], pb[i]) } } }
   }
 }
 

@@ -42,6 +42,8 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
   public var parameters: [Parameter<Scalar>] { [gamma, beta] }
   public var state: [Parameter<Scalar>] { [runningMean, runningVariance] }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     precondition(
       input.rank >= 2 && input.shape.last == channels,
@@ -53,15 +55,9 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
     if training {
       precondition(rows > 1, "\(name): training needs more than one value per channel")
       input.read { x in
-        for r in 0..<rows { for j in 0..<c { mean[j] += x[r * c + j] } }
-        for j in 0..<c { mean[j] /= Scalar(rows) }
-        for r in 0..<rows {
-          for j in 0..<c {
-            let d = x[r * c + j] - mean[j]
-            variance[j] += d * d
-          }
+        mean.withUnsafeMutableBufferPointer { mu in
+          variance.withUnsafeMutableBufferPointer { va in batchStatistics(x, rows: rows, channels: c, mean: mu.baseAddress!, variance: va.baseAddress!) }
         }
-        for j in 0..<c { variance[j] /= Scalar(rows) }
       }
       runningMean.value.write { rm in
         for j in 0..<c { rm[j] = (1 - momentum) * rm[j] + momentum * mean[j] }
@@ -75,17 +71,17 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
       variance = runningVariance.value.storage
     }
     let inverseStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-    let g = gamma.value.storage
-    let b = beta.value.storage
-    var normalized = Tensor<Scalar>(zeros: input.shape)
+    var normalized = Tensor<Scalar>.buildUninitialized(input.shape) { _ in }
     let output = input.read { x in
       normalized.write { xh in
-        Tensor<Scalar>.build(input.shape) { y in
-          for r in 0..<rows {
-            for j in 0..<c {
-              let i = r * c + j
-              xh[i] = (x[i] - mean[j]) * inverseStd[j]
-              y[i] = g[j] * xh[i] + b[j]
+        Tensor<Scalar>.buildUninitialized(input.shape) { y in
+          gamma.value.read { g in
+            beta.value.read { b in
+              inverseStd.withUnsafeBufferPointer { inv in
+                mean.withUnsafeBufferPointer { mu in
+                  batchNormalize(x, rows: rows, channels: c, mean: mu.baseAddress!, inverseStd: inv.baseAddress!, gamma: g, beta: b, normalized: xh, output: y)
+                }
+              }
             }
           }
         }
@@ -97,6 +93,8 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
     return output
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let normalized = cachedNormalized else { preconditionFailure("\(name): backward before forward") }
     precondition(outputGradient.shape == normalized.shape)
@@ -104,34 +102,91 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
     let rows = normalized.count / c
     var sumDy = [Scalar](repeating: 0, count: c)
     var sumDyXhat = [Scalar](repeating: 0, count: c)
-    outputGradient.read { dy in
+    let training = cachedTraining
+    let output = outputGradient.read { dy in
       normalized.read { xh in
-        for r in 0..<rows {
-          for j in 0..<c {
-            sumDy[j] += dy[r * c + j]
-            sumDyXhat[j] += dy[r * c + j] * xh[r * c + j]
+        gamma.value.read { g in
+          cachedInverseStd.withUnsafeBufferPointer { inv in
+            sumDy.withUnsafeMutableBufferPointer { sdy in
+              sumDyXhat.withUnsafeMutableBufferPointer { sdx in
+                Tensor<Scalar>.buildUninitialized(normalized.shape) { dx in
+                  batchNormBackward(
+                    dy, xh, rows: rows, channels: c, gamma: g, inverseStd: inv.baseAddress!, training: training,
+                    sumDy: sdy.baseAddress!, sumDyXhat: sdx.baseAddress!, dx: dx)
+                }
+              }
+            }
           }
         }
       }
     }
     gamma.gradient.write { dg in for j in 0..<c { dg[j] += sumDyXhat[j] } }
     beta.gradient.write { db in for j in 0..<c { db[j] += sumDy[j] } }
-    let g = gamma.value.storage
-    let m = Scalar(rows)
-    return outputGradient.read { dy in
-      normalized.read { xh in
-        Tensor<Scalar>.build(normalized.shape) { dx in
-          for r in 0..<rows {
-            for j in 0..<c {
-              let i = r * c + j
-              if cachedTraining {
-                dx[i] = g[j] * cachedInverseStd[j] / m * (m * dy[i] - sumDy[j] - xh[i] * sumDyXhat[j])
-              } else {
-                dx[i] = dy[i] * g[j] * cachedInverseStd[j]
-              }
-            }
-          }
-        }
+    return output
+  }
+}
+
+/// Per-channel mean and biased variance of a (rows x channels) matrix.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func batchStatistics<T: NNScalar>(
+  _ x: UnsafePointer<T>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<T>, variance: UnsafeMutablePointer<T>
+) {
+  for r in 0..<rows {
+    let row = x + r * c
+    for j in 0..<c { mean[j] += row[j] }
+  }
+  for j in 0..<c { mean[j] /= T(rows) }
+  for r in 0..<rows {
+    let row = x + r * c
+    for j in 0..<c {
+      let d = row[j] - mean[j]
+      variance[j] += d * d
+    }
+  }
+  for j in 0..<c { variance[j] /= T(rows) }
+}
+
+/// xhat = (x - mean) * inverseStd and y = gamma * xhat + beta, per channel.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func batchNormalize<T: NNScalar>(
+  _ x: UnsafePointer<T>, rows: Int, channels c: Int, mean: UnsafePointer<T>, inverseStd: UnsafePointer<T>,
+  gamma: UnsafePointer<T>, beta: UnsafePointer<T>, normalized: UnsafeMutablePointer<T>, output: UnsafeMutablePointer<T>
+) {
+  for r in 0..<rows {
+    let o = r * c
+    for j in 0..<c {
+      let xh = (x[o + j] - mean[j]) * inverseStd[j]
+      normalized[o + j] = xh
+      output[o + j] = gamma[j] * xh + beta[j]
+    }
+  }
+}
+
+/// The two channel sums of the backward pass, then dx (see the type's comment for the formula).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func batchNormBackward<T: NNScalar>(
+  _ dy: UnsafePointer<T>, _ xh: UnsafePointer<T>, rows: Int, channels c: Int, gamma: UnsafePointer<T>,
+  inverseStd: UnsafePointer<T>, training: Bool, sumDy: UnsafeMutablePointer<T>, sumDyXhat: UnsafeMutablePointer<T>,
+  dx: UnsafeMutablePointer<T>
+) {
+  for r in 0..<rows {
+    let o = r * c
+    for j in 0..<c {
+      sumDy[j] += dy[o + j]
+      sumDyXhat[j] += dy[o + j] * xh[o + j]
+    }
+  }
+  let m = T(rows)
+  for r in 0..<rows {
+    let o = r * c
+    for j in 0..<c {
+      if training {
+        dx[o + j] = gamma[j] * inverseStd[j] / m * (m * dy[o + j] - sumDy[j] - xh[o + j] * sumDyXhat[j])
+      } else {
+        dx[o + j] = dy[o + j] * gamma[j] * inverseStd[j]
       }
     }
   }

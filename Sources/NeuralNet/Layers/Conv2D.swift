@@ -51,6 +51,8 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
 
   public var parameters: [Parameter<Scalar>] { bias.map { [weight, $0] } ?? [weight] }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     precondition(
       input.rank == 4 && input.shape[3] == inputChannels,
@@ -60,22 +62,22 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
       kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
     precondition(g.outputHeight > 0 && g.outputWidth > 0, "\(name): kernel larger than padded input")
     let columns = input.read { src in
-      Tensor<Scalar>.build([g.patchCount, g.patchSize]) { im2col(g, input: src, col: $0) }
+      Tensor<Scalar>.buildUninitialized([g.patchCount, g.patchSize]) { im2col(g, input: src, col: $0) }
     }
     let output = columns.read { col in
       weight.value.read { w in
-        Tensor<Scalar>.build([g.batch, g.outputHeight, g.outputWidth, filters]) { out in
-          gemm(
-            m: g.patchCount, n: filters, k: g.patchSize, a: col, lda: g.patchSize, b: w, ldb: filters,
-            c: out, ldc: filters, accumulate: false)
+        Tensor<Scalar>.buildUninitialized([g.batch, g.outputHeight, g.outputWidth, filters]) { out in
+          // Every output row starts as the bias (or zero), then the product accumulates onto it.
           if let bias {
             bias.value.read { b in
-              for row in 0..<g.patchCount {
-                let o = out + row * filters
-                for f in 0..<filters { o[f] += b[f] }
-              }
+              for row in 0..<g.patchCount { (out + row * filters).update(from: b, count: filters) }
             }
+          } else {
+            out.update(repeating: 0, count: g.patchCount * filters)
           }
+          gemm(
+            m: g.patchCount, n: filters, k: g.patchSize, a: col, lda: g.patchSize, b: w, ldb: filters,
+            c: out, ldc: filters, accumulate: true)
         }
       }
     }
@@ -84,6 +86,8 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
     return output
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let columns = cachedColumns, let g = cachedGeometry else {
       preconditionFailure("\(name): backward before forward")
@@ -110,7 +114,7 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
       }
       let dColumns = weightT.read { wt in
         Tensor<Scalar>.build([rows, k]) { dcol in
-          gemm(m: rows, n: k, k: filters, a: dy, lda: filters, b: wt, ldb: k, c: dcol, ldc: k, accumulate: false)
+          gemm(m: rows, n: k, k: filters, a: dy, lda: filters, b: wt, ldb: k, c: dcol, ldc: k, accumulate: true)
         }
       }
       return dColumns.read { dcol in

@@ -25,6 +25,8 @@ public final class Dense<Scalar: NNScalar>: Layer {
   public var name: String { "FC-\(units)" }
   public var parameters: [Parameter<Scalar>] { [weight, bias] }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     precondition(
       input.rank == 2 && input.shape[1] == inputSize,
@@ -43,6 +45,8 @@ public final class Dense<Scalar: NNScalar>: Layer {
     }
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     guard let input = cachedInput else { preconditionFailure("\(name): backward before forward") }
     let n = input.shape[0]
@@ -63,7 +67,7 @@ public final class Dense<Scalar: NNScalar>: Layer {
       }
       return weightT.read { wt in
         Tensor<Scalar>.build([n, inputSize]) { dx in
-          gemm(m: n, n: inputSize, k: units, a: dy, lda: units, b: wt, ldb: inputSize, c: dx, ldc: inputSize, accumulate: false)
+          gemm(m: n, n: inputSize, k: units, a: dy, lda: units, b: wt, ldb: inputSize, c: dx, ldc: inputSize, accumulate: true)
         }
       }
     }

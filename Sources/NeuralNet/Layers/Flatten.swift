@@ -7,12 +7,16 @@ public final class Flatten<Scalar: NNScalar>: Layer {
   public init() {}
   public var name: String { "FLATTEN" }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     precondition(input.rank >= 1)
     cachedShape = input.shape
     return input.reshaped([input.shape[0], input.exampleSize])
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     outputGradient.reshaped(cachedShape)
   }

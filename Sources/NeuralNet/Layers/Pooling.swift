@@ -21,6 +21,8 @@ public final class MaxPool2D<Scalar: NNScalar>: Layer {
 
   public var name: String { poolName("POOL", kernelSize, stride, padding) }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     let g = poolGeometry(name, input, kernelSize, stride, padding)
     let oh = g.outputHeight
@@ -28,29 +30,8 @@ public final class MaxPool2D<Scalar: NNScalar>: Layer {
     let c = g.channels
     var winners = [Int32](repeating: -1, count: g.batch * oh * ow * c)
     let output = input.read { src in
-      Tensor<Scalar>.build([g.batch, oh, ow, c]) { out in
-        winners.withUnsafeMutableBufferPointer { win in
-          for b in 0..<g.batch {
-            for oy in 0..<oh {
-              for ox in 0..<ow {
-                let o = ((b * oh + oy) * ow + ox) * c
-                for ky in 0..<kernelSize {
-                  let iy = oy * stride - padding + ky
-                  if iy < 0 || iy >= g.height { continue }
-                  for kx in 0..<kernelSize {
-                    let ix = ox * stride - padding + kx
-                    if ix < 0 || ix >= g.width { continue }
-                    let i = ((b * g.height + iy) * g.width + ix) * c
-                    for ch in 0..<c where win[o + ch] < 0 || src[i + ch] > out[o + ch] {
-                      out[o + ch] = src[i + ch]
-                      win[o + ch] = Int32(i + ch)
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
+      Tensor<Scalar>.buildUninitialized([g.batch, oh, ow, c]) { out in
+        winners.withUnsafeMutableBufferPointer { maxPoolForward(g, src, out, $0.baseAddress!) }
       }
     }
     cachedWinners = winners
@@ -58,6 +39,8 @@ public final class MaxPool2D<Scalar: NNScalar>: Layer {
     return output
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     precondition(outputGradient.count == cachedWinners.count, "\(name): backward before forward")
     return outputGradient.read { dy in
@@ -85,6 +68,8 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
 
   public var name: String { poolName("AVGPOOL", kernelSize, stride, padding) }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
     let g = poolGeometry(name, input, kernelSize, stride, padding)
     cachedInputShape = input.shape
@@ -98,6 +83,8 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
     }
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     precondition(cachedInputShape.count == 4, "\(name): backward before forward")
     let g = WindowGeometry(
@@ -109,6 +96,49 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
       Tensor<Scalar>.build(cachedInputShape) { dx in
         visitWindows(g) { o, i in
           for ch in 0..<g.channels { dx[i + ch] += dy[o + ch] * scale }
+        }
+      }
+    }
+  }
+}
+
+/// Max over each window (the first in-image pixel seeds the maximum, so padding never wins), with
+/// the flat input index of each winner.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func maxPoolForward<T: NNScalar>(
+  _ g: WindowGeometry, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ win: UnsafeMutablePointer<Int32>
+) {
+  let oh = g.outputHeight
+  let ow = g.outputWidth
+  let c = g.channels
+  for b in 0..<g.batch {
+    for oy in 0..<oh {
+      let yLo = max(0, oy * g.stride - g.padding)
+      let yHi = min(g.height, oy * g.stride - g.padding + g.kernelHeight)
+      for ox in 0..<ow {
+        let xLo = max(0, ox * g.stride - g.padding)
+        let xHi = min(g.width, ox * g.stride - g.padding + g.kernelWidth)
+        let o = ((b * oh + oy) * ow + ox) * c
+        let seed = ((b * g.height + yLo) * g.width + xLo) * c
+        // Best value and index per channel stay in registers while the window is scanned; the
+        // first in-image pixel seeds them, so padding never wins.
+        for ch in 0..<c {
+          var best = src[seed + ch]
+          var bestIndex = seed + ch
+          for iy in yLo..<yHi {
+            let rowStart = ((b * g.height + iy) * g.width) * c + ch
+            for ix in xLo..<xHi {
+              let i = rowStart + ix * c
+              let v = src[i]
+              if v > best {
+                best = v
+                bestIndex = i
+              }
+            }
+          }
+          out[o + ch] = best
+          win[o + ch] = Int32(truncatingIfNeeded: bestIndex)
         }
       }
     }

@@ -54,6 +54,8 @@ public final class SiameseNetwork<Scalar: NNScalar> {
   }
 
   /// `x` and `xPrime` are (m, ...) with Dx values per example (frames (m, H, W, C) work as is).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>) -> Activations {
     precondition(x.shape == xPrime.shape && x.exampleSize == inputSize, "inputs must be (m, \(inputSize)) each")
     let m = x.shape[0]
@@ -90,6 +92,8 @@ public final class SiameseNetwork<Scalar: NNScalar> {
 
   /// J = -(1/m) sum_i [y log y^ + (1 - y) log(1 - y^)], evaluated from z3 as
   /// max(z3, 0) - z3 y + log1p(e^-|z3|) so that a saturated sigmoid gives a finite loss.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func cost(_ activations: Activations, labels: [Scalar]) -> Scalar {
     precondition(labels.count == activations.z3.count)
     var total: Scalar = 0
@@ -109,6 +113,8 @@ public final class SiameseNetwork<Scalar: NNScalar> {
   ///   dJ/db1 = sum_i G1_i - G2_i
   ///   dJ/dx_i = W1^T G1_i,  dJ/dx'_i = -W1^T G2_i
   /// with H the step function (1 where its argument is > 0).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func gradients(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar]) -> (cost: Scalar, gradients: Gradients) {
     let act = forward(x, xPrime)
     let m = x.shape[0]
@@ -158,6 +164,8 @@ public final class SiameseNetwork<Scalar: NNScalar> {
   }
 
   /// The exam's update (Q5(viii)): P <- P - alpha dJ/dP for W1, b1, W2, b2.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func update(_ g: Gradients, learningRate alpha: Scalar) {
     func step(_ p: inout Tensor<Scalar>, _ d: Tensor<Scalar>) {
       d.read { dp in p.write { pp in for i in 0..<d.count { pp[i] -= alpha * dp[i] } } }

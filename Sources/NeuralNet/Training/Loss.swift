@@ -18,6 +18,8 @@ public enum Loss {
   /// Writing lse with log1p keeps the loss of a confident correct prediction positive down to
   /// e^-745 in Double (e^-104 in Float) instead of rounding it to 0: the exam's Q4(vi), a softmax
   /// never gives zero loss.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func softmaxCrossEntropy<Scalar: NNScalar>(
     logits: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {
@@ -62,6 +64,8 @@ public enum Loss {
 
   /// Cross-entropy of predicted probabilities p (N, K) against targets y: -sum_j y_j log p_j, with
   /// 0 * log 0 taken as 0 (the exam's Q4(iv)). dL/dp_j = -y_j / p_j.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func crossEntropy<Scalar: NNScalar>(
     probabilities: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {
@@ -85,6 +89,8 @@ public enum Loss {
   /// one sigmoid per class (Q4(x)), averaged over every element:
   ///   l = -[y log sigma(z) + (1 - y) log(1 - sigma(z))] = max(z, 0) - z y + log1p(e^-|z|),
   ///   dl/dz = sigma(z) - y.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func sigmoidBinaryCrossEntropy<Scalar: NNScalar>(
     logits: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {
@@ -105,6 +111,8 @@ public enum Loss {
   }
 
   /// Mean squared error over every element: mean((p - t)^2); dL/dp = 2 (p - t) / count.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func meanSquaredError<Scalar: NNScalar>(
     predictions: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {

@@ -19,6 +19,8 @@ public final class SGD<Scalar: NNScalar>: Optimizer {
     self.momentum = momentum
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func step(_ parameters: [Parameter<Scalar>]) {
     for p in parameters {
       let g = p.gradient.storage
@@ -55,6 +57,8 @@ public final class Adam<Scalar: NNScalar>: Optimizer {
     self.epsilon = epsilon
   }
 
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func step(_ parameters: [Parameter<Scalar>]) {
     beta1Power *= beta1
     beta2Power *= beta2
