@@ -115,3 +115,27 @@ struct TrainingTests {
     #expect(accuracy > 0.95, "held-out accuracy \(accuracy)")
   }
 }
+
+@Suite("Data splits and scores")
+struct DataSplitTests {
+  @Test("Stratified split keeps every class on both sides, is seeded and partitions the data")
+  func split() {
+    let labels = Array(repeating: 0, count: 95) + Array(repeating: 1, count: 5)
+    var g = SeededGenerator(seed: 1)
+    let (train, validation) = stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g)
+    #expect(Set(train).isDisjoint(with: validation) && train.count + validation.count == 100)
+    #expect(validation.filter { labels[$0] == 1 }.count == 1)  // 5 * 0.25 rounds to 1
+    #expect(validation.filter { labels[$0] == 0 }.count == 24)
+    var g2 = SeededGenerator(seed: 1)
+    #expect(stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g2).validation == validation)
+    var g3 = SeededGenerator(seed: 2)
+    #expect(stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g3).validation != validation)
+  }
+
+  @Test("Binary score counts")
+  func score() {
+    let s = BinaryScore(probabilities: [0.9, 0.2, 0.7, 0.1, 0.4], labels: [1.0, 0, 0, 0, 1])
+    #expect(s.truePositives == 1 && s.falsePositives == 1 && s.trueNegatives == 2 && s.falseNegatives == 1)
+    #expect(s.accuracy == 0.6 && s.recall == 0.5 && s.precision == 0.5 && s.majorityAccuracy == 0.6)
+  }
+}

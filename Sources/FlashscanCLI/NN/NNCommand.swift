@@ -5,5 +5,8 @@ struct NNCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "nn",
     abstract: "Neural-network tools on the frame tensor (the exam's CNN and siamese network).",
-    subcommands: [NNSummaryCommand.self, NNBenchCommand.self])
+    subcommands: [
+      NNSummaryCommand.self, NNTrainSiameseCommand.self, NNTrainCNNCommand.self, NNPredictCommand.self,
+      NNBenchCommand.self,
+    ])
 }

@@ -183,4 +183,30 @@ public final class SiameseNetwork<Scalar: NNScalar> {
     update(g, learningRate: learningRate)
     return cost
   }
+
+  /// One pass of mini-batch gradient descent (the exam's update per batch) over the pairs in a
+  /// seeded random order. Returns the mean cost over pairs, each batch's cost taken before its
+  /// update.
+  public func trainEpoch(
+    _ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar], batchSize: Int, learningRate: Scalar,
+    generator: inout SeededGenerator
+  ) -> Double {
+    precondition(batchSize > 0 && labels.count == x.shape[0])
+    let order = generator.permutation(labels.count)
+    var total = 0.0
+    var start = 0
+    while start < order.count {
+      let batch = Array(order[start..<min(order.count, start + batchSize)])
+      let cost = trainStep(x.gather(batch), xPrime.gather(batch), labels: batch.map { labels[$0] }, learningRate: learningRate)
+      total += Double(cost) * Double(batch.count)
+      start += batchSize
+    }
+    return total / Double(max(1, labels.count))
+  }
+
+  /// Cost and prediction counts (p > 0.5 means "flash") on held-out pairs.
+  public func evaluate(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar]) -> (cost: Double, score: BinaryScore) {
+    let act = forward(x, xPrime)
+    return (Double(cost(act, labels: labels)), BinaryScore(probabilities: act.yHat, labels: labels))
+  }
 }
