@@ -27,7 +27,9 @@ struct GEMMTests {
         for i in 0..<m { expectedTN[p * n + j] += a[i * k + p] * bt[i * n + j] }
       }
     }
-    func close(_ x: [Double], _ y: [Double]) -> Bool { zip(x, y).allSatisfy { abs($0 - $1) < 1e-12 } }
+    func close(_ x: [Double], _ y: [Double]) -> Bool {
+      zip(x, y).allSatisfy { abs($0 - $1) < 1e-12 }
+    }
 
     var c = [Double](repeating: 1, count: m * n)
     gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n, accumulate: true)
@@ -46,7 +48,9 @@ struct GEMMTests {
       ctn = [Double](repeating: 0, count: k * n)
       let done = gemmTNStrips(m: m, n: n, k: k, a: a, lda: k, b: bt, ldb: n, c: &ctn, ldc: n)
       #expect(done == m / 4 * 4)
-      gemmTNRows(m: m - done, n: n, k: k, a: Array(a[(done * k)...]), lda: k, b: Array(bt[(done * n)...]), ldb: n, c: &ctn, ldc: n)
+      gemmTNRows(
+        m: m - done, n: n, k: k, a: Array(a[(done * k)...]), lda: k, b: Array(bt[(done * n)...]),
+        ldb: n, c: &ctn, ldc: n)
       #expect(close(ctn, expectedTN), "gemmTNStrips")
     }
   }

@@ -77,10 +77,16 @@ enum GradientCheck {
   }
 
   /// A seeded tensor of values uniform in [lo, hi).
-  static func random(_ shape: [Int], seed: UInt64, in range: ClosedRange<Double> = -1...1) -> Tensor<Double> {
+  static func random(_ shape: [Int], seed: UInt64, in range: ClosedRange<Double> = -1...1)
+    -> Tensor<Double>
+  {
     var g = SeededGenerator(seed: seed)
     let n = shape.reduce(1, *)
-    return Tensor(shape: shape, storage: (0..<n).map { _ in range.lowerBound + (range.upperBound - range.lowerBound) * g.nextUnit() })
+    return Tensor(
+      shape: shape,
+      storage: (0..<n).map { _ in
+        range.lowerBound + (range.upperBound - range.lowerBound) * g.nextUnit()
+      })
   }
 
   /// Like `random`, but keeps every value at least `gap` away from zero (for ReLU-type kinks).

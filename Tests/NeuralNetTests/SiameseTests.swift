@@ -20,13 +20,25 @@ struct SiameseTests {
     let (_, g) = net.gradients(x, xp, labels: y)
     func cost() -> Double { net.cost(net.forward(x, xp), labels: y) }
     let (w1, b1, w2, b2) = (net.w1, net.b1, net.w2, net.b2)
-    let nw1 = GradientCheck.numeric(at: w1) { net.w1 = $0; return cost() }
+    let nw1 = GradientCheck.numeric(at: w1) {
+      net.w1 = $0
+      return cost()
+    }
     net.w1 = w1
-    let nb1 = GradientCheck.numeric(at: b1) { net.b1 = $0; return cost() }
+    let nb1 = GradientCheck.numeric(at: b1) {
+      net.b1 = $0
+      return cost()
+    }
     net.b1 = b1
-    let nw2 = GradientCheck.numeric(at: w2) { net.w2 = $0; return cost() }
+    let nw2 = GradientCheck.numeric(at: w2) {
+      net.w2 = $0
+      return cost()
+    }
     net.w2 = w2
-    let nb2 = GradientCheck.numeric(at: Tensor(shape: [1], storage: [b2])) { net.b2 = $0[flat: 0]; return cost() }
+    let nb2 = GradientCheck.numeric(at: Tensor(shape: [1], storage: [b2])) {
+      net.b2 = $0[flat: 0]
+      return cost()
+    }
     net.b2 = b2
     #expect(GradientCheck.relativeError(g.w1.storage, nw1) < 1e-6)
     #expect(GradientCheck.relativeError(g.b1.storage, nb1) < 1e-6)
@@ -60,16 +72,24 @@ struct SiameseTests {
     let a2 = relu2.forward(second.forward(xp.reshaped([5, 12]), training: true), training: true)
     let a = Tensor(shape: a1.shape, storage: zip(a1.storage, a2.storage).map { $0 - $1 })
     let z3 = top.forward(a, training: true)
-    let loss = Loss.sigmoidBinaryCrossEntropy(logits: z3, targets: Tensor(shape: [5, 1], storage: y))
+    let loss = Loss.sigmoidBinaryCrossEntropy(
+      logits: z3, targets: Tensor(shape: [5, 1], storage: y))
     let da = top.backward(loss.gradient)
     let dx = first.backward(relu1.backward(da))
     let dxp = second.backward(relu2.backward(da.map { -$0 }))
-    let generic = first.weight.gradient.storage.indices.map { first.weight.gradient[flat: $0] + second.weight.gradient[flat: $0] }
+    let generic = first.weight.gradient.storage.indices.map {
+      first.weight.gradient[flat: $0] + second.weight.gradient[flat: $0]
+    }
     let genericW1 = (0..<72).map { generic[($0 % 12) * 6 + $0 / 12] }  // back to (Da1, Dx)
-    func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) } }
+    func close(_ a: [Double], _ b: [Double]) -> Bool {
+      zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) }
+    }
     #expect(abs(loss.value - cost) < 1e-12)
     #expect(close(g.w1.storage, genericW1))
-    #expect(close(g.b1.storage, zip(first.bias.gradient.storage, second.bias.gradient.storage).map { $0 + $1 }))
+    #expect(
+      close(
+        g.b1.storage, zip(first.bias.gradient.storage, second.bias.gradient.storage).map { $0 + $1 }
+      ))
     #expect(close(g.w2.storage, top.weight.gradient.storage))
     #expect(abs(g.b2 - top.bias.gradient[flat: 0]) < 1e-12)
     #expect(close(g.x.storage, dx.storage) && close(g.xPrime.storage, dxp.storage))

@@ -1,5 +1,5 @@
-import FrameTensor
 import Foundation
+import FrameTensor
 import Testing
 
 @testable import NeuralNet
@@ -16,9 +16,14 @@ struct TrainingTests {
     let x = Tensor<Double>(shape: [n, d], storage: (0..<(n * d)).map { _ in g.nextUnit() })
     let labels = (0..<n).map { $0 % classes }
     var init0 = SeededGenerator(seed: 51)
-    let model = Sequential<Double>(layers: [Dense<Double>(inputSize: d, units: classes, initializer: .examSmallGaussian, generator: &init0)])
+    let model = Sequential<Double>(layers: [
+      Dense<Double>(
+        inputSize: d, units: classes, initializer: .examSmallGaussian, generator: &init0)
+    ])
     let before = model.parameters.map(\.value)
-    let (loss, _) = model.trainEpoch(inputs: x, labels: labels, batchSize: 32, optimizer: SGD<Double>(learningRate: 0), generator: &g)
+    let (loss, _) = model.trainEpoch(
+      inputs: x, labels: labels, batchSize: 32, optimizer: SGD<Double>(learningRate: 0),
+      generator: &g)
     #expect(abs(loss - log(99.0)) < 1e-3, "mean loss \(loss), log 99 = \(log(99.0))")
     #expect(model.parameters.map(\.value) == before, "learning rate 0 leaves the weights unchanged")
   }
@@ -29,13 +34,19 @@ struct TrainingTests {
     // Channel 0 has mean 10 and variance 4; channel 1 mean -3 and variance 1.
     let x = Tensor<Double>(shape: [4, 2], storage: [8, -4, 12, -2, 8, -4, 12, -2])
     let train = bn.forward(x, training: true)
-    #expect(train.storage.map { ($0 * 1e6).rounded() / 1e6 } == [-1, -1, 1, 1, -1, -1, 1, 1].map { ($0 / (1 + 1e-5 / 4).squareRoot() * 1e6).rounded() / 1e6 } || abs(train[0, 0] + 1) < 1e-5)
+    // xhat = (x - mean) / sqrt(var + eps), gamma 1, beta 0.
+    let expected = [8.0, -4, 12, -2, 8, -4, 12, -2].enumerated().map { i, v in
+      i % 2 == 0 ? (v - 10) / (4 + 1e-5).squareRoot() : (v + 3) / (1 + 1e-5).squareRoot()
+    }
+    #expect(zip(train.storage, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(train.storage)")
     for j in 0..<2 {
       let column = (0..<4).map { train[$0, j] }
       #expect(abs(column.reduce(0, +)) < 1e-12, "training output has zero mean per channel")
     }
     // Running statistics moved 10% toward the batch's (unbiased variance 16/3 and 4/3).
-    #expect(abs(bn.runningMean.value[flat: 0] - 1.0) < 1e-12 && abs(bn.runningMean.value[flat: 1] + 0.3) < 1e-12)
+    #expect(
+      abs(bn.runningMean.value[flat: 0] - 1.0) < 1e-12
+        && abs(bn.runningMean.value[flat: 1] + 0.3) < 1e-12)
     #expect(abs(bn.runningVariance.value[flat: 0] - (0.9 + 0.1 * 16 / 3)) < 1e-12)
     // Inference uses the running statistics: each example alone, and different from training.
     let infer = bn.forward(x, training: false)
@@ -66,14 +77,18 @@ struct TrainingTests {
     }
     let spec = try! ModelSpec("CONV3-4, FLATTEN, FC-3", inputShape: [5, 5, 2])
     for initializer in [Initializer.he, .xavier, .examSmallGaussian] {
-      let a = Sequential<Float>(spec: spec, initializer: initializer, seed: 7).parameters.map(\.value)
-      let b = Sequential<Float>(spec: spec, initializer: initializer, seed: 7).parameters.map(\.value)
-      let c = Sequential<Float>(spec: spec, initializer: initializer, seed: 8).parameters.map(\.value)
+      let a = Sequential<Float>(spec: spec, initializer: initializer, seed: 7).parameters.map(
+        \.value)
+      let b = Sequential<Float>(spec: spec, initializer: initializer, seed: 7).parameters.map(
+        \.value)
+      let c = Sequential<Float>(spec: spec, initializer: initializer, seed: 8).parameters.map(
+        \.value)
       #expect(a == b && a != c)
     }
     // He's spread matches sqrt(2 / fanIn).
     var g = SeededGenerator(seed: 1)
-    let w: Tensor<Double> = Initializer.he.weights(shape: [200, 100], fanIn: 200, fanOut: 100, generator: &g)
+    let w: Tensor<Double> = Initializer.he.weights(
+      shape: [200, 100], fanIn: 200, fanOut: 100, generator: &g)
     let sd = (w.sumOfSquares / Double(w.count)).squareRoot()
     #expect(abs(sd - 0.1) < 0.003)
   }
@@ -105,11 +120,13 @@ struct TrainingTests {
     }
     let (train, trainLabels) = images(2, seed: 60)
     let (test, testLabels) = images(4, seed: 61)
-    let model = Sequential<Float>(spec: try ModelSpec(ModelSpecTests.q3, inputShape: [32, 32, 3]), seed: 3)
+    let model = Sequential<Float>(
+      spec: try ModelSpec(ModelSpecTests.q3, inputShape: [32, 32, 3]), seed: 3)
     let adam = Adam<Float>(learningRate: 0.01)
     var g = SeededGenerator(seed: 62)
     for _ in 0..<12 {
-      _ = model.trainEpoch(inputs: train, labels: trainLabels, batchSize: 5, optimizer: adam, generator: &g)
+      _ = model.trainEpoch(
+        inputs: train, labels: trainLabels, batchSize: 5, optimizer: adam, generator: &g)
     }
     let (_, accuracy) = model.evaluate(inputs: test, labels: testLabels)
     #expect(accuracy > 0.95, "held-out accuracy \(accuracy)")
@@ -122,20 +139,27 @@ struct DataSplitTests {
   func split() {
     let labels = Array(repeating: 0, count: 95) + Array(repeating: 1, count: 5)
     var g = SeededGenerator(seed: 1)
-    let (train, validation) = stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g)
+    let (train, validation) = stratifiedSplit(
+      labels: labels, validationFraction: 0.25, generator: &g)
     #expect(Set(train).isDisjoint(with: validation) && train.count + validation.count == 100)
     #expect(validation.filter { labels[$0] == 1 }.count == 1)  // 5 * 0.25 rounds to 1
     #expect(validation.filter { labels[$0] == 0 }.count == 24)
     var g2 = SeededGenerator(seed: 1)
-    #expect(stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g2).validation == validation)
+    #expect(
+      stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g2).validation
+        == validation)
     var g3 = SeededGenerator(seed: 2)
-    #expect(stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g3).validation != validation)
+    #expect(
+      stratifiedSplit(labels: labels, validationFraction: 0.25, generator: &g3).validation
+        != validation)
   }
 
   @Test("Binary score counts")
   func score() {
     let s = BinaryScore(probabilities: [0.9, 0.2, 0.7, 0.1, 0.4], labels: [1.0, 0, 0, 0, 1])
-    #expect(s.truePositives == 1 && s.falsePositives == 1 && s.trueNegatives == 2 && s.falseNegatives == 1)
+    #expect(
+      s.truePositives == 1 && s.falsePositives == 1 && s.trueNegatives == 2 && s.falseNegatives == 1
+    )
     #expect(s.accuracy == 0.6 && s.recall == 0.5 && s.precision == 0.5 && s.majorityAccuracy == 0.6)
   }
 }

@@ -21,19 +21,23 @@ struct NNBenchCommand: ParsableCommand {
   var warmup: Int = 3
 
   @Option(help: "The network, in the exam's notation.")
-  var spec: String = "CONV3-8, LEAKYRELU, POOL-2, BATCHNORM, CONV3-16, LEAKYRELU, POOL-2, FLATTEN, FC-10"
+  var spec: String =
+    "CONV3-8, LEAKYRELU, POOL-2, BATCHNORM, CONV3-16, LEAKYRELU, POOL-2, FLATTEN, FC-10"
 
   @Flag(help: "Also print the median time of each layer's forward and backward pass.")
   var perLayer = false
 
   func validate() throws {
-    guard batch > 1, iterations > 0, warmup >= 0 else { throw ValidationError("batch must be > 1 and iterations > 0") }
+    guard batch > 1, iterations > 0, warmup >= 0 else {
+      throw ValidationError("batch must be > 1 and iterations > 0")
+    }
   }
 
   func run() throws {
     let model = Sequential<Float>(spec: try ModelSpec(spec, inputShape: [32, 32, 3]), seed: 1)
     var g = SeededGenerator(seed: 2)
-    let x = Tensor<Float>(shape: [batch, 32, 32, 3], storage: (0..<(batch * 3072)).map { _ in Float(g.nextUnit()) })
+    let x = Tensor<Float>(
+      shape: [batch, 32, 32, 3], storage: (0..<(batch * 3072)).map { _ in Float(g.nextUnit()) })
     let classes = model.layers.last.flatMap { ($0 as? Dense<Float>)?.units } ?? 10
     let labels = (0..<batch).map { $0 % classes }
     func once() {
@@ -83,7 +87,8 @@ extension NNBenchCommand {
     for i in 0..<n {
       let f = forward[i].sorted()[iterations / 2]
       let b = backward[i].sorted()[iterations / 2]
-      print("layer \(model.layers[i].name) forward_cpu_ms=\(format3(f)) backward_cpu_ms=\(format3(b))")
+      print(
+        "layer \(model.layers[i].name) forward_cpu_ms=\(format3(f)) backward_cpu_ms=\(format3(b))")
     }
   }
 }

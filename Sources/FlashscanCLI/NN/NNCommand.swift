@@ -6,7 +6,8 @@ struct NNCommand: ParsableCommand {
     commandName: "nn",
     abstract: "Neural-network tools on the frame tensor (the exam's CNN and siamese network).",
     subcommands: [
-      NNSummaryCommand.self, NNTrainSiameseCommand.self, NNTrainCNNCommand.self, NNPredictCommand.self,
+      NNSummaryCommand.self, NNTrainSiameseCommand.self, NNTrainCNNCommand.self,
+      NNPredictCommand.self,
       NNBenchCommand.self,
     ])
 }

@@ -5,7 +5,8 @@ import NeuralNet
 struct NNSummaryCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "summary",
-    abstract: "Print each layer's output shape and parameter count for a network in the exam's notation.",
+    abstract:
+      "Print each layer's output shape and parameter count for a network in the exam's notation.",
     discussion: """
       SPEC is a comma-separated layer list, e.g.
         "CONV3-8, LEAKYRELU, POOL-2, BATCHNORM, CONV3-16, LEAKYRELU, POOL-2, FLATTEN, FC-10"
@@ -25,16 +26,13 @@ struct NNSummaryCommand: ParsableCommand {
   var format: Format = .table
 
   func run() throws {
-    let summary: ModelSummary
-    do {
-      summary = try ModelSpec(spec, inputShape: ModelSpec.parseShape(input)).summary()
-    } catch let error as ModelSpecError {
-      throw ValidationError(error.description)
-    }
-    switch format {
-    case .table: print(summary.table(), terminator: "")
-    case .csv: print(summary.csv(), terminator: "")
-    case .json: print(summary.json(), terminator: "")
+    try reportingFailures {
+      let summary = try ModelSpec(spec, inputShape: ModelSpec.parseShape(input)).summary()
+      switch format {
+      case .table: print(summary.table(), terminator: "")
+      case .csv: print(summary.csv(), terminator: "")
+      case .json: print(summary.json(), terminator: "")
+      }
     }
   }
 }

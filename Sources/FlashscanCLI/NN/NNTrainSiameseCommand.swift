@@ -8,7 +8,8 @@ import NeuralNet
 struct NNTrainSiameseCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train-siamese",
-    abstract: "Train the Question 5 siamese network on consecutive frame pairs labelled by the T table.",
+    abstract:
+      "Train the Question 5 siamese network on consecutive frame pairs labelled by the T table.",
     discussion: """
       Each pair (frame i-1, frame i) is downscaled to --size and labelled 1 ("flash") when the
       flashinator's T of the full-resolution pair exceeds --threshold: a brightening flash transition.
@@ -39,7 +40,9 @@ struct NNTrainSiameseCommand: ParsableCommand {
   @Option(help: "Seed of the initial weights, the split and the batch order.")
   var seed: UInt64 = 0
 
-  @Option(help: "A pair is a flash when T exceeds this (default: about half the largest possible T, 23,864).")
+  @Option(
+    help:
+      "A pair is a flash when T exceeds this (default: about half the largest possible T, 23,864).")
   var threshold: Double = 12_000
 
   @Option(help: "Share of the pairs held out for validation.")
@@ -53,52 +56,69 @@ struct NNTrainSiameseCommand: ParsableCommand {
     guard epochs >= 1, hidden >= 1, batch >= 1, lr > 0 else {
       throw ValidationError("epochs, hidden and batch must be at least 1 and lr positive")
     }
-    guard validation > 0 && validation < 1 else { throw ValidationError("validation must be between 0 and 1") }
+    guard validation > 0 && validation < 1 else {
+      throw ValidationError("validation must be between 0 and 1")
+    }
     guard threshold >= 0 else { throw ValidationError("threshold must not be negative") }
   }
 
   func run() throws {
-    var parts: [LabelledPairs] = []
-    for video in videos {
-      let p = try labelledPairs(video, size: size, threshold: threshold)
-      let flashes = p.labels.filter { $0 == 1 }.count
-      stderrLine("\(video): \(p.labels.count) pairs, \(flashes) with T > \(threshold)")
-      parts.append(p)
-    }
-    let x = Tensor.concatenate(parts.map(\.x))
-    let xPrime = Tensor.concatenate(parts.map(\.xPrime))
-    let labels = parts.flatMap(\.labels)
-    var generator = SeededGenerator(seed: seed)
-    let split = stratifiedSplit(labels: labels.map { Int($0) }, validationFraction: validation, generator: &generator)
-    let (trainX, trainXP, trainY) = (x.gather(split.train), xPrime.gather(split.train), split.train.map { labels[$0] })
-    let (valX, valXP, valY) = (x.gather(split.validation), xPrime.gather(split.validation), split.validation.map { labels[$0] })
-    let network = SiameseNetwork<Float>(inputSize: size.inputShape.reduce(1, *), hiddenSize: hidden, seed: seed)
-    print("epoch,train_cost,train_accuracy,val_cost,val_accuracy,val_flash_recall,val_flash_precision")
-    var last: BinaryScore?
-    for epoch in 1...epochs {
-      let trainCost = network.trainEpoch(
-        trainX, trainXP, labels: trainY, batchSize: batch, learningRate: Float(lr), generator: &generator)
-      let train = network.evaluate(trainX, trainXP, labels: trainY)
-      let val = network.evaluate(valX, valXP, labels: valY)
+    try reportingFailures {
+      var parts: [LabelledPairs] = []
+      for video in videos {
+        let p = try labelledPairs(video, size: size, threshold: threshold)
+        let flashes = p.labels.filter { $0 == 1 }.count
+        stderrLine("\(video): \(p.labels.count) pairs, \(flashes) with T > \(threshold)")
+        parts.append(p)
+      }
+      let x = Tensor.concatenate(parts.map(\.x))
+      let xPrime = Tensor.concatenate(parts.map(\.xPrime))
+      let labels = parts.flatMap(\.labels)
+      var generator = SeededGenerator(seed: seed)
+      let split = stratifiedSplit(
+        labels: labels.map { Int($0) }, validationFraction: validation, generator: &generator)
+      let (trainX, trainXP, trainY) = (
+        x.gather(split.train), xPrime.gather(split.train), split.train.map { labels[$0] }
+      )
+      let (valX, valXP, valY) = (
+        x.gather(split.validation), xPrime.gather(split.validation),
+        split.validation.map { labels[$0] }
+      )
+      let network = SiameseNetwork<Float>(
+        inputSize: size.inputShape.reduce(1, *), hiddenSize: hidden, seed: seed)
       print(
-        "\(epoch),\(format3(trainCost)),\(fraction(train.score.accuracy)),\(format3(val.cost)),"
-          + "\(fraction(val.score.accuracy)),\(fraction(val.score.recall)),\(fraction(val.score.precision))")
-      last = val.score
-    }
-    if let last {
-      stderrLine(
-        "validation: \(last.count) pairs (\(last.truePositives + last.falseNegatives) flashes), accuracy "
-          + "\(fraction(last.accuracy)) (always-\"no flash\" baseline \(fraction(last.majorityAccuracy))), "
-          + "flash recall \(fraction(last.recall)), precision \(fraction(last.precision))")
-    }
-    if let save {
-      let metadata = [
-        "labels": "1 when T > threshold (flashinator, full-resolution frames): a brightening flash transition",
-        "threshold": String(threshold), "size": size.description, "epochs": String(epochs), "lr": String(lr),
-        "seed": String(seed), "videos": videos.joined(separator: "\n"),
-      ]
-      try network.modelFile(inputShape: size.inputShape, metadata: metadata).write(to: save)
-      stderrLine("saved \(save)")
+        "epoch,train_cost,train_accuracy,val_cost,val_accuracy,val_flash_recall,val_flash_precision"
+      )
+      var last: BinaryScore?
+      for epoch in 1...epochs {
+        let trainCost = network.trainEpoch(
+          trainX, trainXP, labels: trainY, batchSize: batch, learningRate: Float(lr),
+          generator: &generator)
+        let train = network.evaluate(trainX, trainXP, labels: trainY)
+        let val = network.evaluate(valX, valXP, labels: valY)
+        print(
+          "\(epoch),\(format3(trainCost)),\(fraction(train.score.accuracy)),\(format3(val.cost)),"
+            + "\(fraction(val.score.accuracy)),\(fraction(val.score.recall)),\(fraction(val.score.precision))"
+        )
+        last = val.score
+      }
+      if let last {
+        stderrLine(
+          "validation: \(last.count) pairs (\(last.truePositives + last.falseNegatives) flashes), accuracy "
+            + "\(fraction(last.accuracy)) (always-\"no flash\" baseline \(fraction(last.majorityAccuracy))), "
+            + "flash recall \(fraction(last.recall)), precision \(fraction(last.precision))")
+      }
+      if let save {
+        let metadata = [
+          "labels":
+            "1 when T > threshold (flashinator, full-resolution frames): a brightening flash transition",
+          "threshold": String(threshold), "size": size.description, "epochs": String(epochs),
+          "lr": String(lr),
+          "seed": String(seed), "videos": videos.joined(separator: "\n"),
+        ]
+        try network.modelFile(inputShape: size.inputShape, metadata: metadata).write(to: save)
+        stderrLine("saved \(save)")
+      }
     }
   }
 }

@@ -10,6 +10,30 @@ struct NNError: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
+/// Runs a command body, turning its failures into one stderr line and flashscan's exit codes
+/// (Docs/CLI.md): 2 for a malformed layer list (a usage error), 1 for anything that went wrong
+/// with a file.
+func reportingFailures(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let error as ModelSpecError {
+    stderrLine("flashscan: \(error)")
+    throw ExitCode(2)
+  } catch let error as NNError {
+    stderrLine("flashscan: \(error)")
+    throw ExitCode(1)
+  } catch let error as ModelFileError {
+    stderrLine("flashscan: \(error)")
+    throw ExitCode(1)
+  } catch let error as MediaError {
+    stderrLine("flashscan: \(error)")
+    throw ExitCode(1)
+  } catch let error as FlashinatorError {
+    stderrLine("flashscan: \(error)")
+    throw ExitCode(1)
+  }
+}
+
 /// `--size WxH` (e.g. 32x32): the frame size a network sees.
 struct NetworkFrameSize: ExpressibleByArgument, CustomStringConvertible {
   var width: Int
@@ -17,7 +41,9 @@ struct NetworkFrameSize: ExpressibleByArgument, CustomStringConvertible {
 
   init?(argument: String) {
     let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0, w <= 4096, h <= 4096 else {
+    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0, w <= 4096,
+      h <= 4096
+    else {
       return nil
     }
     width = w
@@ -36,9 +62,12 @@ struct NetworkFrameSize: ExpressibleByArgument, CustomStringConvertible {
 
 /// Frames of a video as a network's input: decoded, downscaled by swscale to `size` inside the
 /// decoder, RGB scaled to 0...1, NHWC (F, H, W, 3), with their presentation times.
-func decodeForNetwork(_ path: String, size: NetworkFrameSize) throws -> (frames: Tensor<Float>, times: [Double]) {
+func decodeForNetwork(_ path: String, size: NetworkFrameSize) throws -> (
+  frames: Tensor<Float>, times: [Double]
+) {
   let decoder = try VideoDecoder(
-    path: path, options: DecodeOptions(outputSize: FrameSize(width: size.width, height: size.height)))
+    path: path,
+    options: DecodeOptions(outputSize: FrameSize(width: size.width, height: size.height)))
   var chunks: [Tensor<UInt8>] = []
   var times: [Double] = []
   while let chunk = try decoder.nextChunk(maxFrames: 256) {
@@ -78,17 +107,22 @@ struct LabelledPairs {
   var times: [Double]
 }
 
-func labelledPairs(_ path: String, size: NetworkFrameSize, threshold: Double) throws -> LabelledPairs {
+func labelledPairs(_ path: String, size: NetworkFrameSize, threshold: Double) throws
+  -> LabelledPairs
+{
   let frames = try decodeForNetwork(path, size: size).frames
   let rows = try flashTable(path)
   let count = frames.shape[0]
   guard count >= 2 else { throw NNError("\(path): needs at least two frames for a pair") }
-  guard rows.count == count - 1, rows.enumerated().allSatisfy({ $0.element.frame == $0.offset + 1 }) else {
-    throw NNError("\(path): the two decodes disagree (\(count) downscaled frames, \(rows.count) T rows)")
+  guard rows.count == count - 1, rows.enumerated().allSatisfy({ $0.element.frame == $0.offset + 1 })
+  else {
+    throw NNError(
+      "\(path): the two decodes disagree (\(count) downscaled frames, \(rows.count) T rows)")
   }
   return LabelledPairs(
     x: frames.slice(0..<(count - 1)), xPrime: frames.slice(1..<count),
-    labels: rows.map { $0.t > threshold ? 1 : 0 }, frames: rows.map(\.frame), times: rows.map(\.time))
+    labels: rows.map { $0.t > threshold ? 1 : 0 }, frames: rows.map(\.frame),
+    times: rows.map(\.time))
 }
 
 /// "0.953" style for fractions, "-" for a missing value.

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// The elementary functions are protocol requirements so that the kernels, once specialised for
 /// `Float` or `Double`, call the C library's `expf`/`exp` directly.
-public protocol NNScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, LosslessStringConvertible
+public protocol NNScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable,
+  LosslessStringConvertible
 where RawSignificand: FixedWidthInteger {
   static func nnExp(_ x: Self) -> Self
   static func nnLog(_ x: Self) -> Self

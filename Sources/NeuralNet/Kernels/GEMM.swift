@@ -308,7 +308,9 @@ func gemmTNStrips<T: NNScalar>(
 /// out[N,M] = in[M,N]^T.
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-func transpose<T: NNScalar>(rows: Int, cols: Int, _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>) {
+func transpose<T: NNScalar>(
+  rows: Int, cols: Int, _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>
+) {
   for i in 0..<rows {
     for j in 0..<cols { dst[j * rows + i] = src[i * cols + j] }
   }

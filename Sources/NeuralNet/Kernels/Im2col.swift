@@ -23,12 +23,14 @@ struct WindowGeometry: Equatable, Sendable {
 /// contiguous in NHWC, so it is copied as a block.
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: UnsafeMutablePointer<T>) {
+func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: UnsafeMutablePointer<T>)
+{
   let oh = g.outputHeight
   let ow = g.outputWidth
   let c = g.channels
   let rowLength = g.patchSize
-  let parts = g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
+  let parts =
+    g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
   let src = SendableConstPointer(input)
   let dstBase = SendablePointer(col)
   parallelParts(parts) { part in
@@ -65,12 +67,15 @@ func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: Unsa
 /// (overlapping windows sum), giving dLoss/dInput from dLoss/dcol. `output` must start at zero.
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-func col2im<T: NNScalar>(_ g: WindowGeometry, col: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
+func col2im<T: NNScalar>(
+  _ g: WindowGeometry, col: UnsafePointer<T>, output: UnsafeMutablePointer<T>
+) {
   let oh = g.outputHeight
   let ow = g.outputWidth
   let c = g.channels
   let rowLength = g.patchSize
-  let parts = g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
+  let parts =
+    g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
   let srcBase = SendableConstPointer(col)
   let dstBase = SendablePointer(output)
   parallelParts(parts) { part in

@@ -7,7 +7,9 @@ import Foundation
 /// `FLASHSCAN_NN_THREADS` overrides it (the benchmark uses it to compare 1 and 2 threads).
 public enum NNCompute {
   public static let threads: Int = {
-    if let text = ProcessInfo.processInfo.environment["FLASHSCAN_NN_THREADS"], let n = Int(text), n > 0 {
+    if let text = ProcessInfo.processInfo.environment["FLASHSCAN_NN_THREADS"], let n = Int(text),
+      n > 0
+    {
       return n
     }
     return max(1, ProcessInfo.processInfo.activeProcessorCount)

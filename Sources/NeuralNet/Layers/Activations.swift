@@ -176,14 +176,20 @@ public final class Dropout<Scalar: NNScalar>: Layer {
 
 @inline(__always)
 func mapUnary<T: NNScalar>(_ x: Tensor<T>, _ f: (T) -> T) -> Tensor<T> {
-  x.read { src in Tensor<T>.buildUninitialized(x.shape) { dst in for i in 0..<x.count { dst[i] = f(src[i]) } } }
+  x.read { src in
+    Tensor<T>.buildUninitialized(x.shape) { dst in for i in 0..<x.count { dst[i] = f(src[i]) } }
+  }
 }
 
 @inline(__always)
 func mapBinary<T: NNScalar>(_ a: Tensor<T>, _ b: Tensor<T>, _ f: (T, T) -> T) -> Tensor<T> {
   precondition(a.shape == b.shape, "shapes differ: \(a.shape) vs \(b.shape)")
   return a.read { pa in
-    b.read { pb in Tensor<T>.buildUninitialized(a.shape) { dst in for i in 0..<a.count { dst[i] = f(pa[i], pb[i]) } } }
+    b.read { pb in
+      Tensor<T>.buildUninitialized(a.shape) { dst in
+        for i in 0..<a.count { dst[i] = f(pa[i], pb[i]) }
+      }
+    }
   }
 }
 

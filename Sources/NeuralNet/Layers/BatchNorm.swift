@@ -56,7 +56,10 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
       precondition(rows > 1, "\(name): training needs more than one value per channel")
       input.read { x in
         mean.withUnsafeMutableBufferPointer { mu in
-          variance.withUnsafeMutableBufferPointer { va in batchStatistics(x, rows: rows, channels: c, mean: mu.baseAddress!, variance: va.baseAddress!) }
+          variance.withUnsafeMutableBufferPointer { va in
+            batchStatistics(
+              x, rows: rows, channels: c, mean: mu.baseAddress!, variance: va.baseAddress!)
+          }
         }
       }
       runningMean.value.write { rm in
@@ -79,7 +82,9 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
             beta.value.read { b in
               inverseStd.withUnsafeBufferPointer { inv in
                 mean.withUnsafeBufferPointer { mu in
-                  batchNormalize(x, rows: rows, channels: c, mean: mu.baseAddress!, inverseStd: inv.baseAddress!, gamma: g, beta: b, normalized: xh, output: y)
+                  batchNormalize(
+                    x, rows: rows, channels: c, mean: mu.baseAddress!, inverseStd: inv.baseAddress!,
+                    gamma: g, beta: b, normalized: xh, output: y)
                 }
               }
             }
@@ -96,7 +101,9 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let normalized = cachedNormalized else { preconditionFailure("\(name): backward before forward") }
+    guard let normalized = cachedNormalized else {
+      preconditionFailure("\(name): backward before forward")
+    }
     precondition(outputGradient.shape == normalized.shape)
     let c = channels
     let rows = normalized.count / c
@@ -111,7 +118,8 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
               sumDyXhat.withUnsafeMutableBufferPointer { sdx in
                 Tensor<Scalar>.buildUninitialized(normalized.shape) { dx in
                   batchNormBackward(
-                    dy, xh, rows: rows, channels: c, gamma: g, inverseStd: inv.baseAddress!, training: training,
+                    dy, xh, rows: rows, channels: c, gamma: g, inverseStd: inv.baseAddress!,
+                    training: training,
                     sumDy: sdy.baseAddress!, sumDyXhat: sdx.baseAddress!, dx: dx)
                 }
               }
@@ -130,7 +138,8 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func batchStatistics<T: NNScalar>(
-  _ x: UnsafePointer<T>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<T>, variance: UnsafeMutablePointer<T>
+  _ x: UnsafePointer<T>, rows: Int, channels c: Int, mean: UnsafeMutablePointer<T>,
+  variance: UnsafeMutablePointer<T>
 ) {
   for r in 0..<rows {
     let row = x + r * c
@@ -151,8 +160,10 @@ func batchStatistics<T: NNScalar>(
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func batchNormalize<T: NNScalar>(
-  _ x: UnsafePointer<T>, rows: Int, channels c: Int, mean: UnsafePointer<T>, inverseStd: UnsafePointer<T>,
-  gamma: UnsafePointer<T>, beta: UnsafePointer<T>, normalized: UnsafeMutablePointer<T>, output: UnsafeMutablePointer<T>
+  _ x: UnsafePointer<T>, rows: Int, channels c: Int, mean: UnsafePointer<T>,
+  inverseStd: UnsafePointer<T>,
+  gamma: UnsafePointer<T>, beta: UnsafePointer<T>, normalized: UnsafeMutablePointer<T>,
+  output: UnsafeMutablePointer<T>
 ) {
   for r in 0..<rows {
     let o = r * c
@@ -168,8 +179,10 @@ func batchNormalize<T: NNScalar>(
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func batchNormBackward<T: NNScalar>(
-  _ dy: UnsafePointer<T>, _ xh: UnsafePointer<T>, rows: Int, channels c: Int, gamma: UnsafePointer<T>,
-  inverseStd: UnsafePointer<T>, training: Bool, sumDy: UnsafeMutablePointer<T>, sumDyXhat: UnsafeMutablePointer<T>,
+  _ dy: UnsafePointer<T>, _ xh: UnsafePointer<T>, rows: Int, channels c: Int,
+  gamma: UnsafePointer<T>,
+  inverseStd: UnsafePointer<T>, training: Bool, sumDy: UnsafeMutablePointer<T>,
+  sumDyXhat: UnsafeMutablePointer<T>,
   dx: UnsafeMutablePointer<T>
 ) {
   for r in 0..<rows {
@@ -184,7 +197,8 @@ func batchNormBackward<T: NNScalar>(
     let o = r * c
     for j in 0..<c {
       if training {
-        dx[o + j] = gamma[j] * inverseStd[j] / m * (m * dy[o + j] - sumDy[j] - xh[o + j] * sumDyXhat[j])
+        dx[o + j] =
+          gamma[j] * inverseStd[j] / m * (m * dy[o + j] - sumDy[j] - xh[o + j] * sumDyXhat[j])
       } else {
         dx[o + j] = dy[o + j] * gamma[j] * inverseStd[j]
       }

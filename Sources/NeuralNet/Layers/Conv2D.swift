@@ -60,13 +60,17 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
     let g = WindowGeometry(
       batch: input.shape[0], height: input.shape[1], width: input.shape[2], channels: inputChannels,
       kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)
-    precondition(g.outputHeight > 0 && g.outputWidth > 0, "\(name): kernel larger than padded input")
+    precondition(
+      g.outputHeight > 0 && g.outputWidth > 0, "\(name): kernel larger than padded input")
     let columns = input.read { src in
-      Tensor<Scalar>.buildUninitialized([g.patchCount, g.patchSize]) { im2col(g, input: src, col: $0) }
+      Tensor<Scalar>.buildUninitialized([g.patchCount, g.patchSize]) {
+        im2col(g, input: src, col: $0)
+      }
     }
     let output = columns.read { col in
       weight.value.read { w in
-        Tensor<Scalar>.buildUninitialized([g.batch, g.outputHeight, g.outputWidth, filters]) { out in
+        Tensor<Scalar>.buildUninitialized([g.batch, g.outputHeight, g.outputWidth, filters]) {
+          out in
           // Every output row starts as the bias (or zero), then the product accumulates onto it.
           if let bias {
             bias.value.read { b in
@@ -76,7 +80,8 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
             out.update(repeating: 0, count: g.patchCount * filters)
           }
           gemm(
-            m: g.patchCount, n: filters, k: g.patchSize, a: col, lda: g.patchSize, b: w, ldb: filters,
+            m: g.patchCount, n: filters, k: g.patchSize, a: col, lda: g.patchSize, b: w,
+            ldb: filters,
             c: out, ldc: filters, accumulate: true)
         }
       }
@@ -98,7 +103,8 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
     return outputGradient.read { dy in
       columns.read { col in
         weight.gradient.write { dw in
-          gemmTN(m: rows, n: filters, k: k, a: col, lda: k, b: dy, ldb: filters, c: dw, ldc: filters)
+          gemmTN(
+            m: rows, n: filters, k: k, a: col, lda: k, b: dy, ldb: filters, c: dw, ldc: filters)
         }
       }
       if let bias {
@@ -114,11 +120,15 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
       }
       let dColumns = weightT.read { wt in
         Tensor<Scalar>.build([rows, k]) { dcol in
-          gemm(m: rows, n: k, k: filters, a: dy, lda: filters, b: wt, ldb: k, c: dcol, ldc: k, accumulate: true)
+          gemm(
+            m: rows, n: k, k: filters, a: dy, lda: filters, b: wt, ldb: k, c: dcol, ldc: k,
+            accumulate: true)
         }
       }
       return dColumns.read { dcol in
-        Tensor<Scalar>.build([g.batch, g.height, g.width, g.channels]) { col2im(g, col: dcol, output: $0) }
+        Tensor<Scalar>.build([g.batch, g.height, g.width, g.channels]) {
+          col2im(g, col: dcol, output: $0)
+        }
       }
     }
   }

@@ -18,7 +18,8 @@ public final class Dense<Scalar: NNScalar>: Layer {
     self.units = units
     weight = Parameter(
       name: "weight",
-      value: initializer.weights(shape: [inputSize, units], fanIn: inputSize, fanOut: units, generator: &generator))
+      value: initializer.weights(
+        shape: [inputSize, units], fanIn: inputSize, fanOut: units, generator: &generator))
     bias = Parameter(name: "bias", value: Tensor(zeros: [units]))
   }
 
@@ -38,7 +39,9 @@ public final class Dense<Scalar: NNScalar>: Layer {
         bias.value.read { b in
           Tensor<Scalar>.build([n, units]) { out in
             for row in 0..<n { (out + row * units).update(from: b, count: units) }
-            gemm(m: n, n: units, k: inputSize, a: x, lda: inputSize, b: w, ldb: units, c: out, ldc: units, accumulate: true)
+            gemm(
+              m: n, n: units, k: inputSize, a: x, lda: inputSize, b: w, ldb: units, c: out,
+              ldc: units, accumulate: true)
           }
         }
       }
@@ -54,7 +57,9 @@ public final class Dense<Scalar: NNScalar>: Layer {
     return outputGradient.read { dy in
       input.read { x in
         weight.gradient.write { dw in
-          gemmTN(m: n, n: units, k: inputSize, a: x, lda: inputSize, b: dy, ldb: units, c: dw, ldc: units)
+          gemmTN(
+            m: n, n: units, k: inputSize, a: x, lda: inputSize, b: dy, ldb: units, c: dw, ldc: units
+          )
         }
       }
       bias.gradient.write { db in
@@ -67,7 +72,9 @@ public final class Dense<Scalar: NNScalar>: Layer {
       }
       return weightT.read { wt in
         Tensor<Scalar>.build([n, inputSize]) { dx in
-          gemm(m: n, n: inputSize, k: units, a: dy, lda: units, b: wt, ldb: inputSize, c: dx, ldc: inputSize, accumulate: true)
+          gemm(
+            m: n, n: inputSize, k: units, a: dy, lda: units, b: wt, ldb: inputSize, c: dx,
+            ldc: inputSize, accumulate: true)
         }
       }
     }

@@ -13,7 +13,8 @@ public final class MaxPool2D<Scalar: NNScalar>: Layer {
   private var cachedInputShape: [Int] = []
 
   public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-    precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0 && padding * 2 < kernelSize + 1)
+    precondition(
+      kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0 && padding * 2 < kernelSize + 1)
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.padding = padding
@@ -89,7 +90,8 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
     precondition(cachedInputShape.count == 4, "\(name): backward before forward")
     let g = WindowGeometry(
       batch: cachedInputShape[0], height: cachedInputShape[1], width: cachedInputShape[2],
-      channels: cachedInputShape[3], kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride,
+      channels: cachedInputShape[3], kernelHeight: kernelSize, kernelWidth: kernelSize,
+      stride: stride,
       padding: padding)
     let scale = 1 / Scalar(kernelSize * kernelSize)
     return outputGradient.read { dy in
@@ -107,7 +109,8 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func maxPoolForward<T: NNScalar>(
-  _ g: WindowGeometry, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ win: UnsafeMutablePointer<Int32>
+  _ g: WindowGeometry, _ src: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+  _ win: UnsafeMutablePointer<Int32>
 ) {
   let oh = g.outputHeight
   let ow = g.outputWidth
@@ -176,11 +179,14 @@ private func poolName(_ base: String, _ k: Int, _ s: Int, _ p: Int) -> String {
   return text
 }
 
-private func poolGeometry<T>(_ name: String, _ input: Tensor<T>, _ k: Int, _ s: Int, _ p: Int) -> WindowGeometry {
+private func poolGeometry<T>(_ name: String, _ input: Tensor<T>, _ k: Int, _ s: Int, _ p: Int)
+  -> WindowGeometry
+{
   precondition(input.rank == 4, "\(name): expected (N, H, W, C) input, got \(input.shape)")
   let g = WindowGeometry(
     batch: input.shape[0], height: input.shape[1], width: input.shape[2], channels: input.shape[3],
     kernelHeight: k, kernelWidth: k, stride: s, padding: p)
-  precondition(g.outputHeight > 0 && g.outputWidth > 0, "\(name): window larger than its input \(input.shape)")
+  precondition(
+    g.outputHeight > 0 && g.outputWidth > 0, "\(name): window larger than its input \(input.shape)")
   return g
 }

@@ -28,7 +28,10 @@ public struct ModelFile: Codable, Equatable, Sendable {
   /// Free-form facts for the tools (labels, threshold, class names, training command).
   public var metadata: [String: String]
 
-  public init(kind: String, inputShape: [Int], spec: String? = nil, hidden: Int? = nil, tensors: [NamedTensor], metadata: [String: String] = [:]) {
+  public init(
+    kind: String, inputShape: [Int], spec: String? = nil, hidden: Int? = nil,
+    tensors: [NamedTensor], metadata: [String: String] = [:]
+  ) {
     self.kind = kind
     self.inputShape = inputShape
     self.spec = spec
@@ -43,7 +46,8 @@ public struct ModelFile: Codable, Equatable, Sendable {
     let data = try encoder.encode(self)
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+      .appendingPathComponent(
+        ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
     try data.write(to: temporary)
     guard rename(temporary.path, url.path) == 0 else {
       let reason = String(cString: strerror(errno))
@@ -53,11 +57,15 @@ public struct ModelFile: Codable, Equatable, Sendable {
   }
 
   public static func read(from path: String) throws -> ModelFile {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw ModelFileError("\(path): no such model file")
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
-      throw ModelFileError("\(path): cannot read model (\((error as NSError).localizedDescription))")
+      throw ModelFileError(
+        "\(path): cannot read model (\((error as NSError).localizedDescription))")
     }
     let file: ModelFile
     do {
@@ -65,12 +73,16 @@ public struct ModelFile: Codable, Equatable, Sendable {
     } catch {
       throw ModelFileError("\(path): not a flashscan model file (\(error))")
     }
-    guard file.format == formatName else { throw ModelFileError("\(path): format '\(file.format)' is not \(formatName)") }
+    guard file.format == formatName else {
+      throw ModelFileError("\(path): format '\(file.format)' is not \(formatName)")
+    }
     return file
   }
 
   func tensor<Scalar: NNScalar>(_ name: String, shape: [Int]) throws -> Tensor<Scalar> {
-    guard let t = tensors.first(where: { $0.name == name }) else { throw ModelFileError("model file lacks tensor '\(name)'") }
+    guard let t = tensors.first(where: { $0.name == name }) else {
+      throw ModelFileError("model file lacks tensor '\(name)'")
+    }
     guard t.shape == shape, t.values.count == shape.reduce(1, *) else {
       throw ModelFileError("tensor '\(name)' has shape \(t.shape), expected \(shape)")
     }
@@ -91,17 +103,26 @@ extension Sequential {
     var tensors: [ModelFile.NamedTensor] = []
     for (i, layer) in layers.enumerated() {
       for p in layer.parameters + layer.state {
-        tensors.append(.init(name: "\(i).\(p.name)", shape: p.value.shape, values: p.value.storage.map { Double($0) }))
+        tensors.append(
+          .init(
+            name: "\(i).\(p.name)", shape: p.value.shape, values: p.value.storage.map { Double($0) }
+          ))
       }
     }
-    return ModelFile(kind: "sequential", inputShape: spec.inputShape, spec: spec.text, tensors: tensors, metadata: metadata)
+    return ModelFile(
+      kind: "sequential", inputShape: spec.inputShape, spec: spec.text, tensors: tensors,
+      metadata: metadata)
   }
 
   /// Rebuilds a saved sequential model.
   public convenience init(file: ModelFile) throws {
-    guard file.kind == "sequential", let text = file.spec else { throw ModelFileError("model is '\(file.kind)', not sequential") }
+    guard file.kind == "sequential", let text = file.spec else {
+      throw ModelFileError("model is '\(file.kind)', not sequential")
+    }
     let spec: ModelSpec
-    do { spec = try ModelSpec(text, inputShape: file.inputShape) } catch { throw ModelFileError("saved spec: \(error)") }
+    do { spec = try ModelSpec(text, inputShape: file.inputShape) } catch {
+      throw ModelFileError("saved spec: \(error)")
+    }
     self.init(spec: spec)
     for (i, layer) in layers.enumerated() {
       for p in layer.parameters + layer.state {
@@ -119,12 +140,17 @@ extension SiameseNetwork {
     }
     return ModelFile(
       kind: "siamese", inputShape: inputShape, hidden: hiddenSize,
-      tensors: [named("W1", w1), named("b1", b1), named("W2", w2), .init(name: "b2", shape: [1], values: [Double(b2)])],
+      tensors: [
+        named("W1", w1), named("b1", b1), named("W2", w2),
+        .init(name: "b2", shape: [1], values: [Double(b2)]),
+      ],
       metadata: metadata)
   }
 
   public convenience init(file: ModelFile) throws {
-    guard file.kind == "siamese", let hidden = file.hidden else { throw ModelFileError("model is '\(file.kind)', not siamese") }
+    guard file.kind == "siamese", let hidden = file.hidden else {
+      throw ModelFileError("model is '\(file.kind)', not siamese")
+    }
     let dx = file.inputShape.reduce(1, *)
     self.init(inputSize: dx, hiddenSize: hidden)
     w1 = try file.tensor("W1", shape: [hidden, dx])

@@ -27,7 +27,8 @@ public enum LayerSpec: Equatable, Sendable {
   public var name: String {
     switch self {
     case .conv(let k, let n, let s, let p, let bias):
-      return "CONV\(k)-\(n)" + (s != 1 ? "-S\(s)" : "") + (p != 1 ? "-P\(p)" : "") + (bias ? "" : "-NOBIAS")
+      return "CONV\(k)-\(n)" + (s != 1 ? "-S\(s)" : "") + (p != 1 ? "-P\(p)" : "")
+        + (bias ? "" : "-NOBIAS")
     case .maxPool(let k, let s, let p):
       return "POOL-\(k)" + (s != k ? "-S\(s)" : "") + (p != 0 ? "-P\(p)" : "")
     case .avgPool(let k, let s, let p):
@@ -48,16 +49,22 @@ public enum LayerSpec: Equatable, Sendable {
   public static func parse(_ token: String, position: Int) throws -> LayerSpec {
     let raw = token.trimmingCharacters(in: .whitespacesAndNewlines)
     let compact = String(raw.uppercased().filter { $0 != " " && $0 != "_" && $0 != "\t" })
-    func fail(_ reason: String) -> ModelSpecError { ModelSpecError(position: position, token: raw, reason: reason) }
+    func fail(_ reason: String) -> ModelSpecError {
+      ModelSpecError(position: position, token: raw, reason: reason)
+    }
     guard !compact.isEmpty else { throw fail("empty layer (two commas in a row?)") }
     let parts = compact.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
     let head = parts[0]
     func positive(_ text: String, _ what: String) throws -> Int {
-      guard let v = Int(text), v > 0 else { throw fail("\(what) must be a positive integer, got '\(text)'") }
+      guard let v = Int(text), v > 0 else {
+        throw fail("\(what) must be a positive integer, got '\(text)'")
+      }
       return v
     }
     /// Reads -Ss / -Pp / -NOBIAS options.
-    func options(_ rest: ArraySlice<String>, allowBias: Bool) throws -> (stride: Int?, padding: Int?, bias: Bool) {
+    func options(_ rest: ArraySlice<String>, allowBias: Bool) throws -> (
+      stride: Int?, padding: Int?, bias: Bool
+    ) {
       var stride: Int?
       var padding: Int?
       var bias = true
@@ -69,7 +76,9 @@ public enum LayerSpec: Equatable, Sendable {
         } else if allowBias && option == "NOBIAS" && bias {
           bias = false
         } else {
-          throw fail("unknown option '\(option)' (expected S<stride>, P<padding>\(allowBias ? " or NOBIAS" : ""))")
+          throw fail(
+            "unknown option '\(option)' (expected S<stride>, P<padding>\(allowBias ? " or NOBIAS" : ""))"
+          )
         }
       }
       return (stride, padding, bias)
@@ -83,7 +92,8 @@ public enum LayerSpec: Equatable, Sendable {
       let k = try positive(String(head.dropFirst(4)), "kernel size")
       let n = try positive(parts[1], "filter count")
       let o = try options(parts[2...], allowBias: true)
-      return .conv(kernel: k, filters: n, stride: o.stride ?? 1, padding: o.padding ?? 1, bias: o.bias)
+      return .conv(
+        kernel: k, filters: n, stride: o.stride ?? 1, padding: o.padding ?? 1, bias: o.bias)
     }
     switch head {
     case "POOL", "MAXPOOL", "AVGPOOL":
@@ -92,7 +102,9 @@ public enum LayerSpec: Equatable, Sendable {
       let o = try options(parts[2...], allowBias: false)
       let stride = o.stride ?? k
       let padding = o.padding ?? 0
-      guard padding * 2 <= k else { throw fail("padding \(padding) is more than half the \(k)x\(k) window") }
+      guard padding * 2 <= k else {
+        throw fail("padding \(padding) is more than half the \(k)x\(k) window")
+      }
       return head == "AVGPOOL"
         ? .avgPool(kernel: k, stride: stride, padding: padding)
         : .maxPool(kernel: k, stride: stride, padding: padding)
@@ -126,7 +138,9 @@ public enum LayerSpec: Equatable, Sendable {
   /// The output shape (per example, no batch axis) for an input shape, and the trainable
   /// parameter count; throws naming the layer when the shape is impossible.
   public func propagate(_ input: [Int], position: Int) throws -> (output: [Int], parameters: Int) {
-    func fail(_ reason: String) -> ModelSpecError { ModelSpecError(position: position, token: name, reason: reason) }
+    func fail(_ reason: String) -> ModelSpecError {
+      ModelSpecError(position: position, token: name, reason: reason)
+    }
     func image() throws -> (h: Int, w: Int, c: Int) {
       guard input.count == 3 else {
         throw fail("needs an H x W x C input, got \(formatShape(input))")
@@ -137,9 +151,12 @@ public enum LayerSpec: Equatable, Sendable {
     case .conv(let k, let n, let s, let p, let bias):
       let (h, w, c) = try image()
       guard h + 2 * p >= k && w + 2 * p >= k else {
-        throw fail("\(k)x\(k) kernel does not fit the \(formatShape(input)) input with padding \(p)")
+        throw fail(
+          "\(k)x\(k) kernel does not fit the \(formatShape(input)) input with padding \(p)")
       }
-      return ([(h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1, n], k * k * c * n + (bias ? n : 0))
+      return (
+        [(h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1, n], k * k * c * n + (bias ? n : 0)
+      )
     case .maxPool(let k, let s, let p), .avgPool(let k, let s, let p):
       let (h, w, c) = try image()
       guard h + 2 * p >= k && w + 2 * p >= k else {
@@ -153,7 +170,8 @@ public enum LayerSpec: Equatable, Sendable {
       return ([input.reduce(1, *)], 0)
     case .dense(let n):
       guard input.count == 1 else {
-        throw fail("a dense layer needs a flat input, got \(formatShape(input)); add FLATTEN before it")
+        throw fail(
+          "a dense layer needs a flat input, got \(formatShape(input)); add FLATTEN before it")
       }
       return ([n], input[0] * n + n)
     case .relu, .leakyReLU, .sigmoid, .tanh, .softmax, .dropout:
@@ -197,7 +215,8 @@ public struct ModelSpec: Equatable, Sendable {
 
   public init(layers: [LayerSpec], inputShape: [Int]) throws {
     guard !inputShape.isEmpty, inputShape.count <= 3, inputShape.allSatisfy({ $0 > 0 }) else {
-      throw ModelSpecError(position: nil, token: formatShape(inputShape), reason: "expected H x W x C or a length")
+      throw ModelSpecError(
+        position: nil, token: formatShape(inputShape), reason: "expected H x W x C or a length")
     }
     self.inputShape = inputShape
     self.layers = layers
@@ -206,10 +225,14 @@ public struct ModelSpec: Equatable, Sendable {
 
   /// Parses "32x32x3" (or "1024" for vectors).
   public static func parseShape(_ text: String) throws -> [Int] {
-    let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
     let dims = parts.compactMap { Int($0) }
-    guard !parts.isEmpty, dims.count == parts.count, dims.allSatisfy({ $0 > 0 }), dims.count <= 3 else {
-      throw ModelSpecError(position: nil, token: text, reason: "expected positive sizes like 32x32x3")
+    guard !parts.isEmpty, dims.count == parts.count, dims.allSatisfy({ $0 > 0 }), dims.count <= 3
+    else {
+      throw ModelSpecError(
+        position: nil, token: text, reason: "expected positive sizes like 32x32x3")
     }
     return dims
   }
@@ -265,7 +288,9 @@ public struct ModelSummary: Equatable, Sendable {
   /// `layer,output,parameters` rows (output as HxWxC), then a `Total,,N` row.
   public func csv() -> String {
     var out = ["layer,output,parameters"]
-    out += rows.map { "\($0.layer),\($0.output.map(String.init).joined(separator: "x")),\($0.parameters)" }
+    out += rows.map {
+      "\($0.layer),\($0.output.map(String.init).joined(separator: "x")),\($0.parameters)"
+    }
     out.append("Total,,\(totalParameters)")
     return out.joined(separator: "\n") + "\n"
   }
@@ -275,7 +300,8 @@ public struct ModelSummary: Equatable, Sendable {
     let items = rows.map {
       "{\"layer\":\"\($0.layer)\",\"output\":[\($0.output.map(String.init).joined(separator: ","))],\"parameters\":\($0.parameters)}"
     }
-    return "{\"layers\":[\(items.joined(separator: ","))],\"total_parameters\":\(totalParameters)}\n"
+    return
+      "{\"layers\":[\(items.joined(separator: ","))],\"total_parameters\":\(totalParameters)}\n"
   }
 }
 

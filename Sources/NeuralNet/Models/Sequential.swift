@@ -23,14 +23,19 @@ public final class Sequential<Scalar: NNScalar> {
       case .conv(let k, let n, let s, let p, let bias):
         layers.append(
           Conv2D<Scalar>(
-            inputChannels: shape[2], filters: n, kernelSize: k, stride: s, padding: p, useBias: bias,
+            inputChannels: shape[2], filters: n, kernelSize: k, stride: s, padding: p,
+            useBias: bias,
             initializer: initializer, generator: &generator))
-      case .maxPool(let k, let s, let p): layers.append(MaxPool2D<Scalar>(kernelSize: k, stride: s, padding: p))
-      case .avgPool(let k, let s, let p): layers.append(AvgPool2D<Scalar>(kernelSize: k, stride: s, padding: p))
+      case .maxPool(let k, let s, let p):
+        layers.append(MaxPool2D<Scalar>(kernelSize: k, stride: s, padding: p))
+      case .avgPool(let k, let s, let p):
+        layers.append(AvgPool2D<Scalar>(kernelSize: k, stride: s, padding: p))
       case .batchNorm: layers.append(BatchNorm<Scalar>(channels: shape.last!))
       case .flatten: layers.append(Flatten<Scalar>())
       case .dense(let n):
-        layers.append(Dense<Scalar>(inputSize: shape[0], units: n, initializer: initializer, generator: &generator))
+        layers.append(
+          Dense<Scalar>(
+            inputSize: shape[0], units: n, initializer: initializer, generator: &generator))
       case .relu: layers.append(ReLU<Scalar>())
       case .leakyReLU(let a): layers.append(LeakyReLU<Scalar>(slope: Scalar(a)))
       case .sigmoid: layers.append(Sigmoid<Scalar>())
@@ -90,7 +95,8 @@ public final class Sequential<Scalar: NNScalar> {
     var start = 0
     while start < order.count {
       let batch = Array(order[start..<min(order.count, start + batchSize)])
-      let result = trainStep(inputs: inputs.gather(batch), labels: batch.map { labels[$0] }, optimizer: optimizer)
+      let result = trainStep(
+        inputs: inputs.gather(batch), labels: batch.map { labels[$0] }, optimizer: optimizer)
       lossSum += Double(result.loss) * Double(batch.count)
       correct += result.correct
       start += batchSize
@@ -99,7 +105,9 @@ public final class Sequential<Scalar: NNScalar> {
   }
 
   /// Inference-mode mean loss and accuracy, in batches of `batchSize`.
-  public func evaluate(inputs: Tensor<Scalar>, labels: [Int], batchSize: Int = 64) -> (loss: Double, accuracy: Double) {
+  public func evaluate(inputs: Tensor<Scalar>, labels: [Int], batchSize: Int = 64) -> (
+    loss: Double, accuracy: Double
+  ) {
     var lossSum = 0.0
     var correct = 0
     var start = 0
@@ -107,7 +115,9 @@ public final class Sequential<Scalar: NNScalar> {
       let batch = Array(start..<min(labels.count, start + batchSize))
       let logits = forward(inputs.gather(batch), training: false)
       let batchLabels = batch.map { labels[$0] }
-      lossSum += Double(Loss.softmaxCrossEntropy(logits: logits, labels: batchLabels).value) * Double(batch.count)
+      lossSum +=
+        Double(Loss.softmaxCrossEntropy(logits: logits, labels: batchLabels).value)
+        * Double(batch.count)
       correct += countCorrect(logits: logits, labels: batchLabels)
       start += batchSize
     }

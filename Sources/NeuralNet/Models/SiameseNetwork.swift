@@ -26,8 +26,10 @@ public final class SiameseNetwork<Scalar: NNScalar> {
     self.inputSize = inputSize
     self.hiddenSize = hiddenSize
     var generator = SeededGenerator(seed: seed)
-    w1 = initializer.weights(shape: [hiddenSize, inputSize], fanIn: inputSize, fanOut: hiddenSize, generator: &generator)
-    w2 = initializer.weights(shape: [1, hiddenSize], fanIn: hiddenSize, fanOut: 1, generator: &generator)
+    w1 = initializer.weights(
+      shape: [hiddenSize, inputSize], fanIn: inputSize, fanOut: hiddenSize, generator: &generator)
+    w2 = initializer.weights(
+      shape: [1, hiddenSize], fanIn: hiddenSize, fanOut: 1, generator: &generator)
     b1 = Tensor(zeros: [hiddenSize])
     b2 = 0
   }
@@ -57,16 +59,24 @@ public final class SiameseNetwork<Scalar: NNScalar> {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func forward(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>) -> Activations {
-    precondition(x.shape == xPrime.shape && x.exampleSize == inputSize, "inputs must be (m, \(inputSize)) each")
+    precondition(
+      x.shape == xPrime.shape && x.exampleSize == inputSize, "inputs must be (m, \(inputSize)) each"
+    )
     let m = x.shape[0]
-    let w1T = w1.read { w in Tensor<Scalar>.build([inputSize, hiddenSize]) { transpose(rows: hiddenSize, cols: inputSize, w, $0) } }
+    let w1T = w1.read { w in
+      Tensor<Scalar>.build([inputSize, hiddenSize]) {
+        transpose(rows: hiddenSize, cols: inputSize, w, $0)
+      }
+    }
     func hidden(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
       input.read { xp in
         w1T.read { wt in
           b1.read { b in
             Tensor<Scalar>.build([m, hiddenSize]) { z in
               for i in 0..<m { (z + i * hiddenSize).update(from: b, count: hiddenSize) }
-              gemm(m: m, n: hiddenSize, k: inputSize, a: xp, lda: inputSize, b: wt, ldb: hiddenSize, c: z, ldc: hiddenSize, accumulate: true)
+              gemm(
+                m: m, n: hiddenSize, k: inputSize, a: xp, lda: inputSize, b: wt, ldb: hiddenSize,
+                c: z, ldc: hiddenSize, accumulate: true)
             }
           }
         }
@@ -115,7 +125,9 @@ public final class SiameseNetwork<Scalar: NNScalar> {
   /// with H the step function (1 where its argument is > 0).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func gradients(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar]) -> (cost: Scalar, gradients: Gradients) {
+  public func gradients(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar]) -> (
+    cost: Scalar, gradients: Gradients
+  ) {
     let act = forward(x, xPrime)
     let m = x.shape[0]
     precondition(labels.count == m, "one label per pair")
@@ -132,7 +144,9 @@ public final class SiameseNetwork<Scalar: NNScalar> {
       z.read { zp in
         Tensor<Scalar>.build([m, hiddenSize]) { g in
           for i in 0..<m {
-            for j in 0..<hiddenSize where zp[i * hiddenSize + j] > 0 { g[i * hiddenSize + j] = delta1[i] * w2s[j] }
+            for j in 0..<hiddenSize where zp[i * hiddenSize + j] > 0 {
+              g[i * hiddenSize + j] = delta1[i] * w2s[j]
+            }
           }
         }
       }
@@ -141,25 +155,44 @@ public final class SiameseNetwork<Scalar: NNScalar> {
     let negG2 = branch(act.z2).map { -$0 }
     var dW1 = Tensor<Scalar>(zeros: [hiddenSize, inputSize])
     dW1.write { g in
-      g1.read { gp in x.read { xp in gemmTN(m: m, n: inputSize, k: hiddenSize, a: gp, lda: hiddenSize, b: xp, ldb: inputSize, c: g, ldc: inputSize) } }
-      negG2.read { gp in xPrime.read { xp in gemmTN(m: m, n: inputSize, k: hiddenSize, a: gp, lda: hiddenSize, b: xp, ldb: inputSize, c: g, ldc: inputSize) } }
+      g1.read { gp in
+        x.read { xp in
+          gemmTN(
+            m: m, n: inputSize, k: hiddenSize, a: gp, lda: hiddenSize, b: xp, ldb: inputSize, c: g,
+            ldc: inputSize)
+        }
+      }
+      negG2.read { gp in
+        xPrime.read { xp in
+          gemmTN(
+            m: m, n: inputSize, k: hiddenSize, a: gp, lda: hiddenSize, b: xp, ldb: inputSize, c: g,
+            ldc: inputSize)
+        }
+      }
     }
     var db1 = Tensor<Scalar>(zeros: [hiddenSize])
     db1.write { g in
-      for i in 0..<m { for j in 0..<hiddenSize { g[j] += g1[flat: i * hiddenSize + j] + negG2[flat: i * hiddenSize + j] } }
+      for i in 0..<m {
+        for j in 0..<hiddenSize {
+          g[j] += g1[flat: i * hiddenSize + j] + negG2[flat: i * hiddenSize + j]
+        }
+      }
     }
     func inputGradient(_ g: Tensor<Scalar>) -> Tensor<Scalar> {
       g.read { gp in
         w1.read { w in
           Tensor<Scalar>.build(x.shape) { dx in
-            gemm(m: m, n: inputSize, k: hiddenSize, a: gp, lda: hiddenSize, b: w, ldb: inputSize, c: dx, ldc: inputSize, accumulate: false)
+            gemm(
+              m: m, n: inputSize, k: hiddenSize, a: gp, lda: hiddenSize, b: w, ldb: inputSize,
+              c: dx, ldc: inputSize, accumulate: false)
           }
         }
       }
     }
     return (
       cost(act, labels: labels),
-      Gradients(w1: dW1, b1: db1, w2: dW2, b2: db2, x: inputGradient(g1), xPrime: inputGradient(negG2))
+      Gradients(
+        w1: dW1, b1: db1, w2: dW2, b2: db2, x: inputGradient(g1), xPrime: inputGradient(negG2))
     )
   }
 
@@ -178,7 +211,9 @@ public final class SiameseNetwork<Scalar: NNScalar> {
 
   /// One gradient-descent step on a batch; returns the cost before the step.
   @discardableResult
-  public func trainStep(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar], learningRate: Scalar) -> Scalar {
+  public func trainStep(
+    _ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar], learningRate: Scalar
+  ) -> Scalar {
     let (cost, g) = gradients(x, xPrime, labels: labels)
     update(g, learningRate: learningRate)
     return cost
@@ -188,7 +223,8 @@ public final class SiameseNetwork<Scalar: NNScalar> {
   /// seeded random order. Returns the mean cost over pairs, each batch's cost taken before its
   /// update.
   public func trainEpoch(
-    _ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar], batchSize: Int, learningRate: Scalar,
+    _ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar], batchSize: Int,
+    learningRate: Scalar,
     generator: inout SeededGenerator
   ) -> Double {
     precondition(batchSize > 0 && labels.count == x.shape[0])
@@ -197,7 +233,9 @@ public final class SiameseNetwork<Scalar: NNScalar> {
     var start = 0
     while start < order.count {
       let batch = Array(order[start..<min(order.count, start + batchSize)])
-      let cost = trainStep(x.gather(batch), xPrime.gather(batch), labels: batch.map { labels[$0] }, learningRate: learningRate)
+      let cost = trainStep(
+        x.gather(batch), xPrime.gather(batch), labels: batch.map { labels[$0] },
+        learningRate: learningRate)
       total += Double(cost) * Double(batch.count)
       start += batchSize
     }
@@ -205,7 +243,9 @@ public final class SiameseNetwork<Scalar: NNScalar> {
   }
 
   /// Cost and prediction counts (p > 0.5 means "flash") on held-out pairs.
-  public func evaluate(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar]) -> (cost: Double, score: BinaryScore) {
+  public func evaluate(_ x: Tensor<Scalar>, _ xPrime: Tensor<Scalar>, labels: [Scalar]) -> (
+    cost: Double, score: BinaryScore
+  ) {
     let act = forward(x, xPrime)
     return (Double(cost(act, labels: labels)), BinaryScore(probabilities: act.yHat, labels: labels))
   }

@@ -40,14 +40,17 @@ public struct BinaryScore: Sendable, Equatable {
   public var accuracy: Double { Double(truePositives + trueNegatives) / Double(max(1, count)) }
   /// Share of the real positives found (nil without positives).
   public var recall: Double? {
-    truePositives + falseNegatives == 0 ? nil : Double(truePositives) / Double(truePositives + falseNegatives)
+    truePositives + falseNegatives == 0
+      ? nil : Double(truePositives) / Double(truePositives + falseNegatives)
   }
   /// Share of the predicted positives that are real (nil without predicted positives).
   public var precision: Double? {
-    truePositives + falsePositives == 0 ? nil : Double(truePositives) / Double(truePositives + falsePositives)
+    truePositives + falsePositives == 0
+      ? nil : Double(truePositives) / Double(truePositives + falsePositives)
   }
   /// The accuracy of always answering the majority class, the baseline to beat.
   public var majorityAccuracy: Double {
-    Double(max(truePositives + falseNegatives, trueNegatives + falsePositives)) / Double(max(1, count))
+    Double(max(truePositives + falseNegatives, trueNegatives + falsePositives))
+      / Double(max(1, count))
   }
 }

@@ -23,7 +23,9 @@ public enum Loss {
   public static func softmaxCrossEntropy<Scalar: NNScalar>(
     logits: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {
-    precondition(logits.rank == 2 && targets.shape == logits.shape, "logits \(logits.shape) vs targets \(targets.shape)")
+    precondition(
+      logits.rank == 2 && targets.shape == logits.shape,
+      "logits \(logits.shape) vs targets \(targets.shape)")
     let n = logits.shape[0]
     let k = logits.shape[1]
     var total: Scalar = 0
@@ -59,7 +61,8 @@ public enum Loss {
   public static func softmaxCrossEntropy<Scalar: NNScalar>(
     logits: Tensor<Scalar>, labels: [Int]
   ) -> LossResult<Scalar> {
-    softmaxCrossEntropy(logits: logits, targets: oneHot(labels, classes: logits.shape[1], as: Scalar.self))
+    softmaxCrossEntropy(
+      logits: logits, targets: oneHot(labels, classes: logits.shape[1], as: Scalar.self))
   }
 
   /// Cross-entropy of predicted probabilities p (N, K) against targets y: -sum_j y_j log p_j, with
@@ -94,7 +97,8 @@ public enum Loss {
   public static func sigmoidBinaryCrossEntropy<Scalar: NNScalar>(
     logits: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {
-    precondition(targets.shape == logits.shape, "logits \(logits.shape) vs targets \(targets.shape)")
+    precondition(
+      targets.shape == logits.shape, "logits \(logits.shape) vs targets \(targets.shape)")
     let count = Scalar(logits.count)
     var total: Scalar = 0
     let gradient = logits.read { z in
@@ -134,7 +138,9 @@ public enum Loss {
   }
 
   /// (N, classes) one-hot rows for class indices.
-  public static func oneHot<Scalar: NNScalar>(_ labels: [Int], classes: Int, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+  public static func oneHot<Scalar: NNScalar>(
+    _ labels: [Int], classes: Int, as: Scalar.Type = Scalar.self
+  ) -> Tensor<Scalar> {
     Tensor<Scalar>.build([labels.count, classes]) { y in
       for (r, label) in labels.enumerated() {
         precondition(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")

@@ -50,7 +50,9 @@ public final class Adam<Scalar: NNScalar>: Optimizer {
   private var beta1Power: Scalar = 1
   private var beta2Power: Scalar = 1
 
-  public init(learningRate: Scalar = 0.001, beta1: Scalar = 0.9, beta2: Scalar = 0.999, epsilon: Scalar = 1e-8) {
+  public init(
+    learningRate: Scalar = 0.001, beta1: Scalar = 0.9, beta2: Scalar = 0.999, epsilon: Scalar = 1e-8
+  ) {
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
@@ -66,7 +68,10 @@ public final class Adam<Scalar: NNScalar>: Optimizer {
     let c2 = 1 - beta2Power
     for p in parameters {
       let g = p.gradient.storage
-      var (m, v) = moments[ObjectIdentifier(p)] ?? ([Scalar](repeating: 0, count: g.count), [Scalar](repeating: 0, count: g.count))
+      var (m, v) =
+        moments[ObjectIdentifier(p)] ?? (
+          [Scalar](repeating: 0, count: g.count), [Scalar](repeating: 0, count: g.count)
+        )
       let (b1, b2, lr, eps) = (beta1, beta2, learningRate, epsilon)
       p.value.write { w in
         for i in 0..<g.count {
