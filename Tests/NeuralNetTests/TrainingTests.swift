@@ -35,8 +35,11 @@ struct TrainingTests {
     let x = Tensor<Double>(shape: [4, 2], storage: [8, -4, 12, -2, 8, -4, 12, -2])
     let train = bn.forward(x, training: true)
     // xhat = (x - mean) / sqrt(var + eps), gamma 1, beta 0.
-    let expected = [8.0, -4, 12, -2, 8, -4, 12, -2].enumerated().map { i, v in
-      i % 2 == 0 ? (v - 10) / (4 + 1e-5).squareRoot() : (v + 3) / (1 + 1e-5).squareRoot()
+    let inputs: [Double] = [8, -4, 12, -2, 8, -4, 12, -2]
+    var expected: [Double] = []
+    for (i, v) in inputs.enumerated() {
+      let (mean, variance): (Double, Double) = i % 2 == 0 ? (10, 4) : (-3, 1)
+      expected.append((v - mean) / (variance + 1e-5).squareRoot())
     }
     #expect(zip(train.storage, expected).allSatisfy { abs($0 - $1) < 1e-12 }, "\(train.storage)")
     for j in 0..<2 {
