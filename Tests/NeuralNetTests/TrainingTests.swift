@@ -53,8 +53,8 @@ struct TrainingTests {
     #expect(abs(bn.runningVariance.value[flat: 0] - (0.9 + 0.1 * 16 / 3)) < 1e-12)
     // Inference uses the running statistics: each example alone, and different from training.
     let infer = bn.forward(x, training: false)
-    let expected = (x[0, 0] - 1.0) / (0.9 + 0.1 * 16 / 3 + 1e-5).squareRoot()
-    #expect(abs(infer[0, 0] - expected) < 1e-12)
+    let expectedInference = (x[0, 0] - 1.0) / (0.9 + 0.1 * 16 / 3 + 1e-5).squareRoot()
+    #expect(abs(infer[0, 0] - expectedInference) < 1e-12)
     let single = bn.forward(x.gather([0]), training: false)
     #expect(single[0, 0] == infer[0, 0], "inference does not depend on the rest of the batch")
     #expect(abs(infer[0, 0] - train[0, 0]) > 0.5)
