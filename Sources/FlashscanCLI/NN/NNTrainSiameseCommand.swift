@@ -60,6 +60,11 @@ struct NNTrainSiameseCommand: ParsableCommand {
       throw ValidationError("validation must be between 0 and 1")
     }
     guard threshold >= 0 else { throw ValidationError("threshold must not be negative") }
+    guard threshold < largestPossibleT else {
+      throw ValidationError(
+        "threshold \(threshold) is not below the largest possible T (\(Int(largestPossibleT))): no pair could be a flash"
+      )
+    }
   }
 
   func run() throws {
