@@ -42,7 +42,7 @@ struct NNTrainSiameseCommand: ParsableCommand {
 
   @Option(
     help:
-      "A pair is a flash when T exceeds this (default: about half the largest possible T, 23,864).")
+      "A pair is a flash when T exceeds this (default: about half the largest possible T, 23,834).")
   var threshold: Double = 12_000
 
   @Option(help: "Share of the pairs held out for validation.")
@@ -62,7 +62,7 @@ struct NNTrainSiameseCommand: ParsableCommand {
     guard threshold >= 0 else { throw ValidationError("threshold must not be negative") }
     guard threshold < largestPossibleT else {
       throw ValidationError(
-        "threshold \(threshold) is not below the largest possible T (\(Int(largestPossibleT))): no pair could be a flash"
+        "threshold \(threshold) is not below the largest possible T (\(Int(largestPossibleT.rounded()))): no pair could be a flash"
       )
     }
   }

@@ -86,7 +86,7 @@ func flashTable(_ path: String) throws -> [TRow] {
 }
 
 /// The largest |T| any frame pair can have: L(255) - L(0) with L(g) = 4 (0.2 g + 1)^2.2
-/// (flashinator spec, step 2): 23,864.
+/// (flashinator spec, step 2): 23,834.
 let largestPossibleT: Double = Flashinator.luminance(gray: 255) - Flashinator.luminance(gray: 0)
 
 /// Consecutive frame pairs (x, x') = (frame i-1, frame i) of one video, labelled 1 when the
