@@ -41,6 +41,7 @@ public final class VideoDecoder: FrameSource {
   /// Decoder errors seen (packets the decoder rejected); reported once per run as a warning.
   private var decodeErrors = 0
   private var lastDecodeError: String?
+  private var firstDecodeErrorFrame = 0
   private var stopReason: String?
   /// Packets of the decoded stream read from the container.
   private var packetsRead = 0
@@ -283,6 +284,15 @@ public final class VideoDecoder: FrameSource {
     {
       stopReason = report  // e.g. Matroska: "File ended prematurely"
     }
+    // A demuxer error (e.g. a damaged Matroska element) that ends the stream before the frames
+    // the container announced: the rest of the file was lost, not just one frame.
+    if stopReason == nil, let expected = info.estimatedFrameCount, frameIndex < expected,
+      let report = FFmpegLog.messages(
+        from: [UnsafeMutableRawPointer(input.format)], maxLevel: AV_LOG_ERROR
+      ).last
+    {
+      stopReason = "the container is damaged (\(report))"
+    }
     if let declared = input.declaredPacketCount, packetsRead < declared, stopReason == nil {
       stopReason =
         "the container declares \(declared) frames but only \(packetsRead) arrived (truncated?)"
@@ -293,8 +303,8 @@ public final class VideoDecoder: FrameSource {
     }
     if decodeErrors > 0 {
       warnings.append(
-        "\(decodeErrors) packet(s) could not be decoded (last: \(lastDecodeError ?? "unknown error"))"
-      )
+        "\(decodeErrors) packet(s) could not be decoded, the first near frame \(firstDecodeErrorFrame)"
+          + " (last error: \(lastDecodeError ?? "unknown"))")
     }
     return false
   }
@@ -312,6 +322,7 @@ public final class VideoDecoder: FrameSource {
   }
 
   private func noteDecodeError(_ code: Int32) {
+    if decodeErrors == 0 { firstDecodeErrorFrame = frameIndex }
     decodeErrors += 1
     lastDecodeError =
       FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)]) ?? ffmpegErrorText(code)

@@ -378,3 +378,59 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(try tiny.nextChunk(maxFrames: 8)?.count == 1)
   }
 }
+
+@Suite struct CorruptInputTests {
+  /// Damage in the middle of a Matroska file: the frames before it come back (the same frames as
+  /// the CLI's), the result is partial and the warnings name where decoding stopped.
+  @Test func damagedMatroskaIsPartial() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("whole.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=1", "-c:v", "ffv1", "-slicecrc",
+      "1", path,
+    ])
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    for i in (bytes.count / 2)..<(bytes.count / 2 + 3000) { bytes[i] = bytes[i] &* 7 &+ 13 }
+    let damaged = dir.file("damaged.mkv")
+    try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+    let decoder = try VideoDecoder(path: damaged)
+    let (frames, times) = try decodeAll(decoder)
+    #expect(times.count > 3 && times.count < 25)
+    #expect(frames?.storage == (try FFmpegCLI.rawRGB24(damaged)))
+    #expect(decoder.isPartial)
+    #expect(
+      decoder.warnings.contains { $0.hasPrefix("decoding stopped at frame \(times.count):") },
+      "\(decoder.warnings)")
+  }
+
+  /// Not even one frame decodable: decodeFailed, not an empty result.
+  @Test func nothingDecodableThrows() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("whole.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.4", "-c:v", "ffv1", "-slicecrc",
+      "1", path,
+    ])
+    let decoder = try VideoDecoder(path: path)
+    let first = try #require(try decoder.nextChunk(maxFrames: 1))
+    #expect(first.count == 1)
+    // Keep the header (everything before the first frame's data) and garble every frame.
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let header = bytes.count / 8
+    for i in header..<bytes.count { bytes[i] = bytes[i] &* 7 &+ 13 }
+    let garbled = dir.file("garbled.mkv")
+    try Data(bytes).write(to: URL(fileURLWithPath: garbled))
+    do {
+      let broken = try VideoDecoder(path: garbled)
+      _ = try broken.nextChunk(maxFrames: 4)
+      Issue.record("garbled frames decoded")
+    } catch let error as MediaError {
+      guard case .decodeFailed(let p, let reason) = error else {
+        Issue.record("expected decodeFailed, got \(error)")
+        return
+      }
+      #expect(p == garbled)
+      #expect(!reason.isEmpty)
+    }
+  }
+}
