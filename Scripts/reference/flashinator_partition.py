@@ -17,7 +17,7 @@ TABLE = 4 * (0.2 * (np.arange(766) / 3) + 1) ** 2.2
 def top_mean(x, k):
     k = min(k, x.shape[1])
     top = np.partition(x, x.shape[1] - k, axis=1)[:, x.shape[1] - k:]
-    return np.ascontiguousarray(-np.sort(-top, axis=1)).mean(axis=1)
+    return np.ascontiguousarray(np.sort(top, axis=1)[:, ::-1]).mean(axis=1)
 
 
 def rows(path, k, chunk_frames):

@@ -47,7 +47,7 @@ def top_mean(x, k):
     if k == 0:
         return np.zeros(len(x))
     top = np.partition(x, x.shape[1] - k, axis=1)[:, x.shape[1] - k:]
-    top = np.ascontiguousarray(-np.sort(-top, axis=1))
+    top = np.ascontiguousarray(np.sort(top, axis=1)[:, ::-1])
     return top.mean(axis=1)
 
 
