@@ -11,8 +11,12 @@ public enum Flashinator {
     _ source: FrameSource, options: FlashinatorOptions = FlashinatorOptions(),
     onRow: (TRow) throws -> Void
   ) throws {
-    guard options.topK >= 1 else { throw FlashinatorError.invalidOption("top-k must be at least 1") }
-    guard options.threads >= 1 else { throw FlashinatorError.invalidOption("threads must be at least 1") }
+    guard options.topK >= 1 else {
+      throw FlashinatorError.invalidOption("top-k must be at least 1")
+    }
+    guard options.threads >= 1 else {
+      throw FlashinatorError.invalidOption("threads must be at least 1")
+    }
     if let c = options.chunkFrames, c < 1 {
       throw FlashinatorError.invalidOption("chunk-frames must be at least 1")
     }
@@ -22,7 +26,8 @@ public enum Flashinator {
     let info = source.info
     let chunkFrames =
       options.chunkFrames
-      ?? FlashinatorOptions.automaticChunkFrames(frameBytes: info.width * info.height * options.gray.channels)
+      ?? FlashinatorOptions.automaticChunkFrames(
+        frameBytes: info.width * info.height * options.gray.channels)
     let computer = ChunkRows(model: LuminanceModel.shared(options.gray), topK: options.topK)
     let pipeline = ChunkPipeline(threads: options.threads, queueDepth: options.effectiveQueueDepth)
     try pipeline.runChunks(
@@ -63,7 +68,8 @@ struct ChunkRows: Sendable {
   func rows(chunk: FrameChunk, previous: FrameChunk?) -> Result<[TRow], FlashinatorError> {
     let shape = Array(chunk.frames.shape.dropFirst())
     guard shape[2] == model.mode.channels else {
-      return .failure(.channelMismatch(mode: model.mode, channels: shape[2], expected: model.mode.channels))
+      return .failure(
+        .channelMismatch(mode: model.mode, channels: shape[2], expected: model.mode.channels))
     }
     if let previous {
       let before = Array(previous.frames.shape.dropFirst())
@@ -75,10 +81,14 @@ struct ChunkRows: Sendable {
     let frameSize = pixels * shape[2]
     let kernel = FlashKernel(model: model, topK: topK)
     let results: [(p: Double, n: Double)] = chunk.frames.withUnsafeBufferPointer { chunkBuffer in
-      func withPrevious(_ body: (UnsafePointer<UInt8>?) -> [(p: Double, n: Double)]) -> [(p: Double, n: Double)] {
+      func withPrevious(_ body: (UnsafePointer<UInt8>?) -> [(p: Double, n: Double)]) -> [(
+        p: Double, n: Double
+      )] {
         guard let previous else { return body(nil) }
         let lastOffset = (previous.count - 1) * frameSize
-        return previous.frames.withUnsafeBufferPointer { body($0.baseAddress.map { $0 + lastOffset }) }
+        return previous.frames.withUnsafeBufferPointer {
+          body($0.baseAddress.map { $0 + lastOffset })
+        }
       }
       return withPrevious { previousBase in
         // An empty buffer may have no base address; any non-nil pointer serves for 0 pixels.

@@ -59,7 +59,8 @@ final class GaugedSource: FrameSource {
     }
     guard let index else { return nil }
     if index == failAt { throw Failure(at: index) }
-    let frames = Tensor<UInt8>(shape: [1, 1, 2, 3], storage: [UInt8](repeating: UInt8(index % 256), count: 6))
+    let frames = Tensor<UInt8>(
+      shape: [1, 1, 2, 3], storage: [UInt8](repeating: UInt8(index % 256), count: 6))
     return FrameChunk(frames: frames, times: [Double(index)], firstIndex: index)
   }
 }
@@ -76,7 +77,9 @@ final class GaugedSource: FrameSource {
     let releaser = Thread {
       gauge.condition.lock()
       while gauge.released < total {
-        while !(gauge.worked == gauge.released && (gauge.pulled - gauge.delivered >= depth || gauge.exhausted)) {
+        while !(gauge.worked == gauge.released
+          && (gauge.pulled - gauge.delivered >= depth || gauge.exhausted))
+        {
           gauge.condition.wait()
         }
         gauge.released += 1
@@ -177,7 +180,9 @@ final class GaugedSource: FrameSource {
     struct Stop: Error, Equatable {}
     var rows = 0
     #expect(throws: Stop()) {
-      try Flashinator.scan(TensorFrameSource(frames: frames), options: FlashinatorOptions(threads: 2, chunkFrames: 2)) { _ in
+      try Flashinator.scan(
+        TensorFrameSource(frames: frames), options: FlashinatorOptions(threads: 2, chunkFrames: 2)
+      ) { _ in
         rows += 1
         if rows == 4 { throw Stop() }
       }
@@ -186,7 +191,8 @@ final class GaugedSource: FrameSource {
     let gauge = Gauge()
     #expect(throws: GaugedSource.Failure(at: 7)) {
       try Flashinator.scan(
-        GaugedSource(gauge: gauge, total: 20, bound: 100, failAt: 7), options: FlashinatorOptions(threads: 3, chunkFrames: 1)
+        GaugedSource(gauge: gauge, total: 20, bound: 100, failAt: 7),
+        options: FlashinatorOptions(threads: 3, chunkFrames: 1)
       ) { _ in gauge.locked { gauge.delivered += 1 } }
     }
   }

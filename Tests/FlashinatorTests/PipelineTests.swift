@@ -12,7 +12,9 @@ import Testing
     -> (Tensor<UInt8>, [Double])
   {
     var g = SeededGenerator(seed: seed)
-    let parts = (0..<frames).map { i in Frames.random(1, h, w, channels, style: (i / 4) % 5, using: &g) }
+    let parts = (0..<frames).map { i in
+      Frames.random(1, h, w, channels, style: (i / 4) % 5, using: &g)
+    }
     var t = 0.0
     let times = (0..<frames).map { _ in
       defer { t += Double.random(in: 0.01...0.1, using: &g) }
@@ -30,9 +32,14 @@ import Testing
       for chunk in [1, 2, 7, 40] {
         for depth in [nil, 1, 3] as [Int?] {
           var got: [TRow] = []
-          let options = FlashinatorOptions(topK: k, threads: threads, chunkFrames: chunk, queueDepth: depth)
-          try Flashinator.scan(TensorFrameSource(frames: frames, times: times), options: options) { got.append($0) }
-          #expect(got == want, "threads \(threads) chunk \(chunk) depth \(String(describing: depth)) k \(k)")
+          let options = FlashinatorOptions(
+            topK: k, threads: threads, chunkFrames: chunk, queueDepth: depth)
+          try Flashinator.scan(TensorFrameSource(frames: frames, times: times), options: options) {
+            got.append($0)
+          }
+          #expect(
+            got == want,
+            "threads \(threads) chunk \(chunk) depth \(String(describing: depth)) k \(k)")
         }
       }
     }
@@ -40,12 +47,15 @@ import Testing
 
   @Test(arguments: [GrayMode.bt709, .luma])
   func parallelEqualsSingleThreadedOtherModes(mode: GrayMode) throws {
-    let (frames, times) = Self.randomVideo(seed: 77, frames: 12, h: 5, w: 70, channels: mode.channels)
+    let (frames, times) = Self.randomVideo(
+      seed: 77, frames: 12, h: 5, w: 70, channels: mode.channels)
     let want = Flashinator.table(frames: frames, times: times, gray: mode)
     for chunk in [1, 3, 12] {
       var got: [TRow] = []
       let options = FlashinatorOptions(gray: mode, threads: 3, chunkFrames: chunk)
-      try Flashinator.scan(TensorFrameSource(frames: frames, times: times), options: options) { got.append($0) }
+      try Flashinator.scan(TensorFrameSource(frames: frames, times: times), options: options) {
+        got.append($0)
+      }
       #expect(got == want, "chunk \(chunk)")
     }
   }
@@ -65,7 +75,9 @@ import Testing
     for count in [0, 1] {
       var rows = 0
       let frames = Tensor<UInt8>(shape: [count, 2, 2, 3], repeating: 5)
-      try Flashinator.scan(TensorFrameSource(frames: frames), options: FlashinatorOptions(threads: 2)) { _ in rows += 1 }
+      try Flashinator.scan(
+        TensorFrameSource(frames: frames), options: FlashinatorOptions(threads: 2)
+      ) { _ in rows += 1 }
       #expect(rows == 0)
     }
   }
@@ -73,10 +85,13 @@ import Testing
   @Test func channelMismatchIsAnError() {
     let frames = Tensor<UInt8>(shape: [3, 2, 2, 3], repeating: 5)
     #expect(throws: FlashinatorError.channelMismatch(mode: .luma, channels: 3, expected: 1)) {
-      try Flashinator.scan(TensorFrameSource(frames: frames), options: FlashinatorOptions(gray: .luma)) { _ in }
+      try Flashinator.scan(
+        TensorFrameSource(frames: frames), options: FlashinatorOptions(gray: .luma)
+      ) { _ in }
     }
     #expect(throws: FlashinatorError.self) {
-      try Flashinator.scan(TensorFrameSource(frames: frames), options: FlashinatorOptions(topK: 0)) { _ in }
+      try Flashinator.scan(TensorFrameSource(frames: frames), options: FlashinatorOptions(topK: 0))
+      { _ in }
     }
   }
 
@@ -100,7 +115,10 @@ import Testing
         work: { chunk, previous -> (Int, Bool) in
           let first = chunk.firstIndex
           let expected: Tensor<UInt8>? = first == 0 ? nil : frames.slice((first - 1)..<first)
-          return (first, previous == expected && chunk.frames == frames.slice(first..<(first + chunk.count)))
+          return (
+            first,
+            previous == expected && chunk.frames == frames.slice(first..<(first + chunk.count))
+          )
         },
         deliver: { first, ok in
           seen.append(first)
@@ -120,5 +138,7 @@ final class ScriptedSource: FrameSource {
     pixelFormatName: "rgb24", frameRate: 30, duration: nil, estimatedFrameCount: nil)
   var chunks: [FrameChunk]
   init(chunks: [FrameChunk]) { self.chunks = chunks }
-  func nextChunk(maxFrames: Int) throws -> FrameChunk? { chunks.isEmpty ? nil : chunks.removeFirst() }
+  func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+    chunks.isEmpty ? nil : chunks.removeFirst()
+  }
 }
