@@ -58,6 +58,29 @@ public enum Flashinator {
   }
 }
 
+extension Flashinator {
+  /// The T rows of the pairs a chunk ends, for a `ChunkPipeline.run` work closure that computes
+  /// other analyses in the same decoding pass: `previousFrame` is the last frame of the chunk before
+  /// ((1, H, W, C) as `run` passes it, or (H, W, C)); nil for the first chunk, whose first frame then
+  /// starts no row. Rows are numbered and timed from `chunk.firstIndex` and `chunk.times`.
+  public static func rows(
+    chunk: FrameChunk, previousFrame: Tensor<UInt8>?, topK: Int = 5, gray: GrayMode = .mean
+  ) throws -> [TRow] {
+    guard topK >= 1 else { throw FlashinatorError.invalidOption("top-k must be at least 1") }
+    let previous = previousFrame.map { frame -> FrameChunk in
+      let shape = frame.rank == 3 ? [1] + frame.shape : frame.shape
+      return FrameChunk(
+        frames: frame.rank == 3 ? frame.reshaped(shape) : frame, times: [0],
+        firstIndex: chunk.firstIndex - 1)
+    }
+    if let previous, previous.count != 1 {
+      throw FlashinatorError.invalidOption("previousFrame must hold one frame")
+    }
+    return try ChunkRows(model: LuminanceModel.shared(gray), topK: topK)
+      .rows(chunk: chunk, previous: previous).get()
+  }
+}
+
 /// The work of one chunk: the rows of the pairs it ends (its first frame pairs with the previous
 /// chunk's last frame).
 struct ChunkRows: Sendable {

@@ -142,3 +142,26 @@ final class ScriptedSource: FrameSource {
     chunks.isEmpty ? nil : chunks.removeFirst()
   }
 }
+
+@Suite struct ChunkRowsTests {
+  /// Another analysis's work closure can compute the T rows itself in the same pass.
+  @Test(arguments: [1, 3, 5])
+  func rowsInsideAGenericPipeline(chunk: Int) throws {
+    let (frames, times) = PipelineTests.randomVideo(seed: 31, frames: 14, h: 3, w: 5)
+    var got: [TRow] = []
+    try ChunkPipeline(threads: 2, queueDepth: 2).run(
+      source: TensorFrameSource(frames: frames, times: times), chunkFrames: chunk,
+      work: { chunk, previous in
+        Result { try Flashinator.rows(chunk: chunk, previousFrame: previous, topK: 3) }
+      },
+      deliver: { got += try $0.get() })
+    #expect(got == Flashinator.table(frames: frames, times: times, topK: 3))
+  }
+
+  @Test func previousFrameMayBeRank3() throws {
+    let (frames, times) = PipelineTests.randomVideo(seed: 32, frames: 4, h: 2, w: 2)
+    let chunk = FrameChunk(frames: frames.slice(2..<4), times: Array(times[2..<4]), firstIndex: 2)
+    let rows = try Flashinator.rows(chunk: chunk, previousFrame: frames.item(1))
+    #expect(rows == Array(Flashinator.table(frames: frames, times: times)[1...]))
+  }
+}
