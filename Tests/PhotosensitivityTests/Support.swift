@@ -23,16 +23,21 @@ enum Clips {
         let bg = background(t)
         let fg = foreground(t)
         let base = i * frameSize
+        // One row of background, and one with the box painted, copied into place.
+        var plain = [UInt8](repeating: 0, count: width * 3)
+        var boxed = plain
+        for x in 0..<width {
+          let inBox = box.map { x >= $0.x && x < $0.x + $0.width } ?? false
+          let c = inBox ? fg : bg
+          (plain[x * 3], plain[x * 3 + 1], plain[x * 3 + 2]) = (bg.0, bg.1, bg.2)
+          (boxed[x * 3], boxed[x * 3 + 1], boxed[x * 3 + 2]) = (c.0, c.1, c.2)
+        }
         for y in 0..<height {
-          for x in 0..<width {
-            let inside =
-              box.map { x >= $0.x && x < $0.x + $0.width && y >= $0.y && y < $0.y + $0.height }
-              ?? false
-            let c = inside ? fg : bg
-            let o = base + (y * width + x) * 3
-            out[o] = c.0
-            out[o + 1] = c.1
-            out[o + 2] = c.2
+          let inBox = box.map { y >= $0.y && y < $0.y + $0.height } ?? false
+          let row = inBox ? boxed : plain
+          row.withUnsafeBufferPointer { src in
+            UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[(base + y * width * 3)...])
+              .copyMemory(from: UnsafeRawBufferPointer(src))
           }
         }
       }
