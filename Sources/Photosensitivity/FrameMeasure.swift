@@ -85,23 +85,24 @@ public struct PhotosensitivityMeasurer: Sendable {
   /// IRIS's per-pixel float luminance `(0.0722f*B + 0.7152f*G) + 0.2126f*R` and red value,
   /// their whole-frame means (summed in double like OpenCV's `cv::mean`) and changed counts.
   func measureWholeFrame(
-    _ frame: UnsafeBufferPointer<UInt8>, previous: UnsafeBufferPointer<UInt8>?,
+    _ frameBuffer: UnsafeBufferPointer<UInt8>, previous previousBuffer: UnsafeBufferPointer<UInt8>?,
     into m: inout FrameMeasure
   ) {
     let pixels = grid.width * grid.height
     let ratio = Float(parameters.redSaturationRatio)
-    tables.linear.withUnsafeBufferPointer { lin in
-      tables.lumR.withUnsafeBufferPointer { lr in
-        tables.lumG.withUnsafeBufferPointer { lg in
-          tables.lumB.withUnsafeBufferPointer { lb in
-            @inline(__always) func lum(_ p: UnsafeBufferPointer<UInt8>, _ o: Int) -> Float {
-              (lb[Int(p[o + 2])] + lg[Int(p[o + 1])]) + lr[Int(p[o])]
-            }
-            @inline(__always) func red(_ p: UnsafeBufferPointer<UInt8>, _ o: Int) -> Float {
-              let r8 = p[o]
-              let g8 = p[o + 1]
-              let b8 = p[o + 2]
-              // R/(R+G+B) >= 0.8 needs R > G and R > B; most pixels stop here.
+    let frame = frameBuffer.baseAddress!
+    let previous = previousBuffer?.baseAddress
+    tables.linear.withUnsafeBufferPointer { linBuffer in
+      tables.lumR.withUnsafeBufferPointer { lrBuffer in
+        tables.lumG.withUnsafeBufferPointer { lgBuffer in
+          tables.lumB.withUnsafeBufferPointer { lbBuffer in
+            let lin = linBuffer.baseAddress!
+            let lr = lrBuffer.baseAddress!
+            let lg = lgBuffer.baseAddress!
+            let lb = lbBuffer.baseAddress!
+            /// The red value of one pixel; `R/(R+G+B) >= 0.8` needs R > G and R > B, so most
+            /// pixels stop at the byte test.
+            @inline(__always) func red(_ r8: UInt8, _ g8: UInt8, _ b8: UInt8) -> Float {
               guard r8 > g8 && r8 > b8 else { return 0 }
               let r = lin[Int(r8)]
               let g = lin[Int(g8)]
@@ -114,24 +115,30 @@ public struct PhotosensitivityMeasurer: Sendable {
             var redSum = 0.0
             var lumChanged = 0
             var redChanged = 0
-            let width = grid.width
+            let rowBytes = grid.width * 3
             for y in 0..<grid.height {
               var rowLum = 0.0
               var rowRed = 0.0
-              let rowStart = y * width * 3
-              for x in 0..<width {
-                let o = rowStart + x * 3
-                let l = lum(frame, o)
-                let rv = red(frame, o)
+              var o = y * rowBytes
+              let end = o + rowBytes
+              while o < end {
+                let r8 = frame[o]
+                let g8 = frame[o + 1]
+                let b8 = frame[o + 2]
+                let l = (lb[Int(b8)] + lg[Int(g8)]) + lr[Int(r8)]
                 rowLum += Double(l)
+                let rv = red(r8, g8, b8)
                 rowRed += Double(rv)
-                if let previous,
-                  previous[o] != frame[o] || previous[o + 1] != frame[o + 1]
-                    || previous[o + 2] != frame[o + 2]
-                {
-                  if lum(previous, o) != l { lumChanged += 1 }
-                  if red(previous, o) != rv { redChanged += 1 }
+                if let previous {
+                  let pr = previous[o]
+                  let pg = previous[o + 1]
+                  let pb = previous[o + 2]
+                  if pr != r8 || pg != g8 || pb != b8 {
+                    if (lb[Int(pb)] + lg[Int(pg)]) + lr[Int(pr)] != l { lumChanged += 1 }
+                    if red(pr, pg, pb) != rv { redChanged += 1 }
+                  }
                 }
+                o += 3
               }
               lumSum += rowLum
               redSum += rowRed
@@ -147,7 +154,10 @@ public struct PhotosensitivityMeasurer: Sendable {
   }
 
   /// Per-cell means of linear R, G, B and of the classic red value (and, for Ofcom, of cd/m2).
-  func measureRegions(_ frame: UnsafeBufferPointer<UInt8>, candela: Bool, into m: inout FrameMeasure) {
+  func measureRegions(
+    _ frameBuffer: UnsafeBufferPointer<UInt8>, candela: Bool, into m: inout FrameMeasure
+  ) {
+    let frame = frameBuffer.baseAddress!
     let cells = grid.cellCount
     var sumRGB = [Float](repeating: 0, count: cells * 3)
     var sumRed = [Float](repeating: 0, count: cells)
@@ -155,8 +165,10 @@ public struct PhotosensitivityMeasurer: Sendable {
     let ratio = Float(parameters.redSaturationRatio)
     let width = grid.width
     let columns = grid.columns
-    tables.linear.withUnsafeBufferPointer { lin in
-      tables.candela.withUnsafeBufferPointer { cdTable in
+    tables.linear.withUnsafeBufferPointer { linBuffer in
+      tables.candela.withUnsafeBufferPointer { cdBuffer in
+        let lin = linBuffer.baseAddress!
+        let cdTable = cdBuffer.baseAddress!
         sumRGB.withUnsafeMutableBufferPointer { sRGB in
           sumRed.withUnsafeMutableBufferPointer { sRed in
             sumCd.withUnsafeMutableBufferPointer { sCd in

@@ -66,6 +66,8 @@ struct RegionEngine: Sendable {
   var recent: [(time: Double, duration: Double, luminance: Bool, red: Bool)] = []
   var lastTime: Double? = nil
   var prefix: [Int]
+  /// Transitions held in the windows, per signal (0: nothing to count this frame).
+  var pending = [Int](repeating: 0, count: Signal.allCases.count)
 
   init(parameters: AnalysisParameters, grid: RegionGrid, frameRate: Double?) {
     p = parameters
@@ -108,6 +110,7 @@ struct RegionEngine: Sendable {
       histories[s].lastLeading[c] && t - histories[s].lastTime[c] < p.windowSeconds
     let leading = !pairsWithLast
     histories[s].times[c].append(t)
+    pending[s] += 1
     histories[s].leading[c].append(leading)
     histories[s].lastTime[c] = t
     histories[s].lastLeading[c] = leading
@@ -131,23 +134,28 @@ struct RegionEngine: Sendable {
     let cols = grid.columns
     let rows = grid.rows
     var stats = AreaStats()
-    var bounds: PixelRect? = nil
+    var (minX, minY, maxX, maxY) = (cols, rows, -1, -1)
     for cy in 0..<rows {
       var rowSum = 0
+      let cellHeight = grid.rowBounds[cy + 1] - grid.rowBounds[cy]
       for cx in 0..<cols {
         let c = cy * cols + cx
         if counts[c] >= n {
-          let a = grid.cellArea(c)
-          rowSum += a
-          stats.total += a
-          let r = grid.cellRect(c)
-          bounds = bounds.map { $0.union(r) } ?? r
+          rowSum += (grid.columnBounds[cx + 1] - grid.columnBounds[cx]) * cellHeight
+          minX = min(minX, cx)
+          maxX = max(maxX, cx)
+          minY = min(minY, cy)
+          maxY = max(maxY, cy)
         }
         prefix[(cy + 1) * (cols + 1) + cx + 1] = prefix[cy * (cols + 1) + cx + 1] + rowSum
       }
+      stats.total += rowSum
     }
-    stats.bounds = bounds
     guard stats.total > 0 else { return stats }
+    stats.bounds = PixelRect(
+      x: grid.columnBounds[minX], y: grid.rowBounds[minY],
+      width: grid.columnBounds[maxX + 1] - grid.columnBounds[minX],
+      height: grid.rowBounds[maxY + 1] - grid.rowBounds[minY])
     let fw = grid.fieldColumns
     let fh = grid.fieldRows
     var best = 0
@@ -165,14 +173,26 @@ struct RegionEngine: Sendable {
     return stats
   }
 
-  /// The largest `n` whose area exceeds the limit (0 if none), with that area.
+  /// The largest `n` whose area exceeds the limit (0 if none), with that area. The cells with
+  /// at least `n` shrink as `n` grows, so "exceeds" is monotone and a binary search finds it.
   mutating func frameTransitions(_ counts: [Int]) -> (Int, AreaStats) {
     guard let top = counts.max(), top > 0 else { return (0, AreaStats()) }
-    for n in stride(from: top, through: 1, by: -1) {
-      let a = area(counts, atLeast: n)
-      if exceeds(a) { return (n, a) }
+    let topArea = area(counts, atLeast: top)
+    if exceeds(topArea) { return (top, topArea) }
+    var lo = 0  // exceeds(lo) holds (or lo == 0)
+    var loArea = AreaStats()
+    var hi = top  // exceeds(hi) fails
+    while hi - lo > 1 {
+      let mid = (lo + hi) / 2
+      let a = area(counts, atLeast: mid)
+      if exceeds(a) {
+        lo = mid
+        loArea = a
+      } else {
+        hi = mid
+      }
     }
-    return (0, AreaStats())
+    return (lo, lo > 0 ? loArea : AreaStats())
   }
 
   mutating func consume(_ m: FrameMeasure) -> RawFrame {
@@ -228,12 +248,17 @@ struct RegionEngine: Sendable {
     var bestArea = AreaStats()
     var bestT = 0
     for signal in signals {
+      guard pending[signal.rawValue] > 0 else {
+        if signal != .luminance { raw.redTransitionsByRule[Self.rule(signal)] = 0 }
+        continue
+      }
       var counts = [Int](repeating: 0, count: cells)
       for c in 0..<cells {
         let times = histories[signal.rawValue].times[c]
         if let first = times.first, first <= cutoff {
           let keep = times.firstIndex { $0 > cutoff } ?? times.count
           histories[signal.rawValue].times[c].removeFirst(keep)
+          pending[signal.rawValue] -= keep
           histories[signal.rawValue].leading[c].removeFirst(keep)
         }
         counts[c] = count(signal, cell: c)
