@@ -177,35 +177,63 @@ public struct PhotosensitivityMeasurer: Sendable {
                   for y in grid.rowBounds[cy]..<grid.rowBounds[cy + 1] {
                     let rowStart = y * width * 3
                     for cx in 0..<columns {
-                      var r: Float = 0
-                      var g: Float = 0
-                      var b: Float = 0
-                      var red: Float = 0
-                      var cd: Float = 0
+                      // Two interleaved pixel streams: each float sum then depends on every
+                      // second pixel only, halving the add-latency chain that bounds the loop.
+                      var r0: Float = 0
+                      var g0: Float = 0
+                      var b0: Float = 0
+                      var red0: Float = 0
+                      var cd0: Float = 0
+                      var r1: Float = 0
+                      var g1: Float = 0
+                      var b1: Float = 0
+                      var red1: Float = 0
+                      var cd1: Float = 0
                       var o = rowStart + cb[cx] * 3
                       let end = rowStart + cb[cx + 1] * 3
-                      while o < end {
-                        let r8 = frame[o]
-                        let g8 = frame[o + 1]
-                        let b8 = frame[o + 2]
-                        let lr = lin[Int(r8)]
-                        let lg = lin[Int(g8)]
-                        let lb = lin[Int(b8)]
-                        r += lr
-                        g += lg
-                        b += lb
-                        if r8 > g8 && r8 > b8 {
-                          let s = lr + lg + lb
-                          if lr / s >= ratio {
-                            let v = (lr - lg - lb) * 320
-                            if v > 0 { red += v }
-                          }
-                        }
+                      while o + 3 < end {
+                        let lr0 = lin[Int(frame[o])]
+                        let lg0 = lin[Int(frame[o + 1])]
+                        let lb0 = lin[Int(frame[o + 2])]
+                        let lr1 = lin[Int(frame[o + 3])]
+                        let lg1 = lin[Int(frame[o + 4])]
+                        let lb1 = lin[Int(frame[o + 5])]
+                        r0 += lr0
+                        g0 += lg0
+                        b0 += lb0
+                        r1 += lr1
+                        g1 += lg1
+                        b1 += lb1
+                        // Branch-free saturated-red test `R >= ratio * (R+G+B)`; when it holds,
+                        // R - G - B >= 0.6 (R+G+B) >= 0, so no clamp is needed (x 320 at the end).
+                        let q0 = lg0 + lb0
+                        let q1 = lg1 + lb1
+                        red0 += lr0 >= ratio * (lr0 + q0) ? lr0 - q0 : 0
+                        red1 += lr1 >= ratio * (lr1 + q1) ? lr1 - q1 : 0
                         if candela {
-                          cd += cdTable[Colorimetry.luma(r8, g8, b8)]
+                          cd0 += cdTable[Colorimetry.luma(frame[o], frame[o + 1], frame[o + 2])]
+                          cd1 += cdTable[Colorimetry.luma(frame[o + 3], frame[o + 4], frame[o + 5])]
                         }
-                        o += 3
+                        o += 6
                       }
+                      if o < end {
+                        let lr = lin[Int(frame[o])]
+                        let lg = lin[Int(frame[o + 1])]
+                        let lb = lin[Int(frame[o + 2])]
+                        r0 += lr
+                        g0 += lg
+                        b0 += lb
+                        let q = lg + lb
+                        red0 += lr >= ratio * (lr + q) ? lr - q : 0
+                        if candela {
+                          cd0 += cdTable[Colorimetry.luma(frame[o], frame[o + 1], frame[o + 2])]
+                        }
+                      }
+                      let r = r0 + r1
+                      let g = g0 + g1
+                      let b = b0 + b1
+                      let red = (red0 + red1) * 320
+                      let cd = cd0 + cd1
                       let c = cy * columns + cx
                       sRGB[c * 3] += r
                       sRGB[c * 3 + 1] += g
