@@ -1,0 +1,55 @@
+/// A frame size in pixels.
+public struct FrameSize: Sendable, Equatable, Hashable, CustomStringConvertible {
+  public var width: Int
+  public var height: Int
+
+  public init(width: Int, height: Int) {
+    self.width = width
+    self.height = height
+  }
+
+  public var description: String { "\(width)x\(height)" }
+}
+
+/// How `VideoDecoder` picks, decodes and converts a video stream.
+public struct DecodeOptions: Sendable, Equatable {
+  /// Container stream index to decode; nil picks the first video stream that is not an attached
+  /// picture (cover art).
+  public var streamIndex: Int?
+  /// `.rgb24` (exactly the ffmpeg CLI's rgb24 bytes) or `.luma` (the decoder's Y plane).
+  public var layout: PixelLayout
+  /// nil keeps the native size; otherwise every frame is resized with swscale (bicubic), e.g. for
+  /// a neural network's input size. Resized frames are not expected to match any CLI command.
+  public var outputSize: FrameSize?
+  /// Decoder threads; 0 lets FFmpeg choose (one per core), with frame threading.
+  public var decoderThreads: Int
+  /// Turn frames upright from the stream's display matrix (90°, 180°, 270°), as the ffmpeg CLI
+  /// does by default; false is the CLI's `-noautorotate`.
+  public var autorotate: Bool
+  /// Where standard input is spooled when it must be (an MP4/MOV with its index at the end);
+  /// nil uses $TMPDIR, else /tmp.
+  public var spoolDirectory: String?
+  /// Largest chunk `nextChunk` builds, in bytes (at least one frame is always returned).
+  ///
+  /// The default (30 MiB) stays under glibc's largest mmap threshold (32 MiB), so a released
+  /// chunk's memory is reused for the next one; bigger chunks get fresh pages from the kernel on
+  /// every call, which cost as much CPU time as the RGB conversion itself at 1080p.
+  public var maxChunkBytes: Int
+
+  /// The default `maxChunkBytes`.
+  public static let defaultMaxChunkBytes = 30 << 20
+
+  public init(
+    streamIndex: Int? = nil, layout: PixelLayout = .rgb24, outputSize: FrameSize? = nil,
+    decoderThreads: Int = 0, maxChunkBytes: Int = DecodeOptions.defaultMaxChunkBytes,
+    autorotate: Bool = true, spoolDirectory: String? = nil
+  ) {
+    self.spoolDirectory = spoolDirectory
+    self.autorotate = autorotate
+    self.streamIndex = streamIndex
+    self.layout = layout
+    self.outputSize = outputSize
+    self.decoderThreads = decoderThreads
+    self.maxChunkBytes = maxChunkBytes
+  }
+}

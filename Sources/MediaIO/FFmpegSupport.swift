@@ -1,0 +1,83 @@
+import CFFmpeg
+import Foundation
+
+/// FFmpeg's text for an error code (`av_strerror`), e.g. "Invalid data found when processing input".
+func ffmpegErrorText(_ code: Int32) -> String {
+  var buffer = [CChar](repeating: 0, count: 256)
+  if av_strerror(code, &buffer, buffer.count) < 0 {
+    return "error \(code)"
+  }
+  return string(fromNullTerminated: buffer)
+}
+
+/// FFmpeg's library logging, silenced on stderr (flashscan owns stderr) but with warning- and
+/// error-level messages kept so a failure can say why in one line (and so the decoder can notice
+/// demuxer reports such as Matroska's "File ended prematurely").
+///
+/// FFmpeg logs from any thread (frame-threaded decoders log from worker threads), so the store is
+/// locked. Messages are keyed by the logging context's address so that concurrent decoders read
+/// their own; context copies made for worker threads cannot be matched and are only kept as "recent".
+enum FFmpegLog {
+  private final class Store: @unchecked Sendable {
+    let lock = NSLock()
+    var recent: [(context: UInt, text: String)] = []
+  }
+  private static let store = Store()
+  private static let capacity = 256
+
+  /// Installs the callback once; every MediaIO entry point calls this before touching FFmpeg.
+  static let install: Void = {
+    av_log_set_level(AV_LOG_ERROR)
+    av_log_set_callback(flashscanLogCallback)
+  }()
+
+  fileprivate static func record(context: UnsafeMutableRawPointer?, text: String) {
+    let key = UInt(bitPattern: context)
+    store.lock.lock()
+    store.recent.append((key, text))
+    if store.recent.count > capacity { store.recent.removeFirst(store.recent.count - capacity) }
+    store.lock.unlock()
+  }
+
+  /// Every kept message logged by one of `contexts`, oldest first.
+  static func messages(from contexts: [UnsafeMutableRawPointer?]) -> [String] {
+    let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
+    store.lock.lock()
+    defer { store.lock.unlock() }
+    return store.recent.filter { keys.contains($0.context) }.map(\.text)
+  }
+
+  /// The newest message logged by one of `contexts`, if any.
+  static func lastMessage(from contexts: [UnsafeMutableRawPointer?]) -> String? {
+    let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
+    store.lock.lock()
+    defer { store.lock.unlock() }
+    return store.recent.last(where: { keys.contains($0.context) })?.text
+  }
+
+  /// Forgets the messages of contexts that are being freed (their addresses may be reused).
+  static func forget(_ contexts: [UnsafeMutableRawPointer?]) {
+    let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
+    store.lock.lock()
+    store.recent.removeAll { keys.contains($0.context) }
+    store.lock.unlock()
+  }
+}
+
+/// The av_log callback: keep messages at warning level or worse, print nothing.
+private func flashscanLogCallback(
+  _ context: UnsafeMutableRawPointer?, _ level: Int32, _ format: UnsafePointer<CChar>?,
+  _ arguments: CVaListPointer?
+) {
+  guard level <= AV_LOG_WARNING, let format, let arguments else { return }
+  var buffer = [CChar](repeating: 0, count: 512)
+  _ = vsnprintf(&buffer, buffer.count, format, arguments)
+  let text = string(fromNullTerminated: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
+  if !text.isEmpty { FFmpegLog.record(context: context, text: text) }
+}
+
+/// The text of a NUL-terminated C buffer.
+func string(fromNullTerminated buffer: [CChar]) -> String {
+  let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+  return String(decoding: bytes, as: UTF8.self)
+}

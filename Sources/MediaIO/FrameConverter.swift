@@ -1,0 +1,146 @@
+import CFFmpeg
+
+/// Converts decoded frames into packed 8-bit rows, one frame at a time, straight into the caller's
+/// storage.
+///
+/// RGB24 reproduces the conversion the ffmpeg 5.1 CLI inserts for `-pix_fmt rgb24` (vf_scale):
+/// SWS_BICUBIC, the same context options, and per frame the frame's colour matrix and range.
+/// The swscale context is re-created whenever a frame's size or pixel format changes.
+final class FrameConverter {
+  private struct Key: Equatable {
+    var srcWidth: Int32
+    var srcHeight: Int32
+    var srcFormat: Int32
+    var dstWidth: Int32
+    var dstHeight: Int32
+    var dstFormat: Int32
+  }
+
+  private var sws: OpaquePointer?
+  private var key: Key?
+  /// An FFmpeg-allocated frame (padded, aligned rows) used when the destination rows are not a
+  /// multiple of 16 bytes: swscale's SIMD paths may write whole 8-pixel blocks past a row's end,
+  /// and the CLI converts into padded frames, so converting into the same kind of buffer gives the
+  /// same bytes and never writes outside the chunk.
+  private var staging: UnsafeMutablePointer<AVFrame>?
+
+  init() {}
+
+  deinit {
+    if let sws { sws_freeContext(sws) }
+    av_frame_free(&staging)
+  }
+
+  /// True when the Y plane of `format` can be copied as 8-bit luma with no conversion.
+  static func hasPlainLumaPlane(_ format: Int32) -> Bool {
+    guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: format)) else { return false }
+    let d = descriptor.pointee
+    let excluded =
+      UInt64(AV_PIX_FMT_FLAG_RGB) | UInt64(AV_PIX_FMT_FLAG_PAL) | UInt64(AV_PIX_FMT_FLAG_HWACCEL)
+      | UInt64(AV_PIX_FMT_FLAG_BITSTREAM) | UInt64(AV_PIX_FMT_FLAG_BE) | UInt64(AV_PIX_FMT_FLAG_FLOAT)
+      | UInt64(AV_PIX_FMT_FLAG_BAYER)
+    guard d.flags & excluded == 0 else { return false }
+    let y = d.comp.0
+    return y.plane == 0 && y.step == 1 && y.offset == 0 && y.shift == 0 && y.depth == 8
+  }
+
+  /// Writes `frame` as `size` frame of `layout` at `destination` (rows of width * channels bytes).
+  func convert(
+    _ frame: UnsafeMutablePointer<AVFrame>, layout: PixelLayout, size: FrameSize,
+    into destination: UnsafeMutablePointer<UInt8>
+  ) throws {
+    let width = Int(frame.pointee.width)
+    let height = Int(frame.pointee.height)
+    if layout == .luma, size.width == width, size.height == height,
+      Self.hasPlainLumaPlane(frame.pointee.format)
+    {
+      copyPlane(
+        from: fs_frame_plane(frame, 0), stride: Int(fs_frame_linesize(frame, 0)),
+        rowBytes: width, rows: height, to: destination)
+      return
+    }
+    let channels = layout == .rgb24 ? 3 : 1
+    let dstFormat = layout == .rgb24 ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_GRAY8
+    let context = try context(for: frame, size: size, dstFormat: dstFormat)
+    _ = fs_sws_apply_frame_colorspace(context, frame)
+    let rowBytes = size.width * channels
+    if rowBytes % 16 == 0 {
+      let done = fs_sws_scale_frame_to(context, frame, destination, Int32(rowBytes))
+      guard done == Int32(size.height) else {
+        throw ConversionError(reason: "swscale produced \(done) of \(size.height) rows")
+      }
+      return
+    }
+    let stage = try stagingFrame(size: size, format: dstFormat)
+    let done = fs_sws_scale_frame_to(
+      context, frame, fs_frame_plane(stage, 0), fs_frame_linesize(stage, 0))
+    guard done == Int32(size.height) else {
+      throw ConversionError(reason: "swscale produced \(done) of \(size.height) rows")
+    }
+    copyPlane(
+      from: fs_frame_plane(stage, 0), stride: Int(fs_frame_linesize(stage, 0)), rowBytes: rowBytes,
+      rows: size.height, to: destination)
+  }
+
+  private func context(
+    for frame: UnsafeMutablePointer<AVFrame>, size: FrameSize, dstFormat: AVPixelFormat
+  ) throws -> OpaquePointer {
+    let wanted = Key(
+      srcWidth: frame.pointee.width, srcHeight: frame.pointee.height, srcFormat: frame.pointee.format,
+      dstWidth: Int32(size.width), dstHeight: Int32(size.height), dstFormat: dstFormat.rawValue)
+    if let sws, key == wanted { return sws }
+    if let sws { sws_freeContext(sws) }
+    sws = nil
+    key = nil
+    guard
+      let created = fs_sws_create(
+        wanted.srcWidth, wanted.srcHeight, wanted.srcFormat, wanted.dstWidth, wanted.dstHeight,
+        wanted.dstFormat, SWS_BICUBIC)
+    else {
+      let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: wanted.srcFormat)).map { String(cString: $0) } ?? "?"
+      throw ConversionError(
+        reason: "cannot convert \(name) \(wanted.srcWidth)x\(wanted.srcHeight) to \(size)")
+    }
+    sws = created
+    key = wanted
+    return created
+  }
+
+  private func stagingFrame(size: FrameSize, format: AVPixelFormat) throws -> UnsafeMutablePointer<AVFrame> {
+    if let staging, staging.pointee.width == Int32(size.width),
+      staging.pointee.height == Int32(size.height), staging.pointee.format == format.rawValue
+    {
+      return staging
+    }
+    av_frame_free(&staging)
+    guard let frame = av_frame_alloc() else { throw ConversionError(reason: "out of memory") }
+    frame.pointee.width = Int32(size.width)
+    frame.pointee.height = Int32(size.height)
+    frame.pointee.format = format.rawValue
+    if av_frame_get_buffer(frame, 0) < 0 {
+      var f: UnsafeMutablePointer<AVFrame>? = frame
+      av_frame_free(&f)
+      throw ConversionError(reason: "out of memory")
+    }
+    staging = frame
+    return frame
+  }
+
+  private func copyPlane(
+    from source: UnsafeMutablePointer<UInt8>?, stride: Int, rowBytes: Int, rows: Int,
+    to destination: UnsafeMutablePointer<UInt8>
+  ) {
+    guard let source else { return }
+    if stride == rowBytes {
+      destination.update(from: source, count: rowBytes * rows)
+      return
+    }
+    for row in 0..<rows {
+      (destination + row * rowBytes).update(from: source + row * stride, count: rowBytes)
+    }
+  }
+}
+
+struct ConversionError: Error {
+  var reason: String
+}

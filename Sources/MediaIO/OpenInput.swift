@@ -1,0 +1,228 @@
+import CFFmpeg
+import Foundation
+
+/// The opened container and decoder of one input, and everything that must be released with them:
+/// the format and codec contexts, a custom AVIOContext over a pipe, a spooled temporary file.
+final class OpenInput {
+  let info: VideoInfo
+  let format: UnsafeMutablePointer<AVFormatContext>
+  let codec: UnsafeMutablePointer<AVCodecContext>
+  let stream: UnsafeMutablePointer<AVStream>
+  /// Packet count the container's index declares (MP4/MOV sample tables), used to notice truncation.
+  let declaredPacketCount: Int?
+  /// The display-matrix rotation the CLI would apply (-autorotate).
+  let rotation: DisplayRotation
+  private let resources: Resources
+
+  /// Owns the FFmpeg objects while they are being set up, so every error path frees them.
+  private final class Resources {
+    var format: UnsafeMutablePointer<AVFormatContext>?
+    var codec: UnsafeMutablePointer<AVCodecContext>?
+    var pipe: PipeInput?
+    var spoolPath: String?
+
+    deinit {
+      FFmpegLog.forget([UnsafeMutableRawPointer(format), UnsafeMutableRawPointer(codec)])
+      avcodec_free_context(&codec)
+      avformat_close_input(&format)  // does not free a custom AVIOContext
+      pipe?.close()
+      if let spoolPath { unlink(spoolPath) }
+    }
+  }
+
+  private init(
+    info: VideoInfo, resources: Resources, stream: UnsafeMutablePointer<AVStream>,
+    declaredPacketCount: Int?, rotation: DisplayRotation
+  ) {
+    self.rotation = rotation
+    self.info = info
+    self.format = resources.format!
+    self.codec = resources.codec!
+    self.stream = stream
+    self.resources = resources
+    self.declaredPacketCount = declaredPacketCount
+  }
+
+  /// The temporary file standard input was spooled to, if it was.
+  var spoolPath: String? { resources.spoolPath }
+
+  static func open(path: String, options: DecodeOptions) throws -> OpenInput {
+    _ = FFmpegLog.install
+    var status = stat()
+    if stat(path, &status) != 0 {
+      throw fileError(errno, path: path)
+    }
+    if (status.st_mode & S_IFMT) == S_IFDIR {
+      throw MediaError.io(path: path, reason: "is a directory")
+    }
+    if (status.st_mode & S_IFMT) == S_IFREG && status.st_size == 0 {
+      throw MediaError.emptyFile(path: path)
+    }
+    if access(path, R_OK) != 0 {
+      throw fileError(errno, path: path)
+    }
+    let resources = Resources()
+    return try open(resources: resources, url: path, name: path, options: options)
+  }
+
+  static func open(fileDescriptor: Int32, name: String, options: DecodeOptions) throws -> OpenInput {
+    _ = FFmpegLog.install
+    let resources = Resources()
+    let pipe = PipeInput(fd: fileDescriptor)
+    let spool: Bool
+    do {
+      if try pipe.isEmpty() { throw MediaError.emptyFile(path: name) }
+      spool = try pipe.needsSpooling()
+    } catch let error as PipeError {
+      throw MediaError.io(path: name, reason: "cannot read: \(error.text)")
+    }
+    if spool {
+      let (fd, path) = try makeTemporaryFile(name: name, directory: options.spoolDirectory)
+      resources.spoolPath = path
+      defer { Glibc.close(fd) }
+      do {
+        try pipe.spool(to: fd)
+      } catch let error as PipeError {
+        throw MediaError.io(path: name, reason: "cannot spool to \(path): \(error.text)")
+      }
+      return try open(resources: resources, url: path, name: name, options: options)
+    }
+    guard let io = pipe.makeContext(), let format = avformat_alloc_context() else {
+      throw MediaError.io(path: name, reason: "out of memory")
+    }
+    resources.pipe = pipe
+    format.pointee.pb = io
+    format.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+    resources.format = format
+    let info = try open(resources: resources, url: "pipe:", name: name, options: options)
+    return info
+  }
+
+  /// Opens the container (a path, or `resources.format` pre-allocated with a custom AVIOContext),
+  /// picks the stream and opens its decoder.
+  private static func open(
+    resources: Resources, url: String, name: String, options: DecodeOptions
+  ) throws -> OpenInput {
+    var format = resources.format
+    resources.format = nil  // avformat_open_input frees the context itself on failure
+    let opened = avformat_open_input(&format, url, nil, nil)
+    if opened < 0 {
+      let message = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(format)])
+      if opened == fs_averror(ENOENT) { throw MediaError.notFound(path: name) }
+      if opened == fs_averror(EACCES) { throw MediaError.permissionDenied(path: name) }
+      throw MediaError.notMedia(path: name, reason: message ?? ffmpegErrorText(opened))
+    }
+    guard let format else { throw MediaError.io(path: name, reason: "out of memory") }
+    resources.format = format
+    let found = avformat_find_stream_info(format, nil)
+    if found < 0 {
+      throw MediaError.notMedia(path: name, reason: ffmpegErrorText(found))
+    }
+    let streamCount = Int(format.pointee.nb_streams)
+    func stream(_ i: Int) -> UnsafeMutablePointer<AVStream> { format.pointee.streams[i]! }
+    func isVideo(_ i: Int) -> Bool { stream(i).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO }
+    let index: Int
+    if let wanted = options.streamIndex {
+      guard wanted >= 0, wanted < streamCount, isVideo(wanted) else {
+        throw MediaError.noSuchStream(path: name, index: wanted)
+      }
+      index = wanted
+    } else {
+      guard
+        let first = (0..<streamCount).first(where: {
+          isVideo($0) && stream($0).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0
+        })
+      else {
+        throw MediaError.noVideoStream(path: name)
+      }
+      index = first
+    }
+    let chosen = stream(index)
+    // Only the chosen stream's packets are needed.
+    for i in 0..<streamCount where i != index { stream(i).pointee.discard = AVDISCARD_ALL }
+    let parameters = chosen.pointee.codecpar!
+    let codecName = avcodec_get_name(parameters.pointee.codec_id).map { String(cString: $0) } ?? "unknown"
+    guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
+      throw MediaError.unsupportedCodec(path: name, codec: codecName)
+    }
+    guard parameters.pointee.width > 0, parameters.pointee.height > 0, parameters.pointee.format >= 0
+    else {
+      throw MediaError.notMedia(
+        path: name, reason: "video stream \(index) has no frame size or pixel format")
+    }
+    guard let codec = avcodec_alloc_context3(decoder) else {
+      throw MediaError.io(path: name, reason: "out of memory")
+    }
+    resources.codec = codec
+    if avcodec_parameters_to_context(codec, parameters) < 0 {
+      throw MediaError.unsupportedCodec(path: name, codec: codecName)
+    }
+    codec.pointee.pkt_timebase = chosen.pointee.time_base
+    codec.pointee.thread_count = Int32(max(0, options.decoderThreads))
+    codec.pointee.thread_type = FF_THREAD_FRAME
+    let openedCodec = avcodec_open2(codec, decoder, nil)
+    if openedCodec < 0 {
+      let message = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(codec)])
+      throw MediaError.unsupportedCodec(
+        path: name, codec: "\(codecName): \(message ?? ffmpegErrorText(openedCodec))")
+    }
+
+    let timeBase = chosen.pointee.time_base
+    var duration: Double?
+    if chosen.pointee.duration != fs_nopts_value(), chosen.pointee.duration > 0, timeBase.den > 0 {
+      duration = Double(chosen.pointee.duration) * av_q2d(timeBase)
+    } else if format.pointee.duration != fs_nopts_value(), format.pointee.duration > 0 {
+      duration = Double(format.pointee.duration) / Double(AV_TIME_BASE)
+    }
+    var frameRate: Double?
+    for rate in [chosen.pointee.avg_frame_rate, chosen.pointee.r_frame_rate]
+    where rate.num > 0 && rate.den > 0 {
+      frameRate = av_q2d(rate)
+      break
+    }
+    var estimated: Int?
+    if chosen.pointee.nb_frames > 0 {
+      estimated = Int(chosen.pointee.nb_frames)
+    } else if let duration, let frameRate {
+      estimated = max(1, Int((duration * frameRate).rounded()))
+    }
+    let formatName = av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.pointee.format))
+      .map { String(cString: $0) } ?? "unknown"
+    let rotation = options.autorotate ? DisplayRotation(degrees: fs_stream_rotation(chosen)) : .none
+    let codedWidth = Int(parameters.pointee.width)
+    let codedHeight = Int(parameters.pointee.height)
+    let info = VideoInfo(
+      path: name, streamIndex: index, codecName: codecName,
+      width: rotation.swapsAxes ? codedHeight : codedWidth,
+      height: rotation.swapsAxes ? codedWidth : codedHeight, pixelFormatName: formatName,
+      frameRate: frameRate, duration: duration, estimatedFrameCount: estimated,
+      rotation: rotation.rawValue)
+    let demuxerName = String(cString: format.pointee.iformat.pointee.name)
+    // MP4/MOV sample tables list every packet; fewer packets means the file was cut short.
+    let declared =
+      demuxerName.contains("mov") && chosen.pointee.nb_frames > 0 ? Int(chosen.pointee.nb_frames) : nil
+    return OpenInput(info: info, resources: resources, stream: chosen, declaredPacketCount: declared, rotation: rotation)
+  }
+
+  private static func fileError(_ code: Int32, path: String) -> MediaError {
+    switch code {
+    case ENOENT, ENOTDIR: return .notFound(path: path)
+    case EACCES, EPERM: return .permissionDenied(path: path)
+    default: return .io(path: path, reason: String(cString: strerror(code)))
+    }
+  }
+
+  /// A new, empty temporary file (under $TMPDIR or /tmp) for spooling standard input.
+  private static func makeTemporaryFile(name: String, directory: String?) throws -> (Int32, String) {
+    let directory =
+      directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array("\(directory)/flashscan-stdin-XXXXXX.mp4".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
+    guard fd >= 0 else {
+      throw MediaError.io(
+        path: name, reason: "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
+    }
+    let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    return (fd, path)
+  }
+}

@@ -1,0 +1,185 @@
+import CFFmpeg
+import Foundation
+
+/// Reads a video from a file descriptor (standard input for `-`) through a custom AVIOContext.
+///
+/// The first bytes are buffered so the container can be inspected before FFmpeg sees them: an
+/// ISO-BMFF file (MP4/MOV) whose `mdat` comes before `moov` cannot be decoded from a pipe, so it is
+/// spooled to a temporary file instead (`spool(to:)`), streamed to disk and never held in memory.
+final class PipeInput {
+  let fd: Int32
+  /// Bytes read from `fd` but not yet handed to FFmpeg (the peeked start of the stream).
+  private var prefix: [UInt8] = []
+  private var prefixOffset = 0
+  private var reachedEnd = false
+  /// errno of a failed read, 0 when none.
+  private(set) var readErrno: Int32 = 0
+  private(set) var context: UnsafeMutablePointer<AVIOContext>?
+
+  private static let ioBufferSize = 1 << 16
+  /// How far into the stream `needsSpooling` may look for `moov` or `mdat` before giving up and
+  /// letting FFmpeg try the stream as it comes.
+  static let peekLimit = 16 << 20
+
+  init(fd: Int32) {
+    self.fd = fd
+  }
+
+  deinit { close() }
+
+  /// Frees the AVIOContext and its (possibly reallocated) buffer; FFmpeg never frees either.
+  func close() {
+    guard let io = context else { return }
+    av_free(io.pointee.buffer)
+    io.pointee.buffer = nil
+    context = nil
+    var pointer: UnsafeMutablePointer<AVIOContext>? = io
+    avio_context_free(&pointer)
+  }
+
+  /// A read-only, non-seekable AVIOContext over the stream (peeked bytes first).
+  func makeContext() -> UnsafeMutablePointer<AVIOContext>? {
+    close()
+    guard let buffer = av_malloc(Self.ioBufferSize) else { return nil }
+    let opaque = Unmanaged.passUnretained(self).toOpaque()
+    guard
+      let io = avio_alloc_context(
+        buffer.assumingMemoryBound(to: UInt8.self), Int32(Self.ioBufferSize), 0, opaque,
+        pipeInputRead, nil, nil)
+    else {
+      av_free(buffer)
+      return nil
+    }
+    context = io
+    return io
+  }
+
+  /// FFmpeg's read callback: peeked bytes, then the descriptor; AVERROR_EOF at the end, never 0.
+  fileprivate func read(into buffer: UnsafeMutablePointer<UInt8>, size: Int) -> Int32 {
+    if prefixOffset < prefix.count {
+      let count = min(size, prefix.count - prefixOffset)
+      prefix.withUnsafeBufferPointer { (buffer + 0).update(from: $0.baseAddress! + prefixOffset, count: count) }
+      prefixOffset += count
+      if prefixOffset == prefix.count {
+        prefix = []
+        prefixOffset = 0
+      }
+      return Int32(count)
+    }
+    if reachedEnd { return fs_averror_eof() }
+    while true {
+      let n = Glibc.read(fd, buffer, size)
+      if n > 0 { return Int32(n) }
+      if n == 0 {
+        reachedEnd = true
+        return fs_averror_eof()
+      }
+      if errno == EINTR { continue }
+      readErrno = errno
+      return fs_averror(errno)
+    }
+  }
+
+  /// Reads from the descriptor until `count` bytes are buffered; false if the stream ends first.
+  private func buffer(upTo count: Int) throws -> Bool {
+    var chunk = [UInt8](repeating: 0, count: Self.ioBufferSize)
+    while prefix.count - prefixOffset < count {
+      if reachedEnd { return false }
+      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if n > 0 {
+        prefix.append(contentsOf: chunk[0..<n])
+      } else if n == 0 {
+        reachedEnd = true
+        return false
+      } else if errno != EINTR {
+        readErrno = errno
+        throw PipeError(errno: errno)
+      }
+    }
+    return true
+  }
+
+  /// Peeks the top-level ISO-BMFF boxes: true when `mdat` comes before `moov` (and no `moof`), the
+  /// layout FFmpeg cannot demux without seeking. Anything that is not ISO-BMFF returns false.
+  func needsSpooling() throws -> Bool {
+    precondition(prefixOffset == 0, "peek before reading")
+    let topLevel: Set<String> = [
+      "ftyp", "styp", "moov", "mdat", "free", "skip", "wide", "pdin", "uuid", "moof", "sidx", "meta",
+      "junk", "pnot", "PICT",
+    ]
+    var position = 0
+    var first = true
+    while position <= Self.peekLimit {
+      guard try buffer(upTo: position + 8) else { return false }
+      let size32 = prefix[position..<(position + 4)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+      let type = String(decoding: prefix[(position + 4)..<(position + 8)], as: UTF8.self)
+      if first && !topLevel.contains(type) { return false }
+      first = false
+      switch type {
+      case "moov", "moof": return false
+      case "mdat": return true
+      default: break
+      }
+      var size = size32
+      var header: UInt64 = 8
+      if size32 == 1 {
+        guard try buffer(upTo: position + 16) else { return false }
+        size = prefix[(position + 8)..<(position + 16)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        header = 16
+      } else if size32 == 0 {
+        return false  // a box running to the end of the stream, and no index before it
+      }
+      guard size >= header, size <= UInt64(Self.peekLimit) else { return false }
+      position += Int(size)
+    }
+    return false
+  }
+
+  /// True when the stream has no bytes at all.
+  func isEmpty() throws -> Bool {
+    try !buffer(upTo: 1)
+  }
+
+  /// Copies the whole stream (peeked bytes, then the rest) to `outputFD`, in bounded pieces.
+  func spool(to outputFD: Int32) throws {
+    func writeAll(_ pointer: UnsafeRawPointer, _ count: Int) throws {
+      var done = 0
+      while done < count {
+        let n = Glibc.write(outputFD, pointer + done, count - done)
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw PipeError(errno: errno)
+        }
+        done += n
+      }
+    }
+    try prefix.withUnsafeBytes { try writeAll($0.baseAddress! + prefixOffset, $0.count - prefixOffset) }
+    prefix = []
+    prefixOffset = 0
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while !reachedEnd {
+      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if n > 0 {
+        try chunk.withUnsafeBytes { try writeAll($0.baseAddress!, n) }
+      } else if n == 0 {
+        reachedEnd = true
+      } else if errno != EINTR {
+        readErrno = errno
+        throw PipeError(errno: errno)
+      }
+    }
+  }
+}
+
+struct PipeError: Error {
+  var errno: Int32
+  var text: String { String(cString: strerror(errno)) }
+}
+
+private func pipeInputRead(
+  _ opaque: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ size: Int32
+) -> Int32 {
+  guard let opaque, let buffer, size > 0 else { return fs_averror(EINVAL) }
+  let input = Unmanaged<PipeInput>.fromOpaque(opaque).takeUnretainedValue()
+  return input.read(into: buffer, size: Int(size))
+}

@@ -1,0 +1,304 @@
+import CFFmpeg
+import FrameTensor
+import Foundation
+
+/// Decodes one video stream of a file (or standard input) into chunks of frames.
+///
+/// Every frame the decoder produces is returned once, in presentation order (no frame is dropped
+/// or duplicated to force a constant rate), converted to RGB24 exactly as
+/// `ffmpeg -i FILE -f rawvideo -pix_fmt rgb24 -fps_mode passthrough -` does, or as luma.
+/// Times are the frames' best-effort timestamps minus the first frame's, in seconds.
+/// See Docs/Decoding.md.
+public final class VideoDecoder: FrameSource {
+  public let info: VideoInfo
+  /// Problems met while decoding (corrupt or truncated data), each naming the frame index.
+  public private(set) var warnings: [String] = []
+  /// True when decoding stopped early because the input was corrupt or truncated; the frames
+  /// decoded before that point are still returned.
+  public private(set) var isPartial = false
+
+  /// The temporary file standard input was spooled to (an MP4/MOV with `mdat` before `moov`),
+  /// nil otherwise. It is removed when the decoder is released.
+  public var spoolPath: String? { input.spoolPath }
+
+  private let options: DecodeOptions
+  private let input: OpenInput
+  private let converter = FrameConverter()
+  private let rotator: FrameRotator
+  private var rotationScratch: [UInt8] = []
+  private var warnedAboutRotation = false
+  private var packet: UnsafeMutablePointer<AVPacket>?
+  private var frame: UnsafeMutablePointer<AVFrame>?
+  /// `frame` holds a decoded frame not yet delivered (e.g. the first frame of a new size).
+  private var hasPendingFrame = false
+  private var draining = false
+  private var finished = false
+  /// Frames delivered so far (index of the next frame).
+  private var frameIndex = 0
+  private var firstTimestamp: Int64?
+  private var lastTimestamp: Int64?
+  private let timeBase: AVRational
+  /// Decoder errors seen (packets the decoder rejected); reported once per run as a warning.
+  private var decodeErrors = 0
+  private var lastDecodeError: String?
+  private var stopReason: String?
+  /// Packets of the decoded stream read from the container.
+  private var packetsRead = 0
+
+  /// Opens `path` (`-` is standard input) and prepares its video stream's decoder.
+  /// Throws `MediaError`.
+  public convenience init(path: String, options: DecodeOptions = DecodeOptions()) throws {
+    if path == "-" {
+      try self.init(fileDescriptor: 0, name: "-", options: options)
+    } else {
+      try self.init(input: OpenInput.open(path: path, options: options), options: options)
+    }
+  }
+
+  /// Reads the video from an open descriptor (a pipe or a file) without seeking; `name` is the
+  /// path used in `info` and errors. The descriptor is not closed. An MP4/MOV with its index after
+  /// the media data is spooled to a temporary file first (removed when the decoder goes away).
+  public convenience init(
+    fileDescriptor: Int32, name: String = "-", options: DecodeOptions = DecodeOptions()
+  ) throws {
+    try self.init(input: OpenInput.open(fileDescriptor: fileDescriptor, name: name, options: options), options: options)
+  }
+
+  private init(input: OpenInput, options: DecodeOptions) throws {
+    self.input = input
+    self.options = options
+    self.info = input.info
+    self.timeBase = input.stream.pointee.time_base
+    self.rotator = FrameRotator(rotation: options.autorotate ? input.rotation : .none)
+    packet = av_packet_alloc()
+    frame = av_frame_alloc()
+    guard packet != nil, frame != nil else {
+      av_packet_free(&packet)
+      av_frame_free(&frame)
+      throw MediaError.io(path: input.info.path, reason: "out of memory")
+    }
+  }
+
+  deinit {
+    av_packet_free(&packet)
+    av_frame_free(&frame)
+  }
+
+  /// The next at most `maxFrames` frames (fewer at the end of the stream, when the frame size
+  /// changes, or when the chunk would exceed `DecodeOptions.maxChunkBytes`), or nil after the
+  /// last frame.
+  public func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+    precondition(maxFrames > 0, "maxFrames must be positive")
+    guard let frame else { return nil }
+    guard try pullFrame() else {
+      if frameIndex == 0, let reason = failureReason {
+        throw MediaError.decodeFailed(path: info.path, reason: reason)
+      }
+      return nil
+    }
+    let native = displaySize(of: frame)
+    let size = options.outputSize ?? native
+    let channels = options.layout == .rgb24 ? 3 : 1
+    let frameBytes = size.width * size.height * channels
+    guard frameBytes > 0 else {
+      throw MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex) has no pixels")
+    }
+    let capacity = min(maxFrames, max(1, options.maxChunkBytes / frameBytes))
+    let startIndex = frameIndex
+    var times: [Double] = []
+    times.reserveCapacity(capacity)
+    var failure: Error?
+    // Frames are converted straight into the chunk's storage, one decoded frame at a time.
+    let storage = try [UInt8](unsafeUninitializedCapacity: capacity * frameBytes + 64) { buffer, count in
+      count = 0
+      var n = 0
+      while n < capacity {
+        if n > 0 {
+          guard try pullFrame() else { break }
+          if options.outputSize == nil
+            && displaySize(of: frame) != native
+          {
+            break  // a new frame size starts the next chunk
+          }
+        }
+        do {
+          try convertCurrentFrame(size: size, into: buffer.baseAddress! + n * frameBytes)
+        } catch let error as ConversionError {
+          failure = MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex): \(error.reason)")
+          break
+        }
+        times.append(presentationTime(of: frame))
+        av_frame_unref(frame)
+        hasPendingFrame = false
+        frameIndex += 1
+        n += 1
+      }
+      count = n * frameBytes
+    }
+    if let failure {
+      finished = true
+      if times.isEmpty { throw failure }
+      isPartial = true
+      warnings.append("\(failure)")
+    }
+    if times.isEmpty { return nil }
+    return FrameChunk(
+      frames: Tensor(shape: [times.count, size.height, size.width, channels], storage: storage),
+      times: times, firstIndex: startIndex)
+  }
+
+  /// The frame's size once turned upright.
+  private func displaySize(of frame: UnsafeMutablePointer<AVFrame>) -> FrameSize {
+    let width = Int(frame.pointee.width)
+    let height = Int(frame.pointee.height)
+    return rotator.rotation.swapsAxes
+      ? FrameSize(width: height, height: width) : FrameSize(width: width, height: height)
+  }
+
+  /// Converts the current frame (turned upright like the CLI's -autorotate) into `destination`.
+  private func convertCurrentFrame(size: FrameSize, into destination: UnsafeMutablePointer<UInt8>) throws {
+    guard let frame else { return }
+    let rotation = rotator.rotation
+    if rotation == .none {
+      try converter.convert(frame, layout: options.layout, size: size, into: destination)
+      return
+    }
+    if FrameRotator.supports(format: frame.pointee.format, rotation: rotation) {
+      try converter.convert(try rotator.rotate(frame), layout: options.layout, size: size, into: destination)
+      return
+    }
+    // The CLI converts such formats before rotating; rotating our converted pixels instead keeps
+    // every pixel's value but chroma rounding may differ slightly.
+    if !warnedAboutRotation {
+      warnedAboutRotation = true
+      let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: frame.pointee.format)).map { String(cString: $0) } ?? "?"
+      warnings.append(
+        "frame \(frameIndex): rotating \(name) after conversion; pixels may differ slightly from the ffmpeg CLI's")
+    }
+    let channels = options.layout == .rgb24 ? 3 : 1
+    let upright = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
+    let bytes = size.width * size.height * channels
+    if rotationScratch.count < bytes + 64 { rotationScratch = [UInt8](repeating: 0, count: bytes + 64) }
+    try rotationScratch.withUnsafeMutableBufferPointer { scratch in
+      try converter.convert(frame, layout: options.layout, size: upright, into: scratch.baseAddress!)
+      rotator.rotatePacked(
+        scratch.baseAddress!, width: upright.width, height: upright.height, step: channels, into: destination)
+    }
+  }
+
+  /// Seconds from the first frame; a frame without a timestamp follows the previous one by its
+  /// duration (or one frame at the stream's rate).
+  private func presentationTime(of frame: UnsafeMutablePointer<AVFrame>) -> Double {
+    var timestamp = frame.pointee.best_effort_timestamp
+    if timestamp == fs_nopts_value() {
+      if let last = lastTimestamp {
+        var step = frame.pointee.pkt_duration
+        if step <= 0, let rate = info.frameRate, rate > 0, timeBase.num > 0 {
+          step = max(1, Int64((Double(timeBase.den) / (rate * Double(timeBase.num))).rounded()))
+        }
+        timestamp = last + max(step, 0)
+      } else {
+        timestamp = 0
+      }
+    }
+    if firstTimestamp == nil { firstTimestamp = timestamp }
+    lastTimestamp = timestamp
+    return Double(timestamp - firstTimestamp!) * Double(timeBase.num) / Double(timeBase.den)
+  }
+
+  /// Makes `frame` hold the next decoded frame; false at the end of the stream.
+  private func pullFrame() throws -> Bool {
+    if hasPendingFrame { return true }
+    if finished { return false }
+    guard let frame, let packet else { return false }
+    let codec = input.codec
+    while true {
+      let received = avcodec_receive_frame(codec, frame)
+      if received == 0 {
+        hasPendingFrame = true
+        return true
+      }
+      if received == fs_averror_eof() {
+        return finish()
+      }
+      if received != fs_averror_eagain() {
+        noteDecodeError(received)
+        if decodeErrors > 100_000 {
+          stopEarly("the decoder keeps failing")
+          return finish()
+        }
+        continue
+      }
+      if draining {
+        return finish()  // the decoder wants input after a flush: nothing more will come
+      }
+      let read = av_read_frame(input.format, packet)
+      if read < 0 {
+        if read != fs_averror_eof() {
+          stopEarly("reading the input failed (\(readFailureText(read)))")
+        } else if let pb = input.format.pointee.pb, pb.pointee.error < 0, pb.pointee.error != fs_averror_eof() {
+          stopEarly("reading the input failed (\(ffmpegErrorText(pb.pointee.error)))")
+        }
+        draining = true
+        _ = avcodec_send_packet(codec, nil)  // flush: frame threading holds the last frames back
+        continue
+      }
+      defer { av_packet_unref(packet) }
+      guard packet.pointee.stream_index == Int32(info.streamIndex) else { continue }
+      packetsRead += 1
+      if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
+        stopEarly("the input is truncated or corrupt")
+      }
+      let sent = avcodec_send_packet(codec, packet)
+      if sent < 0 && sent != fs_averror_eagain() && sent != fs_averror_eof() {
+        noteDecodeError(sent)
+      }
+    }
+  }
+
+  private func finish() -> Bool {
+    guard !finished else { return false }
+    finished = true
+    if stopReason == nil,
+      let report = FFmpegLog.messages(from: [UnsafeMutableRawPointer(input.format)]).last(where: {
+        $0.contains("ended prematurely") || $0.localizedCaseInsensitiveContains("truncat")
+      })
+    {
+      stopReason = report  // e.g. Matroska: "File ended prematurely"
+    }
+    if let declared = input.declaredPacketCount, packetsRead < declared, stopReason == nil {
+      stopReason = "the container declares \(declared) frames but only \(packetsRead) arrived (truncated?)"
+    }
+    if let stopReason {
+      isPartial = true
+      warnings.append("decoding stopped at frame \(frameIndex): \(stopReason)")
+    }
+    if decodeErrors > 0 {
+      warnings.append(
+        "\(decodeErrors) packet(s) could not be decoded (last: \(lastDecodeError ?? "unknown error"))")
+    }
+    return false
+  }
+
+  /// Records why decoding stops before the end of the stream (the first reason wins).
+  private func stopEarly(_ reason: String) {
+    if stopReason == nil { stopReason = reason }
+  }
+
+  /// Why nothing could be decoded, when the stream ended with errors and no frame.
+  private var failureReason: String? {
+    if let stopReason { return stopReason }
+    if decodeErrors > 0 { return lastDecodeError ?? "the decoder rejected every packet" }
+    return nil
+  }
+
+  private func noteDecodeError(_ code: Int32) {
+    decodeErrors += 1
+    lastDecodeError =
+      FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)]) ?? ffmpegErrorText(code)
+  }
+
+  private func readFailureText(_ code: Int32) -> String {
+    FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.format)]) ?? ffmpegErrorText(code)
+  }
+}
