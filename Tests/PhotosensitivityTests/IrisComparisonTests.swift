@@ -25,10 +25,9 @@ struct IrisComparisonTests {
       Issue.record("IRIS test data not found at \(IrisData.path) (required under CI)")
       return
     }
-    let decoded = try FFmpegCLI.decode("\(IrisData.path)/videos/\(clip).mp4")
+    let decoder = try VideoDecoder(path: "\(IrisData.path)/videos/\(clip).mp4")
     // Odd chunk size: chunk boundaries land mid-flash, exercising `previous`.
-    let result = try Clips.analyze(
-      decoded.frames, times: decoded.times, rate: decoded.frameRate, parameters: .iris, chunk: 7)
+    let result = try PhotosensitivityAnalyzer.analyze(decoder, parameters: .iris, chunkSize: 7)
     let (header, expected) = try IrisData.expected(clip)
     #expect(result.frames.count == expected.count, "\(clip): frame count")
 

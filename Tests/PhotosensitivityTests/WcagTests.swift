@@ -101,8 +101,8 @@ struct WcagVerdictTests {
       Issue.record("IRIS test data not found at \(IrisData.path) (required under CI)")
       return
     }
-    let d = try FFmpegCLI.decode("\(IrisData.path)/videos/gray.mp4")
-    let result = try Clips.analyze(d.frames, times: d.times, rate: d.frameRate, parameters: .wcag)
+    let decoder = try VideoDecoder(path: "\(IrisData.path)/videos/gray.mp4")
+    let result = try PhotosensitivityAnalyzer.analyze(decoder, parameters: .wcag)
     #expect(result.frames.count == 50)
     #expect(result.verdict == .pass)
   }
