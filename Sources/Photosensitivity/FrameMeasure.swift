@@ -8,6 +8,8 @@ public struct FrameMeasure: Sendable, Equatable {
   public var index: Int
   /// Presentation time in seconds.
   public var time: Double
+  /// The profile it was measured for (the analyser checks it matches its own).
+  public var profile: Profile
   /// Region profiles (wcag, ofcom): per cell the mean linear R, G, B, interleaved (3 per cell).
   public var cellLinearRGB: [Float]
   /// Per cell the mean classic red value (0...320).
@@ -21,9 +23,10 @@ public struct FrameMeasure: Sendable, Equatable {
   public var luminanceChanged: Int
   public var redChanged: Int
 
-  public init(index: Int, time: Double) {
+  public init(index: Int, time: Double, profile: Profile) {
     self.index = index
     self.time = time
+    self.profile = profile
     cellLinearRGB = []
     cellRed = []
     cellCandela = []
@@ -60,7 +63,8 @@ public struct PhotosensitivityMeasurer: Sendable {
     result.reserveCapacity(chunk.count)
     chunk.frames.withUnsafeBufferPointer { all in
       for i in 0..<chunk.count {
-        var m = FrameMeasure(index: chunk.firstIndex + i, time: chunk.times[i])
+        var m = FrameMeasure(
+          index: chunk.firstIndex + i, time: chunk.times[i], profile: parameters.profile)
         let frame = UnsafeBufferPointer(rebasing: all[(i * frameSize)..<((i + 1) * frameSize)])
         switch parameters.profile {
         case .iris:
@@ -74,7 +78,8 @@ public struct PhotosensitivityMeasurer: Sendable {
             measureWholeFrame(frame, previous: nil, into: &m)
           }
         case .wcag, .ofcom:
-          measureRegions(frame, candela: parameters.luminanceScale == .candelaPerSquareMetre, into: &m)
+          measureRegions(
+            frame, candela: parameters.luminanceScale == .candelaPerSquareMetre, into: &m)
         }
         result.append(m)
       }

@@ -182,4 +182,3 @@ public enum Verdict: String, Codable, Sendable, CaseIterable, Comparable {
   }
   public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
 }
-

@@ -32,6 +32,9 @@ public struct PhotosensitivityAnalyzer: Sendable {
   public mutating func consume(_ measures: [FrameMeasure]) {
     for m in measures {
       if let last = raws.last { precondition(m.index > last.index, "measures out of order") }
+      precondition(
+        m.profile == parameters.profile,
+        "measured for \(m.profile), analysing \(parameters.profile)")
       switch engine {
       case .iris(var e):
         raws.append(e.consume(m))
@@ -132,8 +135,12 @@ public struct PhotosensitivityAnalyzer: Sendable {
     ]
     let titles: [RedRule: (String, String)] = [
       .classic: ("red-flash-classic", "Red flash, classic saturated-red value (R-G-B)*320"),
-      .chromaticity: ("red-flash-chromaticity", "Red flash, WCAG 2.2 u'v' chromaticity change > 0.2"),
-      .saturationChange: ("red-flash-saturation", "Red flash, any transition to or from saturated red"),
+      .chromaticity: (
+        "red-flash-chromaticity", "Red flash, WCAG 2.2 u'v' chromaticity change > 0.2"
+      ),
+      .saturationChange: (
+        "red-flash-saturation", "Red flash, any transition to or from saturated red"
+      ),
     ]
     for rule in parameters.redRules {
       let (id, title) = titles[rule]!
@@ -212,7 +219,8 @@ public struct PhotosensitivityAnalyzer: Sendable {
             kind: kind, verdict: s, start: row.time, end: row.time,
             startTimecode: Timecode.smpte(seconds: row.time, frameRate: rate), endTimecode: "",
             firstFrame: row.frame, lastFrame: row.frame, peakTransitionsPerSecond: transitions,
-            peakFlashesPerSecond: Double(transitions) / 2, largestScreenShare: row.flashingAreaShare,
+            peakFlashesPerSecond: Double(transitions) / 2,
+            largestScreenShare: row.flashingAreaShare,
             largestFieldShare: row.fieldShare, boundingBox: box, worstFrame: row.frame)
         }
         openIndex = i

@@ -198,6 +198,7 @@ struct RegionEngine: Sendable {
   mutating func consume(_ m: FrameMeasure) -> RawFrame {
     let t = m.time
     let cells = grid.cellCount
+    precondition(m.cellLinearRGB.count == cells * 3, "measures from a different grid")
     let relative = p.luminanceScale == .relative
     let threshold = Float(p.flashThreshold)
     let dark = Float(p.darkThreshold)

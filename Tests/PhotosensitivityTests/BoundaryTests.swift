@@ -28,7 +28,9 @@ struct BoundaryTests {
 
   @Test("relative luminance fixtures")
   func luminanceFixtures() {
-    let cases: [(UInt8, Double)] = [(89, 0.0999), (90, 0.1022), (128, 0.2159), (231, 0.7991), (232, 0.8070)]
+    let cases: [(UInt8, Double)] = [
+      (89, 0.0999), (90, 0.1022), (128, 0.2159), (231, 0.7991), (232, 0.8070),
+    ]
     for (g, want) in cases {
       #expect(abs(Colorimetry.relativeLuminance(g, g, g) - want) < 0.00005, "gray \(g)")
     }
@@ -46,7 +48,9 @@ struct BoundaryTests {
     #expect(above.verdict == .fail)
   }
 
-  @Test("231<->255 has its darker state below 0.8 and flashes; 232<->255 does not", arguments: [wcag, iris])
+  @Test(
+    "231<->255 has its darker state below 0.8 and flashes; 232<->255 does not",
+    arguments: [wcag, iris])
   func darkThreshold(profile: AnalysisParameters) throws {
     let dark = try Self.verdict((231, 231, 231), (255, 255, 255), profile)
     #expect(dark.verdict == .fail)
@@ -82,7 +86,9 @@ struct BoundaryTests {
     let under: Clips.RGB = (255, 100, 100)
     let gray: Clips.RGB = (150, 150, 150)
     #expect(ratio(over) >= 0.8 && ratio(under) < 0.8)
-    #expect(abs(Colorimetry.relativeLuminance(255, 99, 99) - Colorimetry.relativeLuminance(150, 150, 150)) < 0.1)
+    #expect(
+      abs(Colorimetry.relativeLuminance(255, 99, 99) - Colorimetry.relativeLuminance(150, 150, 150))
+        < 0.1)
     let red = try Self.verdict(over, gray, profile)
     #expect(red.frames.map(\.luminanceTransitions).max() == 0)
     #expect(red.frames.map(\.redTransitions).max()! >= 7)
@@ -93,7 +99,8 @@ struct BoundaryTests {
     #expect(notRed.verdict == .pass)
   }
 
-  @Test("the WCAG 2.2 chromaticity rule: saturated red <-> black flashes, red <-> dimmer red does not")
+  @Test(
+    "the WCAG 2.2 chromaticity rule: saturated red <-> black flashes, red <-> dimmer red does not")
   func chromaticityRule() throws {
     var p = AnalysisParameters.wcag
     p.redRules = [.chromaticity]
@@ -142,7 +149,8 @@ struct FrameRateTests {
     let times = rate > 0 ? Clips.times(count: Int(1.6 * rate), rate: rate) : Self.variableTimes
     let r: Double? = rate > 0 ? rate : nil
     for p in [AnalysisParameters.wcag, .ofcom] {
-      let fast = try Clips.analyze(Self.flashing(hertz: 4, times: times), times: times, rate: r, parameters: p)
+      let fast = try Clips.analyze(
+        Self.flashing(hertz: 4, times: times), times: times, rate: r, parameters: p)
       let peak = fast.frames.map(\.luminanceTransitions).max() ?? 0
       // At 25 and 60 fps a one-second window holds whole frames: exactly 8. At 29.97 fps and
       // with a variable rate a change is shown up to a frame late, so a window can hold 9.
@@ -152,7 +160,8 @@ struct FrameRateTests {
         #expect((8...9).contains(peak), "\(p.profile) at \(rate)")
       }
       #expect(fast.verdict == .fail, "\(p.profile) at \(rate)")
-      let slow = try Clips.analyze(Self.flashing(hertz: 2, times: times), times: times, rate: r, parameters: p)
+      let slow = try Clips.analyze(
+        Self.flashing(hertz: 2, times: times), times: times, rate: r, parameters: p)
       #expect((slow.frames.map(\.luminanceTransitions).max() ?? 0) <= 5, "\(p.profile) at \(rate)")
       #expect(slow.verdict == .pass, "\(p.profile) at \(rate)")
     }

@@ -42,7 +42,9 @@ struct OfcomTests {
     #expect(try Self.alternate(UInt8(level), 255).verdict == .pass)
   }
 
-  @Test("flashing over 20% of the screen passes, over 30% fails", arguments: [(0.2, Verdict.pass), (0.3, .fail)])
+  @Test(
+    "flashing over 20% of the screen passes, over 30% fails",
+    arguments: [(0.2, Verdict.pass), (0.3, .fail)])
   func screenShare(share: Double, verdict: Verdict) throws {
     let w = 160
     let h = 90

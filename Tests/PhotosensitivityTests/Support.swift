@@ -36,8 +36,10 @@ enum Clips {
           let inBox = box.map { y >= $0.y && y < $0.y + $0.height } ?? false
           let row = inBox ? boxed : plain
           row.withUnsafeBufferPointer { src in
-            UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[(base + y * width * 3)...])
-              .copyMemory(from: UnsafeRawBufferPointer(src))
+            UnsafeMutableRawBufferPointer(
+              rebasing: UnsafeMutableRawBufferPointer(out)[(base + y * width * 3)...]
+            )
+            .copyMemory(from: UnsafeRawBufferPointer(src))
           }
         }
       }
@@ -84,15 +86,21 @@ enum IrisData {
   static let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
   static let path: String = {
-    if let env = ProcessInfo.processInfo.environment["FLASHSCAN_IRIS_DATA"], !env.isEmpty { return env }
-    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/peers/iris-testdata")
-      .standardizedFileURL.path
+    if let env = ProcessInfo.processInfo.environment["FLASHSCAN_IRIS_DATA"], !env.isEmpty {
+      return env
+    }
+    return packageRoot.deletingLastPathComponent().appendingPathComponent(
+      "shared/peers/iris-testdata"
+    )
+    .standardizedFileURL.path
   }()
   static var available: Bool {
     FileManager.default.fileExists(atPath: path + "/videos")
       && FileManager.default.fileExists(atPath: path + "/expected")
   }
-  static var underCI: Bool { ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false }
+  static var underCI: Bool {
+    ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false
+  }
   /// Run when the data is there, or under CI (where its absence must fail, not skip).
   static var shouldRun: Bool { available || underCI }
   static var skipNote: Comment { "skipped the IRIS comparison: data not found at \(path)" }
@@ -100,8 +108,10 @@ enum IrisData {
   /// An expected CSV as header -> column values.
   static func expected(_ clip: String) throws -> (header: [String], rows: [[String: Double]]) {
     let text = try String(contentsOfFile: "\(path)/expected/\(clip)_RELATIVE.csv", encoding: .utf8)
-    let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-      .filter { !$0.isEmpty }
+    let lines = text.split(whereSeparator: \.isNewline).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    .filter { !$0.isEmpty }
     let header = lines[0].split(separator: ",").map(String.init)
     var rows: [[String: Double]] = []
     for line in lines.dropFirst() {
