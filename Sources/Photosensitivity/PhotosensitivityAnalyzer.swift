@@ -1,3 +1,4 @@
+import Flashinator
 import MediaIO
 
 /// The sequential, stateful half of the analysis: consumes `FrameMeasure`s in frame order
@@ -254,6 +255,25 @@ extension PhotosensitivityAnalyzer {
       analyzer.consume(measurer.measure(chunk: chunk, previous: last))
       previous = chunk
     }
+    return analyzer.finish()
+  }
+}
+
+extension PhotosensitivityAnalyzer {
+  /// Measures on `pipeline`'s worker threads and analyses in order on the calling thread.
+  public static func analyze(
+    _ source: FrameSource, parameters: AnalysisParameters, pipeline: ChunkPipeline,
+    chunkFrames: Int = 32
+  ) throws -> PhotosensitivityResult {
+    let info = source.info
+    let measurer = PhotosensitivityMeasurer(
+      width: info.width, height: info.height, parameters: parameters)
+    var analyzer = PhotosensitivityAnalyzer(
+      width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
+    try pipeline.run(
+      source: source, chunkFrames: chunkFrames,
+      work: { chunk, previous in measurer.measure(chunk: chunk, previous: previous) },
+      deliver: { analyzer.consume($0) })
     return analyzer.finish()
   }
 }
