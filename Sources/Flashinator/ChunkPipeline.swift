@@ -120,7 +120,6 @@ struct _Job: Sendable {
 final class _WorkQueue<R: Sendable>: @unchecked Sendable {
   private let condition = NSCondition()
   private var jobs: [_Job] = []
-  private var jobHead = 0
   private var results: [Int: R] = [:]
   private var closed = false
   private var alive = 0
@@ -152,14 +151,12 @@ final class _WorkQueue<R: Sendable>: @unchecked Sendable {
   func workerLoop(_ work: @Sendable (FrameChunk, FrameChunk?) -> R) {
     condition.lock()
     while true {
-      while jobHead == jobs.count && !closed { condition.wait() }
+      while jobs.isEmpty && !closed { condition.wait() }
       if closed { break }
-      let job = jobs[jobHead]
-      jobHead += 1
-      if jobHead > 64 && jobHead * 2 > jobs.count {
-        jobs.removeFirst(jobHead)
-        jobHead = 0
-      }
+      // Remove the job from the array at once: a consumed job left in place would keep its chunk
+      // (and the previous one) alive, and 64 of them held ~800 MB at 1080p. At most `queueDepth`
+      // jobs wait, so removing the first is cheap.
+      let job = jobs.removeFirst()
       condition.unlock()
       let result = work(job.chunk, job.previous)
       condition.lock()
@@ -176,7 +173,6 @@ final class _WorkQueue<R: Sendable>: @unchecked Sendable {
     condition.lock()
     closed = true
     jobs.removeAll()
-    jobHead = 0
     condition.broadcast()
     while alive > 0 { condition.wait() }
     results.removeAll()
