@@ -15,11 +15,13 @@ final class OpenInput {
   private let resources: Resources
 
   /// Owns the FFmpeg objects while they are being set up, so every error path frees them.
-  private final class Resources {
+  final class Resources {
     var format: UnsafeMutablePointer<AVFormatContext>?
     var codec: UnsafeMutablePointer<AVCodecContext>?
     var pipe: PipeInput?
     var spoolPath: String?
+    /// A descriptor this input opened itself (a named pipe given as a path), closed at the end.
+    var ownedDescriptor: Int32 = -1
 
     deinit {
       FFmpegLog.forget([UnsafeMutableRawPointer(format), UnsafeMutableRawPointer(codec)])
@@ -27,6 +29,7 @@ final class OpenInput {
       avformat_close_input(&format)  // does not free a custom AVIOContext
       pipe?.close()
       if let spoolPath { unlink(spoolPath) }
+      if ownedDescriptor >= 0 { Glibc.close(ownedDescriptor) }
     }
   }
 
@@ -61,14 +64,25 @@ final class OpenInput {
     if access(path, R_OK) != 0 {
       throw fileError(errno, path: path)
     }
+    let kind = status.st_mode & S_IFMT
+    if kind == S_IFIFO || kind == S_IFSOCK || kind == S_IFCHR {
+      // A named pipe (e.g. bash's `<(...)`, /dev/stdin): read it like standard input, so an MP4
+      // with its index at the end is spooled instead of failing.
+      let fd = Glibc.open(path, O_RDONLY)
+      guard fd >= 0 else { throw fileError(errno, path: path) }
+      let resources = Resources()
+      resources.ownedDescriptor = fd
+      return try open(fileDescriptor: fd, name: path, options: options, resources: resources)
+    }
     let resources = Resources()
     return try open(resources: resources, url: path, name: path, options: options)
   }
 
-  static func open(fileDescriptor: Int32, name: String, options: DecodeOptions) throws -> OpenInput
-  {
+  static func open(
+    fileDescriptor: Int32, name: String, options: DecodeOptions,
+    resources: Resources = Resources()
+  ) throws -> OpenInput {
     _ = FFmpegLog.install
-    let resources = Resources()
     // Standard input redirected from a regular file (`flashscan - < movie.mp4`) can seek: open it
     // through /proc instead of streaming, so nothing needs spooling.
     var status = stat()

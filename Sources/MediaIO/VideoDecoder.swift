@@ -110,7 +110,7 @@ public final class VideoDecoder: FrameSource {
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)
-    var failure: Error?
+    var conversionFailure: String?
     // Frames are converted straight into the chunk's storage, one decoded frame at a time.
     let storage = try [UInt8](unsafeUninitializedCapacity: capacity * frameBytes + 64) {
       buffer, count in
@@ -128,8 +128,7 @@ public final class VideoDecoder: FrameSource {
         do {
           try convertCurrentFrame(size: size, into: buffer.baseAddress! + n * frameBytes)
         } catch let error as ConversionError {
-          failure = MediaError.decodeFailed(
-            path: info.path, reason: "frame \(frameIndex): \(error.reason)")
+          conversionFailure = error.reason
           break
         }
         times.append(presentationTime(of: frame))
@@ -140,11 +139,14 @@ public final class VideoDecoder: FrameSource {
       }
       count = n * frameBytes
     }
-    if let failure {
+    if let conversionFailure {
+      // Frames that cannot be converted end the stream; only a stream with no frame at all throws.
       finished = true
-      if times.isEmpty { throw failure }
+      if frameIndex == 0 {
+        throw MediaError.decodeFailed(path: info.path, reason: "frame 0: \(conversionFailure)")
+      }
       isPartial = true
-      warnings.append("\(failure)")
+      warnings.append("decoding stopped at frame \(frameIndex): \(conversionFailure)")
     }
     if times.isEmpty { return nil }
     return FrameChunk(
@@ -249,7 +251,12 @@ public final class VideoDecoder: FrameSource {
         return finish()  // the decoder wants input after a flush: nothing more will come
       }
       let read = av_read_frame(input.format, packet)
+      if read == fs_averror_eagain() {
+        usleep(1000)  // no data yet (the CLI retries too)
+        continue
+      }
       if read < 0 {
+        // Like the CLI, any read error ends the input: flush and drain what was decoded.
         if read != fs_averror_eof() {
           stopEarly("reading the input failed (\(readFailureText(read)))")
         } else if let pb = input.format.pointee.pb, pb.pointee.error < 0,

@@ -320,6 +320,36 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(try decodeAll(decoder).frames?.storage == (try FFmpegCLI.rawRGB24(path)))
   }
 
+  /// A named pipe given as a path is read like standard input (a moov-at-end MP4 is spooled).
+  @Test func namedPipePath() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("clip.mp4")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "libx264", path,
+    ])
+    let fifo = dir.file("fifo")
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let writer = Thread {
+      let fd = open(fifo, O_WRONLY)
+      guard fd >= 0 else { return }
+      bytes.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+          let n = write(fd, raw.baseAddress! + done, raw.count - done)
+          if n <= 0 { break }
+          done += n
+        }
+      }
+      close(fd)
+    }
+    writer.start()
+    let decoder = try VideoDecoder(path: fifo)
+    #expect(decoder.spoolPath != nil)
+    #expect(decoder.info.path == fifo)
+    #expect(try decodeAll(decoder).frames?.storage == (try FFmpegCLI.rawRGB24(path)))
+  }
+
   @Test func emptyStandardInput() throws {
     let feeder = try PipeFeeder([])
     #expect(throws: MediaError.emptyFile(path: "-")) {
