@@ -10,6 +10,10 @@ public struct PipelineStats: Sendable, Equatable {
   public var frames: Int
   /// The most chunks that were ever read but not yet delivered; never above `queueDepth`.
   public var maxInFlight: Int
+  /// The most jobs (a chunk and the chunk before it) ever waiting for a worker at once; never above
+  /// `queueDepth`. Jobs leave the queue when a worker takes them, so their chunks are freed as soon
+  /// as they have been computed and delivered.
+  public var maxQueuedJobs: Int = 0
 }
 
 /// The generic chunk engine: one decoder, parallel workers, ordered delivery, bounded memory.
@@ -104,6 +108,7 @@ public struct ChunkPipeline: Sendable {
       try deliver(result)
       delivered += 1
     }
+    stats.maxQueuedJobs = queue.queuedHighWater
     return stats
   }
 }
@@ -120,7 +125,9 @@ struct _Job: Sendable {
 final class _WorkQueue<R: Sendable>: @unchecked Sendable {
   private let condition = NSCondition()
   private var jobs: [_Job] = []
-  private var jobHead = 0
+  /// The most jobs ever waiting at once; the jobs hold the chunks, so this is the memory bound seen
+  /// from inside.
+  private(set) var maxQueuedJobs = 0
   private var results: [Int: R] = [:]
   private var closed = false
   private var alive = 0
@@ -131,9 +138,16 @@ final class _WorkQueue<R: Sendable>: @unchecked Sendable {
     condition.unlock()
   }
 
+  var queuedHighWater: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return maxQueuedJobs
+  }
+
   func submit(_ job: _Job) {
     condition.lock()
     jobs.append(job)
+    maxQueuedJobs = max(maxQueuedJobs, jobs.count)
     condition.broadcast()
     condition.unlock()
   }
@@ -152,14 +166,11 @@ final class _WorkQueue<R: Sendable>: @unchecked Sendable {
   func workerLoop(_ work: @Sendable (FrameChunk, FrameChunk?) -> R) {
     condition.lock()
     while true {
-      while jobHead == jobs.count && !closed { condition.wait() }
+      while jobs.isEmpty && !closed { condition.wait() }
       if closed { break }
-      let job = jobs[jobHead]
-      jobHead += 1
-      if jobHead > 64 && jobHead * 2 > jobs.count {
-        jobs.removeFirst(jobHead)
-        jobHead = 0
-      }
+      // Remove the job outright (the queue never holds more than queueDepth), so its chunks are
+      // released as soon as it has run.
+      let job = jobs.removeFirst()
       condition.unlock()
       let result = work(job.chunk, job.previous)
       condition.lock()
@@ -176,7 +187,6 @@ final class _WorkQueue<R: Sendable>: @unchecked Sendable {
     condition.lock()
     closed = true
     jobs.removeAll()
-    jobHead = 0
     condition.broadcast()
     while alive > 0 { condition.wait() }
     results.removeAll()
