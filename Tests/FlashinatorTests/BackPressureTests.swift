@@ -104,6 +104,20 @@ final class GaugedSource: FrameSource {
     #expect(gauge.pullsOverBound == 0)
     #expect(gauge.maxInFlight == depth)
     #expect(stats.maxInFlight == depth && stats.chunks == total)
+    #expect(stats.maxQueuedJobs >= 1 && stats.maxQueuedJobs <= depth)
+  }
+
+  /// Jobs leave the queue when taken, so a long video never accumulates chunks inside the
+  /// pipeline, whatever the speed of the workers.
+  @Test(arguments: [1, 3])
+  func longVideosDoNotAccumulateJobs(threads: Int) throws {
+    let gauge = Gauge()
+    let stats = try ChunkPipeline(threads: threads, queueDepth: 2).run(
+      source: GaugedSource(gauge: gauge, total: 500, bound: 2), chunkFrames: 1,
+      work: { chunk, _ in chunk.firstIndex },
+      deliver: { _ in gauge.locked { gauge.delivered += 1 } })
+    #expect(stats.chunks == 500)
+    #expect(stats.maxQueuedJobs <= 2 && stats.maxInFlight <= 2)
   }
 
   /// A `deliver` that stalls until every chunk in flight has been computed (the workers are as far
