@@ -122,7 +122,7 @@ struct IrisEngine: Sendable {
       maxTransitions: parameters.maxTransitions)
     raw.luminanceTransitions = luminanceCount.current
     raw.redTransitions = redCount.current
-    raw.redTransitionsByRule = [.classic: redCount.current]
+    raw.setRedTransitions(.classic, redCount.current)
     raw.luminanceExtendedCount = luminanceCount.extended
     raw.redExtendedCount = redCount.extended
     raw.luminanceResult = code(luminanceCount)

@@ -150,10 +150,10 @@ public struct PhotosensitivityAnalyzer: Sendable {
         criterion(
           id, title,
           flagged: { r in
-            let n = r.redTransitionsByRule[rule] ?? 0
+            let n = r.redTransitions(rule)
             if n > maxT { return .fail }
             return isIris ? band(r.redResult) : .pass
-          }, peak: { $0.redTransitionsByRule[rule] ?? 0 }))
+          }, peak: { $0.redTransitions(rule) }))
     }
     list.append(
       criterion(

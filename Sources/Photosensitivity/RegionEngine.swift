@@ -4,7 +4,25 @@ struct RawFrame: Sendable {
   var time: Double
   var luminanceTransitions = 0
   var redTransitions = 0
-  var redTransitionsByRule: [RedRule: Int] = [:]
+  /// Red transitions per rule (classic, chromaticity, saturation change): a fixed triple, not
+  /// a dictionary, since one is kept for every frame of the video.
+  var redByRule: (classic: Int, chromaticity: Int, saturation: Int) = (0, 0, 0)
+
+  func redTransitions(_ rule: RedRule) -> Int {
+    switch rule {
+    case .classic: return redByRule.classic
+    case .chromaticity: return redByRule.chromaticity
+    case .saturationChange: return redByRule.saturation
+    }
+  }
+
+  mutating func setRedTransitions(_ rule: RedRule, _ n: Int) {
+    switch rule {
+    case .classic: redByRule.classic = n
+    case .chromaticity: redByRule.chromaticity = n
+    case .saturationChange: redByRule.saturation = n
+    }
+  }
   var luminanceExtendedCount = 0
   var redExtendedCount = 0
   var luminanceResult = 0
@@ -250,7 +268,6 @@ struct RegionEngine: Sendable {
     var bestT = 0
     for signal in signals {
       guard pending[signal.rawValue] > 0 else {
-        if signal != .luminance { raw.redTransitionsByRule[Self.rule(signal)] = 0 }
         continue
       }
       var counts = [Int](repeating: 0, count: cells)
@@ -270,7 +287,7 @@ struct RegionEngine: Sendable {
         luminanceT = n
       } else {
         redT = max(redT, n)
-        raw.redTransitionsByRule[Self.rule(signal)] = n
+        raw.setRedTransitions(Self.rule(signal), n)
       }
       if n > bestT {
         bestT = n
