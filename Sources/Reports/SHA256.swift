@@ -103,7 +103,8 @@ public struct SHA256: Sendable {
     return hexString(hasher.finalize())
   }
 
-  static func hexString(_ digest: [UInt8]) -> String {
+  /// 64 lowercase hex digits of a digest.
+  public static func hexString(_ digest: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(digest.count * 2)
