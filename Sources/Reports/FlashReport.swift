@@ -23,8 +23,8 @@ public struct FlashReport: Sendable {
   /// Every analysed frame's row (the flashes-per-second curve, the frames CSV).
   public var frames: [FrameRow]
   public var tSeries: TSeries
-  /// The kept thumbnails by frame index (`ThumbnailCollector.kept`).
-  public var thumbnails: [Int: Thumbnail]
+  /// The incidents' pictures by worst frame index (`ThumbnailCollector.kept`).
+  public var pictures: [Int: IncidentPicture]
   /// Incidents that have no thumbnail because the collector's limit was reached.
   public var omittedThumbnails: Int
 
@@ -35,7 +35,7 @@ public struct FlashReport: Sendable {
     document = ReportDocument(tool: tool, input: input, result: result, includeFrames: includeFramesInJSON)
     frames = result.frames
     self.tSeries = tSeries
-    self.thumbnails = thumbnails?.kept ?? [:]
+    pictures = thumbnails?.kept ?? [:]
     omittedThumbnails = thumbnails?.omitted ?? 0
   }
 

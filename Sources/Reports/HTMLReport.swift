@@ -96,6 +96,9 @@ extension FlashReport {
 
   func timelineSection() -> String {
     let p = document.parameters
+    let counted =
+      p.profile == .iris
+      ? "whole-frame transitions (IRIS)" : "transitions of an area above the area limit"
     let svg = TimelineSVG(
       duration: document.input.duration, tSeries: tSeries, frames: frames,
       incidents: document.incidents, limit: Double(p.maxTransitions) / 2,
@@ -106,8 +109,8 @@ extension FlashReport {
       \(svg.render())<p class="legend"><span class="swatch failshade"></span> failing incident \
       <span class="swatch warnshade"></span> warning \
       <span class="swatch limitline"></span> limit \(VerdictText.number(Double(p.maxTransitions) / 2)) flashes a second \
-      (\(p.maxTransitions) transitions) &middot; Flashes per second count transitions of an area above the \
-      area limit in the \(VerdictText.number(p.windowSeconds)) s window ending at each frame, divided by 2.</p>
+      (\(p.maxTransitions) transitions) &middot; Flashes per second: \(counted) in the \
+      \(VerdictText.number(p.windowSeconds)) s window ending at each frame, divided by 2.</p>
       </section>
 
       """
@@ -122,7 +125,7 @@ extension FlashReport {
     }
     s += """
       <table class="incidents">
-      <thead><tr><th>#</th><th>Worst frame (flashing region outlined)</th><th>Kind</th><th>Time</th>\
+      <thead><tr><th>#</th><th>Worst frame and the other state (flashing region outlined)</th><th>Kind</th><th>Time</th>\
       <th>Frames</th><th>Peak flashes/s</th><th>Largest area</th><th>Bounding box (px)</th></tr></thead>
       <tbody>
 
@@ -134,8 +137,10 @@ extension FlashReport {
       s += "<td class=\"thumb\">\(thumbnailCell(i))</td>"
       s += "<td><span class=\"badge \(i.verdict.rawValue)\">\(VerdictText.label(i.verdict))</span><br>"
       s += "\(HTML.escape(VerdictText.kind(i.kind)))</td>"
-      s += "<td>\(VerdictText.number(i.start, decimals: 3)) &ndash; \(VerdictText.number(i.end, decimals: 3)) s"
-      s += "<br><code>\(HTML.escape(i.startTimecode))</code> &ndash; <code>\(HTML.escape(i.endTimecode))</code></td>"
+      s += "<td class=\"time\"><span class=\"nw\">\(VerdictText.number(i.start, decimals: 3)) &ndash;</span> "
+      s += "<span class=\"nw\">\(VerdictText.number(i.end, decimals: 3)) s</span>"
+      s += "<br><span class=\"nw\"><code>\(HTML.escape(i.startTimecode))</code>&nbsp;&ndash;</span>"
+      s += "<br><code>\(HTML.escape(i.endTimecode))</code></td>"
       s += "<td>\(i.firstFrame) &ndash; \(i.lastFrame)<br>worst \(i.worstFrame)</td>"
       s += "<td class=\"num\">\(VerdictText.number(i.peakFlashesPerSecond))"
       s += "<br><small>\(i.peakTransitionsPerSecond) transitions</small></td>"
@@ -148,17 +153,27 @@ extension FlashReport {
   }
 
   func thumbnailCell(_ i: IncidentReport) -> String {
-    guard let thumb = thumbnails[i.worstFrame] else {
+    guard let picture = pictures[i.worstFrame] else {
       return omittedThumbnails > 0
         ? "<span class=\"none\">no thumbnail (limit of kept thumbnails reached)</span>"
         : "<span class=\"none\">no thumbnail</span>"
     }
+    var s = "<div class=\"pair\">"
+    s += figure(picture.worst, box: i.boundingBox, caption: "worst frame \(picture.worst.frame)")
+    if let opposite = picture.opposite {
+      s += figure(opposite, box: i.boundingBox, caption: "other state: frame \(opposite.frame)")
+    }
+    return s + "</div>"
+  }
+
+  func figure(_ thumb: Thumbnail, box: PixelRect, caption: String) -> String {
+    let time = VerdictText.number(thumb.time, decimals: 3)
     do {
-      let png = try thumb.png(outlining: i.boundingBox)
-      let alt = "Frame \(i.worstFrame) at \(VerdictText.number(thumb.time, decimals: 3)) s; flashing region outlined in yellow"
-      return "<img src=\"data:image/png;base64,\(Data(png).base64EncodedString())\" width=\"\(thumb.width)\" "
-        + "height=\"\(thumb.height)\" alt=\"\(HTML.escape(alt))\"><br><small>frame \(i.worstFrame), "
-        + "\(VerdictText.number(thumb.time, decimals: 3)) s</small>"
+      let png = try thumb.png(outlining: box)
+      let alt = "\(caption) at \(time) s; flashing region outlined in yellow"
+      return "<figure><img src=\"data:image/png;base64,\(Data(png).base64EncodedString())\" "
+        + "width=\"\(thumb.width)\" height=\"\(thumb.height)\" alt=\"\(HTML.escape(alt))\">"
+        + "<figcaption>\(HTML.escape(caption)), \(time) s</figcaption></figure>"
     } catch {
       return "<span class=\"none\">thumbnail could not be encoded: \(HTML.escape(String(describing: error)))</span>"
     }
@@ -202,9 +217,12 @@ extension FlashReport {
       """
   }
 
-  /// The command that re-runs this analysis (default thresholds are implied by the profile).
+  /// The command that re-runs this analysis; thresholds other than the profile's defaults are
+  /// pointed to, not spelled out (the parameter table lists them all).
   static func reproduceCommand(_ d: ReportDocument) -> String {
-    "flashscan \(shellQuote(d.input.path)) --profile \(d.profile.rawValue) --report report.json"
+    let command = "flashscan \(shellQuote(d.input.path)) --profile \(d.profile.rawValue) --report report.json"
+    return d.parameters == AnalysisParameters(profile: d.profile)
+      ? command : command + " (plus the thresholds listed under \"Every parameter used\")"
   }
 
   static func shellQuote(_ s: String) -> String {
@@ -253,7 +271,12 @@ extension FlashReport {
     .facts th, .params th { width: 200px; color: #444; font-weight: 600; }
     code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; word-break: break-all; }
     td.num { text-align: right; white-space: nowrap; }
-    td.thumb img { display: block; width: 240px; height: auto; border: 1px solid #333; image-rendering: auto; }
+    .pair { display: flex; gap: 8px; }
+    figure { margin: 0; }
+    figure img { display: block; width: 192px; height: auto; border: 1px solid #333; }
+    figcaption { font-size: 12px; color: #444; margin-top: 2px; }
+    td.time code { word-break: normal; }
+    .nw { white-space: nowrap; }
     .incidents td { font-size: 14px; }
     .incidents tr.fail td:first-child { border-left: 5px solid #c62828; }
     .incidents tr.warning td:first-child { border-left: 5px solid #f9a825; }

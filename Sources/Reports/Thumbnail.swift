@@ -72,8 +72,9 @@ public struct Thumbnail: Sendable, Equatable {
     return PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
   }
 
-  /// The pixels with `box` (source pixels) outlined: a 2 px yellow line between 1 px black
-  /// lines, drawn just inside the box, so it shows on dark, bright and red frames alike.
+  /// The pixels with `box` (source pixels) outlined: a 3 px yellow line between 1 px black
+  /// lines, drawn just inside the box, so it shows on dark, bright and red frames alike, and
+  /// still when the page shows the thumbnail smaller.
   public func outlined(_ box: PixelRect) -> Tensor<UInt8> {
     var image = pixels
     let r = scaled(box)
@@ -105,7 +106,8 @@ public struct Thumbnail: Sendable, Equatable {
       ring(0, (0, 0, 0))
       ring(1, (255, 221, 0))
       ring(2, (255, 221, 0))
-      ring(3, (0, 0, 0))
+      ring(3, (255, 221, 0))
+      ring(4, (0, 0, 0))
     }
     return image
   }
@@ -116,30 +118,47 @@ public struct Thumbnail: Sendable, Equatable {
   }
 }
 
-/// Keeps, during the single decoding pass, the frame each incident will show, in bounded memory.
+/// The pictures of one incident: the worst frame, and the frame of the run most unlike it in
+/// the flashing region (the other state of the flash), so a reader sees what alternates. A
+/// white flash's worst frame alone is just a white rectangle; a red flash's may be the dark one.
+public struct IncidentPicture: Sendable, Equatable {
+  public var worst: Thumbnail
+  /// Nil when no frame of the run differed visibly from the worst one.
+  public var opposite: Thumbnail?
+}
+
+/// Keeps, during the single decoding pass, the frames each incident will show, in bounded memory.
 ///
 /// Feed it every chunk in frame order together with the analysis rows of the same frames
 /// (`offer`). It follows the same runs the analysis turns into incidents (consecutive frames
 /// flagged for one kind; `PhotosensitivityAnalyzer.makeIncidents`) and, per open run, keeps only
-/// a downscaled copy of the frame with the most transitions (then the largest flashing area) so
-/// far: at most three open candidates plus one thumbnail per finished incident, up to
-/// `maxIncidents` of them (later incidents get none and are counted in `omitted`).
+/// downscaled copies of three frames: the one with the most transitions (then the largest
+/// flashing area) so far, which is the incident's `worstFrame`, and the brightest and darkest
+/// (for red runs: the most and least red) in the flashing region, from which the picture's
+/// `opposite` is chosen when the run ends. So at most nine open candidates plus two thumbnails
+/// per finished incident are held, for up to `maxIncidents` incidents (later ones get none and
+/// are counted in `omitted`).
 public struct ThumbnailCollector: Sendable {
   public let parameters: AnalysisParameters
   public let maxWidth: Int
   public let maxIncidents: Int
-  /// Finished incidents' thumbnails by frame index.
-  public private(set) var kept: [Int: Thumbnail] = [:]
-  /// Incidents that finished after `maxIncidents` thumbnails were already kept.
+  /// Finished incidents' pictures by their worst frame's index.
+  public private(set) var kept: [Int: IncidentPicture] = [:]
+  /// Incidents that finished after `maxIncidents` pictures were already kept.
   public private(set) var omitted = 0
 
+  struct Candidate: Sendable {
+    var level: Double
+    var thumbnail: Thumbnail
+  }
   struct OpenRun: Sendable {
     var lastFrame: Int
     var score: (Int, Double)
-    var best: Thumbnail
+    var best: Candidate
+    var highest: Candidate
+    var lowest: Candidate
   }
   var open: [IncidentKind: OpenRun] = [:]
-  var finishedRuns = 0
 
   public init(parameters: AnalysisParameters, maxWidth: Int = 320, maxIncidents: Int = 200) {
     precondition(maxWidth >= 1 && maxIncidents >= 0)
@@ -155,24 +174,34 @@ public struct ThumbnailCollector: Sendable {
     for row in rows {
       let i = row.frame - chunk.firstIndex
       precondition(i >= 0 && i < chunk.count, "row \(row.frame) is not in the chunk")
+      var made: Thumbnail? = nil
+      func thumbnail() -> Thumbnail {
+        if let made { return made }
+        let t = Thumbnail(chunk: chunk, index: i, maxWidth: maxWidth)
+        made = t
+        return t
+      }
       for kind in IncidentKind.allCases {
         guard let transitions = flagged(kind, row) else {
           close(kind)
           continue
         }
         let score = (transitions, row.flashingAreaShare)
+        let box = row.region ?? PixelRect(x: 0, y: 0, width: chunk.width, height: chunk.height)
+        let level = Self.level(chunk: chunk, index: i, box: box, red: kind == .red)
         if var run = open[kind], run.lastFrame == row.frame - 1 {
           if score > run.score {
             run.score = score
-            run.best = Thumbnail(chunk: chunk, index: i, maxWidth: maxWidth)
+            run.best = Candidate(level: level, thumbnail: thumbnail())
           }
+          if level > run.highest.level { run.highest = Candidate(level: level, thumbnail: thumbnail()) }
+          if level < run.lowest.level { run.lowest = Candidate(level: level, thumbnail: thumbnail()) }
           run.lastFrame = row.frame
           open[kind] = run
         } else {
           close(kind)
-          open[kind] = OpenRun(
-            lastFrame: row.frame, score: score,
-            best: Thumbnail(chunk: chunk, index: i, maxWidth: maxWidth))
+          let c = Candidate(level: level, thumbnail: thumbnail())
+          open[kind] = OpenRun(lastFrame: row.frame, score: score, best: c, highest: c, lowest: c)
         }
       }
     }
@@ -183,21 +212,65 @@ public struct ThumbnailCollector: Sendable {
     for kind in IncidentKind.allCases { close(kind) }
   }
 
-  /// The thumbnail of frame `frame`, when it was kept.
-  public func thumbnail(frame: Int) -> Thumbnail? { kept[frame] }
+  /// The picture of the incident whose worst frame is `frame`, when it was kept.
+  public func picture(frame: Int) -> IncidentPicture? { kept[frame] }
 
-  /// Frames held right now (finished plus open candidates): the memory bound in numbers.
-  public var heldFrames: Int { kept.count + open.count }
+  /// Distinct frames held right now (finished pictures plus open candidates): the memory bound.
+  public var heldFrames: Int {
+    var frames = Set<Int>()
+    for p in kept.values {
+      frames.insert(p.worst.frame)
+      if let o = p.opposite { frames.insert(o.frame) }
+    }
+    for r in open.values {
+      frames.formUnion([r.best.thumbnail.frame, r.highest.thumbnail.frame, r.lowest.thumbnail.frame])
+    }
+    return frames.count
+  }
 
   mutating func close(_ kind: IncidentKind) {
     guard let run = open.removeValue(forKey: kind) else { return }
-    finishedRuns += 1
-    if kept[run.best.frame] != nil { return }
-    if kept.count < maxIncidents {
-      kept[run.best.frame] = run.best
-    } else {
+    let worst = run.best
+    if kept[worst.thumbnail.frame] != nil { return }
+    guard kept.count < maxIncidents else {
       omitted += 1
+      return
     }
+    let up = run.highest.level - worst.level
+    let down = worst.level - run.lowest.level
+    let other = up >= down ? run.highest : run.lowest
+    // Less than 8 levels (of 255) apart looks the same on a thumbnail.
+    let opposite = abs(other.level - worst.level) >= 8 ? other.thumbnail : nil
+    kept[worst.thumbnail.frame] = IncidentPicture(worst: worst.thumbnail, opposite: opposite)
+  }
+
+  /// A frame's mean brightness (Rec. 709 weights on the 8-bit values) or, for red runs, its
+  /// mean redness `R - (G + B) / 2`, inside `box`, from at most 64 x 64 sampled pixels.
+  static func level(chunk: FrameChunk, index: Int, box: PixelRect, red: Bool) -> Double {
+    let x0 = max(0, box.x)
+    let y0 = max(0, box.y)
+    let x1 = min(chunk.width, box.x + box.width)
+    let y1 = min(chunk.height, box.y + box.height)
+    guard x1 > x0, y1 > y0 else { return 0 }
+    let sx = max(1, (x1 - x0) / 64)
+    let sy = max(1, (y1 - y0) / 64)
+    let base = index * chunk.frameSize
+    let width = chunk.width
+    var sum = 0.0
+    var n = 0
+    chunk.frames.withUnsafeBufferPointer { p in
+      for y in stride(from: y0, to: y1, by: sy) {
+        for x in stride(from: x0, to: x1, by: sx) {
+          let o = base + (y * width + x) * 3
+          let r = Double(p[o])
+          let g = Double(p[o + 1])
+          let b = Double(p[o + 2])
+          sum += red ? r - (g + b) / 2 : 0.2126 * r + 0.7152 * g + 0.0722 * b
+          n += 1
+        }
+      }
+    }
+    return sum / Double(n)
   }
 
   /// The transitions that rank a row within a run of `kind`, or nil when the row is not part of

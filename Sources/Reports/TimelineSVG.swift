@@ -35,6 +35,7 @@ struct TimelineSVG {
     s += tPanel()
     s += fpsPanel()
     s += timeAxis()
+    s += incidentNumbers()
     s += "</svg>\n"
     return s
   }
@@ -91,6 +92,7 @@ struct TimelineSVG {
     return s
   }
 
+  /// Incidents as shaded spans over both panels.
   func shading() -> String {
     var s = ""
     let bottom = fpsTop + panelHeight
@@ -99,12 +101,31 @@ struct TimelineSVG {
       let x1 = max(x(incident.end), x0 + 2)
       let color = incident.verdict == .fail ? "#e53935" : "#ffb300"
       s += "<rect x=\"\(f(x0))\" y=\"\(f(tTop))\" width=\"\(f(x1 - x0))\" height=\"\(f(bottom - tTop))\" "
-      s += "fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"\(color)\" stroke-opacity=\"0.5\">"
+      s += "fill=\"\(color)\" fill-opacity=\"0.16\" stroke=\"\(color)\" stroke-opacity=\"0.6\">"
       s += "<title>#\(incident.number) \(HTML.escape(VerdictText.kind(incident.kind))) "
       s += "\(f(incident.start)) s to \(f(incident.end)) s</title></rect>\n"
-      s += label(x: (x0 + x1) / 2, y: tTop - 4, "#\(incident.number)", anchor: "middle", fill: "#5a0000", bold: true)
     }
     return s
+  }
+
+  /// The incidents' numbers (as in the incident table) at the top of their spans, drawn last;
+  /// numbers of overlapping incidents go to separate lanes so they never print over each other.
+  func incidentNumbers() -> String {
+    var labels = ""
+    var laneEnds: [Double] = []
+    for incident in incidents {
+      let x0 = x(incident.start)
+      let text = "#\(incident.number)"
+      let half = 5 + 3.5 * Double(text.count)
+      let cx = min(max(x0 + half + 2, left + half), left + plotWidth - half)
+      let lane = laneEnds.firstIndex { $0 < cx - half } ?? laneEnds.count
+      if lane == laneEnds.count { laneEnds.append(0) }
+      laneEnds[lane] = cx + half
+      let y = tTop + 14 + 15 * Double(lane)
+      labels += "<text x=\"\(f(cx))\" y=\"\(f(y))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\" "
+      labels += "fill=\"#6d0000\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">\(text)</text>\n"
+    }
+    return labels
   }
 
   func timeAxis() -> String {

@@ -56,7 +56,7 @@ struct ScreenshotTests {
     let report = try Fixture.report(file: clip)
     #expect(report.document.verdict == .fail)
     let incident = try #require(report.document.incidents.first)
-    #expect(report.thumbnails[incident.worstFrame] != nil)
+    #expect(report.pictures[incident.worstFrame]?.opposite != nil)
     let html = dir.file("report.html")
     try report.render(.html).write(to: URL(fileURLWithPath: html))
 

@@ -29,7 +29,7 @@ struct ThumbnailTests {
     #expect(Thumbnail(chunk: chunk, index: 0, maxWidth: 320).pixels.storage == storage)
   }
 
-  @Test("the outline is drawn just inside the scaled box, yellow between black")
+  @Test("the outline is drawn just inside the scaled box, 3 px yellow between black")
   func outline() {
     let frames = Tensor<UInt8>(shape: [1, 180, 320, 3], repeating: 90)
     let chunk = FrameChunk(frames: frames, times: [0], firstIndex: 0)
@@ -42,8 +42,9 @@ struct ThumbnailTests {
     #expect(pixel(20, 30) == [0, 0, 0])
     #expect(pixel(21, 30) == [255, 221, 0])
     #expect(pixel(22, 30) == [255, 221, 0])
-    #expect(pixel(23, 30) == [0, 0, 0])
-    #expect(pixel(24, 30) == [90, 90, 90])
+    #expect(pixel(23, 30) == [255, 221, 0])
+    #expect(pixel(24, 30) == [0, 0, 0])
+    #expect(pixel(25, 30) == [90, 90, 90])
     #expect(pixel(119, 59) == [0, 0, 0])  // bottom-right corner, inside the box
     #expect(pixel(120, 60) == [90, 90, 90])
     #expect(pixel(19, 30) == [90, 90, 90])
@@ -71,12 +72,17 @@ struct ThumbnailTests {
     let incidents = report.document.incidents
     #expect(incidents.count >= 2, "profile \(parameters.profile)")
     for i in incidents {
-      let thumb = try #require(collector.thumbnail(frame: i.worstFrame), "incident \(i.number) frame \(i.worstFrame)")
-      #expect(thumb.frame == i.worstFrame)
-      #expect(thumb.width == 160)
+      let picture = try #require(collector.picture(frame: i.worstFrame), "incident \(i.number) frame \(i.worstFrame)")
+      #expect(picture.worst.frame == i.worstFrame)
+      #expect(picture.worst.width == 160)
+      // The other state of a white/black flash is the opposite colour inside the box.
+      let opposite = try #require(picture.opposite)
+      #expect((i.firstFrame...i.lastFrame).contains(opposite.frame))
+      let inside = (picture.worst[30, 60][0], opposite[30, 60][0])
+      #expect(Set([inside.0, inside.1]) == [0, 255], "box pixels \(inside)")
     }
     #expect(collector.kept.count == Set(incidents.map(\.worstFrame)).count)
-    #expect(maxHeld <= incidents.count + IncidentKind.allCases.count)
+    #expect(maxHeld <= 2 * incidents.count + 3 * IncidentKind.allCases.count)
     #expect(collector.omitted == 0)
   }
 
