@@ -69,6 +69,6 @@ let package = Package(
     .testTarget(
       name: "NeuralNetTests", dependencies: ["NeuralNet", "FrameTensor"], swiftSettings: strict),
     .testTarget(
-      name: "CLITests", dependencies: ["TestSupport", "flashscan"], swiftSettings: strict),
+      name: "CLITests", dependencies: ["TestSupport", "FlashscanCLI", "flashscan"], swiftSettings: strict),
   ]
 )

@@ -14,6 +14,7 @@
 #include <libavutil/pixdesc.h>
 #include <libavutil/opt.h>
 #include <libavutil/dict.h>
+#include <libavutil/display.h>
 #include <errno.h>
 
 static inline int fs_averror(int e) { return AVERROR(e); }
@@ -75,6 +76,16 @@ static inline int fs_sws_scale_frame_to(struct SwsContext *c, const AVFrame *f, 
   uint8_t *d[4] = {dst, NULL, NULL, NULL};
   int s[4] = {dst_stride, 0, 0, 0};
   return sws_scale(c, (const uint8_t *const *)f->data, f->linesize, 0, f->height, d, s);
+}
+
+/// The stream's display-matrix rotation as the ffmpeg 5.1 CLI computes it for -autorotate
+/// (get_rotation in cmdutils.c): clockwise degrees in [0, 360), 0 without a matrix.
+static inline double fs_stream_rotation(const AVStream *st) {
+  const uint8_t *matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+  double theta = 0;
+  if (matrix) theta = -round(av_display_rotation_get((const int32_t *)matrix));
+  theta -= 360 * floor(theta / 360 + 0.9 / 360);
+  return theta;
 }
 
 static inline uint8_t *fs_frame_plane(const AVFrame *f, int i) { return f->data[i]; }

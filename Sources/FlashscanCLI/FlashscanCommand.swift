@@ -1,6 +1,13 @@
 import ArgumentParser
+import Foundation
 
-/// The `flashscan` command line; the executable only calls `main()`.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The `flashscan` command line; the executable only calls `runAndExit()`.
 ///
 /// `flashscan [options] FILE...` runs the default `scan` subcommand; `flashscan nn ...` holds the
 /// neural-network tools.
@@ -15,4 +22,47 @@ public struct FlashscanCommand: ParsableCommand {
     defaultSubcommand: ScanCommand.self)
 
   public init() {}
+
+  /// Parses, runs and exits with flashscan's documented codes (Docs/CLI.md): 0 done, 1 an input
+  /// failed or was partial, 2 a usage error (ArgumentParser's own code for that is 64), 128 + n
+  /// after signal n.
+  public static func runAndExit(_ arguments: [String]? = nil) -> Never {
+    let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+    // `flashscan --help` describes the default command's options (what people run), then the others.
+    if let first = args.first, !["scan", "nn", "help"].contains(first),
+      args.contains(where: { $0 == "--help" || $0 == "-h" })
+    {
+      print(
+        helpMessage(for: ScanCommand.self).replacingOccurrences(
+          of: "flashscan scan", with: "flashscan [scan]"))
+      print(
+        "OTHER COMMANDS:\n  nn                      \(NNCommand.configuration.abstract)\n  See 'flashscan nn --help'."
+      )
+      terminate(ExitStatus.ok)
+    }
+    do {
+      var command = try parseAsRoot(args)
+      try command.run()
+      terminate(ExitStatus.ok)
+    } catch let code as ExitCode {
+      terminate(code.rawValue)
+    } catch {
+      let code = exitCode(for: error)
+      let message = fullMessage(for: error)
+      if code == .success {
+        print(message)  // --help, --version
+        terminate(ExitStatus.ok)
+      }
+      var text = message.hasSuffix("\n") ? message : message + "\n"
+      if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+      if code == .validationFailure { text = "flashscan: " + text }
+      text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+      terminate(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+    }
+  }
+}
+
+/// The C library's `exit` (inside a command type, `exit` names ArgumentParser's method).
+func terminate(_ code: Int32) -> Never {
+  exit(code)
 }

@@ -23,14 +23,33 @@ public struct DecodeOptions: Sendable, Equatable {
   public var outputSize: FrameSize?
   /// Decoder threads; 0 lets FFmpeg choose (one per core), with frame threading.
   public var decoderThreads: Int
+  /// Turn frames upright from the stream's display matrix (90°, 180°, 270°), as the ffmpeg CLI
+  /// does by default; false is the CLI's `-noautorotate`.
+  public var autorotate: Bool
+  /// Where standard input is spooled when it must be (an MP4/MOV with its index at the end);
+  /// nil uses $TMPDIR, else /tmp.
+  public var spoolDirectory: String?
+  /// Largest chunk `nextChunk` builds, in bytes (at least one frame is always returned).
+  ///
+  /// The default (30 MiB) stays under glibc's largest mmap threshold (32 MiB), so a released
+  /// chunk's memory is reused for the next one; bigger chunks get fresh pages from the kernel on
+  /// every call, which cost as much CPU time as the RGB conversion itself at 1080p.
+  public var maxChunkBytes: Int
+
+  /// The default `maxChunkBytes`.
+  public static let defaultMaxChunkBytes = 30 << 20
 
   public init(
     streamIndex: Int? = nil, layout: PixelLayout = .rgb24, outputSize: FrameSize? = nil,
-    decoderThreads: Int = 0
+    decoderThreads: Int = 0, maxChunkBytes: Int = DecodeOptions.defaultMaxChunkBytes,
+    autorotate: Bool = true, spoolDirectory: String? = nil
   ) {
+    self.spoolDirectory = spoolDirectory
+    self.autorotate = autorotate
     self.streamIndex = streamIndex
     self.layout = layout
     self.outputSize = outputSize
     self.decoderThreads = decoderThreads
+    self.maxChunkBytes = maxChunkBytes
   }
 }

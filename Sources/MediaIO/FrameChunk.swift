@@ -51,11 +51,17 @@ public struct VideoInfo: Sendable, Equatable {
   public var duration: Double?
   /// Frame count declared by the container, or estimated from duration and rate.
   public var estimatedFrameCount: Int?
+  /// Clockwise degrees (0, 90, 180, 270) the decoder turns frames to display them upright, from
+  /// the stream's display matrix (as the ffmpeg CLI's -autorotate); `width` and `height` are the
+  /// upright frames' size.
+  public var rotation: Int
 
   public init(
     path: String, streamIndex: Int, codecName: String, width: Int, height: Int,
-    pixelFormatName: String, frameRate: Double?, duration: Double?, estimatedFrameCount: Int?
+    pixelFormatName: String, frameRate: Double?, duration: Double?, estimatedFrameCount: Int?,
+    rotation: Int = 0
   ) {
+    self.rotation = rotation
     self.path = path
     self.streamIndex = streamIndex
     self.codecName = codecName

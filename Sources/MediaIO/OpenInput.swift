@@ -10,6 +10,8 @@ final class OpenInput {
   let stream: UnsafeMutablePointer<AVStream>
   /// Packet count the container's index declares (MP4/MOV sample tables), used to notice truncation.
   let declaredPacketCount: Int?
+  /// The display-matrix rotation the CLI would apply (-autorotate).
+  let rotation: DisplayRotation
   private let resources: Resources
 
   /// Owns the FFmpeg objects while they are being set up, so every error path frees them.
@@ -30,8 +32,9 @@ final class OpenInput {
 
   private init(
     info: VideoInfo, resources: Resources, stream: UnsafeMutablePointer<AVStream>,
-    declaredPacketCount: Int?
+    declaredPacketCount: Int?, rotation: DisplayRotation
   ) {
+    self.rotation = rotation
     self.info = info
     self.format = resources.format!
     self.codec = resources.codec!
@@ -68,12 +71,13 @@ final class OpenInput {
     let pipe = PipeInput(fd: fileDescriptor)
     let spool: Bool
     do {
+      if try pipe.isEmpty() { throw MediaError.emptyFile(path: name) }
       spool = try pipe.needsSpooling()
     } catch let error as PipeError {
       throw MediaError.io(path: name, reason: "cannot read: \(error.text)")
     }
     if spool {
-      let (fd, path) = try makeTemporaryFile(name: name)
+      let (fd, path) = try makeTemporaryFile(name: name, directory: options.spoolDirectory)
       resources.spoolPath = path
       defer { Glibc.close(fd) }
       do {
@@ -184,15 +188,20 @@ final class OpenInput {
     }
     let formatName = av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.pointee.format))
       .map { String(cString: $0) } ?? "unknown"
+    let rotation = options.autorotate ? DisplayRotation(degrees: fs_stream_rotation(chosen)) : .none
+    let codedWidth = Int(parameters.pointee.width)
+    let codedHeight = Int(parameters.pointee.height)
     let info = VideoInfo(
-      path: name, streamIndex: index, codecName: codecName, width: Int(parameters.pointee.width),
-      height: Int(parameters.pointee.height), pixelFormatName: formatName, frameRate: frameRate,
-      duration: duration, estimatedFrameCount: estimated)
+      path: name, streamIndex: index, codecName: codecName,
+      width: rotation.swapsAxes ? codedHeight : codedWidth,
+      height: rotation.swapsAxes ? codedWidth : codedHeight, pixelFormatName: formatName,
+      frameRate: frameRate, duration: duration, estimatedFrameCount: estimated,
+      rotation: rotation.rawValue)
     let demuxerName = String(cString: format.pointee.iformat.pointee.name)
     // MP4/MOV sample tables list every packet; fewer packets means the file was cut short.
     let declared =
       demuxerName.contains("mov") && chosen.pointee.nb_frames > 0 ? Int(chosen.pointee.nb_frames) : nil
-    return OpenInput(info: info, resources: resources, stream: chosen, declaredPacketCount: declared)
+    return OpenInput(info: info, resources: resources, stream: chosen, declaredPacketCount: declared, rotation: rotation)
   }
 
   private static func fileError(_ code: Int32, path: String) -> MediaError {
@@ -204,8 +213,9 @@ final class OpenInput {
   }
 
   /// A new, empty temporary file (under $TMPDIR or /tmp) for spooling standard input.
-  private static func makeTemporaryFile(name: String) throws -> (Int32, String) {
-    let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+  private static func makeTemporaryFile(name: String, directory: String?) throws -> (Int32, String) {
+    let directory =
+      directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     var template = Array("\(directory)/flashscan-stdin-XXXXXX.mp4".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
     guard fd >= 0 else {

@@ -135,6 +135,11 @@ final class PipeInput {
     return false
   }
 
+  /// True when the stream has no bytes at all.
+  func isEmpty() throws -> Bool {
+    try !buffer(upTo: 1)
+  }
+
   /// Copies the whole stream (peeked bytes, then the rest) to `outputFD`, in bounded pieces.
   func spool(to outputFD: Int32) throws {
     func writeAll(_ pointer: UnsafeRawPointer, _ count: Int) throws {

@@ -24,6 +24,9 @@ public final class VideoDecoder: FrameSource {
   private let options: DecodeOptions
   private let input: OpenInput
   private let converter = FrameConverter()
+  private let rotator: FrameRotator
+  private var rotationScratch: [UInt8] = []
+  private var warnedAboutRotation = false
   private var packet: UnsafeMutablePointer<AVPacket>?
   private var frame: UnsafeMutablePointer<AVFrame>?
   /// `frame` holds a decoded frame not yet delivered (e.g. the first frame of a new size).
@@ -41,9 +44,6 @@ public final class VideoDecoder: FrameSource {
   private var stopReason: String?
   /// Packets of the decoded stream read from the container.
   private var packetsRead = 0
-
-  /// Largest chunk buffer `nextChunk` allocates, whatever `maxFrames` asks for.
-  public static let maxChunkBytes = 1 << 30
 
   /// Opens `path` (`-` is standard input) and prepares its video stream's decoder.
   /// Throws `MediaError`.
@@ -69,6 +69,7 @@ public final class VideoDecoder: FrameSource {
     self.options = options
     self.info = input.info
     self.timeBase = input.stream.pointee.time_base
+    self.rotator = FrameRotator(rotation: options.autorotate ? input.rotation : .none)
     packet = av_packet_alloc()
     frame = av_frame_alloc()
     guard packet != nil, frame != nil else {
@@ -84,7 +85,8 @@ public final class VideoDecoder: FrameSource {
   }
 
   /// The next at most `maxFrames` frames (fewer at the end of the stream, when the frame size
-  /// changes, or when the chunk would exceed `maxChunkBytes`), or nil after the last frame.
+  /// changes, or when the chunk would exceed `DecodeOptions.maxChunkBytes`), or nil after the
+  /// last frame.
   public func nextChunk(maxFrames: Int) throws -> FrameChunk? {
     precondition(maxFrames > 0, "maxFrames must be positive")
     guard let frame else { return nil }
@@ -94,14 +96,14 @@ public final class VideoDecoder: FrameSource {
       }
       return nil
     }
-    let native = FrameSize(width: Int(frame.pointee.width), height: Int(frame.pointee.height))
+    let native = displaySize(of: frame)
     let size = options.outputSize ?? native
     let channels = options.layout == .rgb24 ? 3 : 1
     let frameBytes = size.width * size.height * channels
     guard frameBytes > 0 else {
       throw MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex) has no pixels")
     }
-    let capacity = min(maxFrames, max(1, Self.maxChunkBytes / frameBytes))
+    let capacity = min(maxFrames, max(1, options.maxChunkBytes / frameBytes))
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)
@@ -114,14 +116,13 @@ public final class VideoDecoder: FrameSource {
         if n > 0 {
           guard try pullFrame() else { break }
           if options.outputSize == nil
-            && (Int(frame.pointee.width) != native.width || Int(frame.pointee.height) != native.height)
+            && displaySize(of: frame) != native
           {
             break  // a new frame size starts the next chunk
           }
         }
         do {
-          try converter.convert(
-            frame, layout: options.layout, size: size, into: buffer.baseAddress! + n * frameBytes)
+          try convertCurrentFrame(size: size, into: buffer.baseAddress! + n * frameBytes)
         } catch let error as ConversionError {
           failure = MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex): \(error.reason)")
           break
@@ -144,6 +145,45 @@ public final class VideoDecoder: FrameSource {
     return FrameChunk(
       frames: Tensor(shape: [times.count, size.height, size.width, channels], storage: storage),
       times: times, firstIndex: startIndex)
+  }
+
+  /// The frame's size once turned upright.
+  private func displaySize(of frame: UnsafeMutablePointer<AVFrame>) -> FrameSize {
+    let width = Int(frame.pointee.width)
+    let height = Int(frame.pointee.height)
+    return rotator.rotation.swapsAxes
+      ? FrameSize(width: height, height: width) : FrameSize(width: width, height: height)
+  }
+
+  /// Converts the current frame (turned upright like the CLI's -autorotate) into `destination`.
+  private func convertCurrentFrame(size: FrameSize, into destination: UnsafeMutablePointer<UInt8>) throws {
+    guard let frame else { return }
+    let rotation = rotator.rotation
+    if rotation == .none {
+      try converter.convert(frame, layout: options.layout, size: size, into: destination)
+      return
+    }
+    if FrameRotator.supports(format: frame.pointee.format, rotation: rotation) {
+      try converter.convert(try rotator.rotate(frame), layout: options.layout, size: size, into: destination)
+      return
+    }
+    // The CLI converts such formats before rotating; rotating our converted pixels instead keeps
+    // every pixel's value but chroma rounding may differ slightly.
+    if !warnedAboutRotation {
+      warnedAboutRotation = true
+      let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: frame.pointee.format)).map { String(cString: $0) } ?? "?"
+      warnings.append(
+        "frame \(frameIndex): rotating \(name) after conversion; pixels may differ slightly from the ffmpeg CLI's")
+    }
+    let channels = options.layout == .rgb24 ? 3 : 1
+    let upright = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
+    let bytes = size.width * size.height * channels
+    if rotationScratch.count < bytes + 64 { rotationScratch = [UInt8](repeating: 0, count: bytes + 64) }
+    try rotationScratch.withUnsafeMutableBufferPointer { scratch in
+      try converter.convert(frame, layout: options.layout, size: upright, into: scratch.baseAddress!)
+      rotator.rotatePacked(
+        scratch.baseAddress!, width: upright.width, height: upright.height, step: channels, into: destination)
+    }
   }
 
   /// Seconds from the first frame; a frame without a timestamp follows the previous one by its

@@ -1,3 +1,3 @@
 import FlashscanCLI
 
-FlashscanCommand.main()
+FlashscanCommand.runAndExit()

@@ -116,3 +116,54 @@ let clipRecipes: [ClipRecipe] = [
     #expect(try luma.nextChunk(maxFrames: 2)?.frames.shape == [2, 12, 16, 1])
   }
 }
+
+/// Clips with a display matrix: the CLI turns them upright (-autorotate) before converting.
+struct RotationCase: Sendable, CustomTestStringConvertible {
+  var rotate: Int
+  var source: String
+  var arguments: [String]
+  /// Whether the CLI's filters take the format as it is (so the bytes must match exactly).
+  var exact: Bool
+  var testDescription: String { "rotate=\(rotate) \(arguments.joined(separator: " "))" }
+}
+
+let rotationCases: [RotationCase] = [90, 180, 270].flatMap { angle in
+  [
+    RotationCase(rotate: angle, source: "testsrc2=size=64x48:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p"], exact: true),
+    RotationCase(rotate: angle, source: "testsrc2=size=33x17:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv444p"], exact: true),
+    RotationCase(rotate: angle, source: "testsrc2=size=40x24:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p10le"], exact: true),
+    RotationCase(rotate: angle, source: "testsrc2=size=40x24:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv422p"], exact: angle == 180),
+  ]
+}
+
+@Suite struct RotationTests {
+  @Test(arguments: rotationCases)
+  func rotatedClipMatchesCLI(_ testCase: RotationCase) throws {
+    let dir = try TemporaryDirectory()
+    let plain = dir.file("plain.mp4")
+    let rotated = dir.file("rotated.mp4")
+    try FFmpegCLI.run(["-f", "lavfi", "-i", testCase.source] + testCase.arguments + [plain])
+    try FFmpegCLI.run(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=\(testCase.rotate)", rotated])
+    let decoder = try VideoDecoder(path: rotated)
+    let plainInfo = try VideoDecoder(path: plain).info
+    #expect(decoder.info.rotation != 0)
+    if testCase.rotate != 180 {
+      #expect(decoder.info.width == plainInfo.height && decoder.info.height == plainInfo.width)
+    }
+    let (frames, _) = try decodeAll(decoder)
+    let decoded = try #require(frames)
+    #expect(decoded.shape == [5, decoder.info.height, decoder.info.width, 3])
+    let reference = try FFmpegCLI.rawRGB24(rotated)
+    #expect(decoded.storage.count == reference.count)
+    if testCase.exact {
+      #expect(decoded.storage == reference)
+    } else {
+      let worst = zip(decoded.storage, reference).map { abs(Int($0) - Int($1)) }.max() ?? 0
+      #expect(worst <= 16, "largest difference \(worst)")
+      #expect(decoder.warnings.contains { $0.contains("rotating") })
+    }
+    // -noautorotate: frames as coded.
+    let unrotated = try decodeAll(try VideoDecoder(path: rotated, options: DecodeOptions(autorotate: false)))
+    #expect(unrotated.frames?.storage == (try FFmpegCLI.rawRGB24(plain)))
+  }
+}

@@ -63,6 +63,9 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(frames?.shape == [count, height, width, 3])
     #expect(frames?.storage == pixels)
     #expect(times == (0..<count).map { Double($0) / 25 })
+    #expect(decoder.info.estimatedFrameCount == count)
+    #expect(decoder.info.frameRate == 25)
+    #expect(abs((decoder.info.duration ?? 0) - Double(count) / 25) < 0.05)
   }
 
   /// Variable frame rate: every frame kept, times equal ffprobe's (relative to the first frame).
@@ -240,5 +243,92 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(sizes.first == [24, 32, 3] && sizes.last == [32, 48, 3])
     #expect(sizes == sizes.sorted { $0[0] < $1[0] }, "one size change, chunks never mix sizes")
     #expect(shapes.allSatisfy { $0[0] <= 4 })
+  }
+}
+
+@Suite struct StandardInputTests {
+  /// An MP4 with media data before its (missing) index is spooled, fails to open, and leaves no
+  /// temporary file behind.
+  @Test func failedSpoolLeavesNoFile() throws {
+    let spool = try TemporaryDirectory()
+    func box(_ type: String, _ payload: [UInt8]) -> [UInt8] {
+      let size = UInt32(8 + payload.count)
+      return withUnsafeBytes(of: size.bigEndian, Array.init) + Array(type.utf8) + payload
+    }
+    let bytes = box("ftyp", Array("isom\0\0\u{2}\0isomiso2".utf8)) + box("mdat", pseudoRandomBytes(count: 100_000, seed: 3))
+    let feeder = try PipeFeeder(bytes)
+    #expect(throws: MediaError.self) {
+      try VideoDecoder(fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+  }
+
+  /// A spooled input goes to the requested directory while decoding and is removed afterwards.
+  @Test func spoolDirectoryIsUsedAndCleaned() throws {
+    let dir = try TemporaryDirectory()
+    let spool = try TemporaryDirectory()
+    let path = dir.file("clip.mp4")
+    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "libx264", path])
+    let feeder = try PipeFeeder(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+    do {
+      let decoder = try VideoDecoder(fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
+      #expect(decoder.spoolPath?.hasPrefix(spool.path + "/") == true)
+      #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).count == 1)
+      #expect(try decodeAll(decoder).times.count == 5)
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+  }
+
+  @Test func emptyStandardInput() throws {
+    let feeder = try PipeFeeder([])
+    #expect(throws: MediaError.emptyFile(path: "-")) {
+      try VideoDecoder(fileDescriptor: feeder.readFD, name: "-")
+    }
+  }
+
+  @Test func garbageOnStandardInputIsNotMedia() throws {
+    let feeder = try PipeFeeder(Array(String(repeating: "plain text\n", count: 500).utf8))
+    do {
+      _ = try VideoDecoder(fileDescriptor: feeder.readFD, name: "-")
+      Issue.record("text on stdin opened as video")
+    } catch let error as MediaError {
+      guard case .notMedia(path: "-", _) = error else {
+        Issue.record("expected notMedia, got \(error)")
+        return
+      }
+    }
+  }
+
+  /// `-` reads file descriptor 0 (temporarily replaced by a pipe in this test).
+  @Test func dashReadsDescriptorZero() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("clip.mkv")
+    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "ffv1", path])
+    let feeder = try PipeFeeder(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+    let saved = dup(0)
+    #expect(saved >= 0)
+    dup2(feeder.readFD, 0)
+    defer {
+      dup2(saved, 0)
+      close(saved)
+    }
+    let decoder = try VideoDecoder(path: "-")
+    let fromStdin = try decodeAll(decoder)
+    #expect(decoder.info.path == "-")
+    #expect(fromStdin.frames?.storage == (try FFmpegCLI.rawRGB24(path)))
+  }
+
+  /// Chunks stay within maxChunkBytes (but hold at least one frame) and lose no frame.
+  @Test func chunkByteLimit() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("clip.mkv")
+    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.4", "-c:v", "ffv1", path])
+    let frameBytes = 32 * 24 * 3
+    let decoder = try VideoDecoder(path: path, options: DecodeOptions(maxChunkBytes: frameBytes * 3 + 1))
+    var counts: [Int] = []
+    while let chunk = try decoder.nextChunk(maxFrames: 8) { counts.append(chunk.count) }
+    #expect(counts == [3, 3, 3, 1])
+    let tiny = try VideoDecoder(path: path, options: DecodeOptions(maxChunkBytes: 1))
+    #expect(try tiny.nextChunk(maxFrames: 8)?.count == 1)
   }
 }

@@ -1,15 +1,190 @@
 import ArgumentParser
+import Flashinator
+import Foundation
+import MediaIO
 
-/// `flashscan scan` (the default): decode videos and print the T table.
+extension GrayMode: ExpressibleByArgument {}
+
+extension Shard: ExpressibleByArgument {
+  public init?(argument: String) { self.init(parsing: argument) }
+}
+
+/// `flashscan [scan] [options] FILE...` (the default command): decode videos and print the T table.
+///
+/// Parsing and validation live here; the work is `BatchRunner` with `VideoTableScanner`.
+/// Docs/CLI.md describes every option, the output and the exit codes.
 struct ScanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "scan",
-    abstract: "Decode videos and print the exam's T table (the default command).")
+    abstract: "Decode videos and print the exam's T table (the default command).",
+    discussion: """
+      Prints one row per delta-frame: frame (the later frame of the pair, counted from 0), time (its \
+      presentation time in seconds) and T. With several inputs or a directory, rows gain a leading \
+      'file' column. Directories are walked recursively (sorted, hidden names skipped, files with a \
+      video extension unless --all-files). The summary and errors go to stderr.
 
-  @Argument(help: "Video files or directories; '-' reads standard input.")
+      Exit status: 0 every input read whole; 1 an input failed or was partial (or an output could \
+      not be written); 2 usage error; 130 interrupted (Ctrl-C). See Docs/CLI.md.
+      """)
+
+  @Argument(
+    help: ArgumentHelp("Video files or directories; '-' reads standard input.", valueName: "FILE"))
   var inputs: [String] = []
 
+  @Option(help: "Output format: csv (header line) or jsonl (one JSON object per row).")
+  var format: TableFormat = .csv
+
+  @Flag(help: "Add the columns pos (P, brightening) and neg (-N, darkening).")
+  var detail = false
+
+  @Option(
+    name: .customLong("top-k"),
+    help: "k of the top-k means P and N (the exam's 5; the staff code's 10).")
+  var topK: Int = 5
+
+  @Option(
+    help:
+      "Gray definition: mean (the exam's), bt601, bt709, or luma (decoder's Y plane, not exam-exact)."
+  )
+  var gray: GrayMode = .mean
+
+  @Option(
+    help: ArgumentHelp(
+      "Container stream index of the video stream (default: the first video stream).",
+      valueName: "N"))
+  var stream: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Threads in all, shared by --jobs (default: all cores, \(Self.cores) here).", valueName: "N"))
+  var threads: Int?
+
+  @Option(
+    name: .customLong("chunk-frames"),
+    help: ArgumentHelp(
+      "Frames decoded and analysed per chunk (default: automatic, about 16 MB of frames, 1-16).",
+      valueName: "N"))
+  var chunkFrames: Int?
+
+  @Option(
+    name: [.customShort("o"), .customLong("output")],
+    help: ArgumentHelp(
+      "Write the table to PATH (through a temporary file and a rename; default: standard output).",
+      valueName: "PATH"))
+  var output: String?
+
+  @Option(help: ArgumentHelp("Files scanned at once, sharing --threads.", valueName: "N"))
+  var jobs: Int = 1
+
+  @Option(
+    name: .customLong("output-dir"),
+    help: ArgumentHelp(
+      "Write one table per input under DIR, mirroring the input paths (default: off).",
+      valueName: "DIR"))
+  var outputDir: String?
+
+  @Flag(
+    name: .customLong("skip-existing"),
+    help: "With --output-dir: skip inputs whose table already exists.")
+  var skipExisting = false
+
+  @Flag(name: .customLong("all-files"), help: "Walks probe every file, not only video extensions.")
+  var allFiles = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Scan only part K of N (K from 0) of the sorted input list (default: all).", valueName: "K/N")
+  )
+  var shard: Shard?
+
+  @Flag(help: "Show the progress line even when stderr is not a terminal.")
+  var progress = false
+
+  @Flag(help: "Print nothing on stderr but errors (no progress, no summary).")
+  var quiet = false
+
+  static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+  func validate() throws {
+    if inputs.isEmpty {
+      throw ValidationError("no input: give files or directories, or '-' for standard input")
+    }
+    if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if let chunkFrames, chunkFrames < 1 {
+      throw ValidationError("--chunk-frames must be at least 1")
+    }
+    if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    if let stream, stream < 0 { throw ValidationError("--stream must be 0 or more") }
+    if output != nil && outputDir != nil {
+      throw ValidationError("-o and --output-dir cannot be used together")
+    }
+    if skipExisting && outputDir == nil {
+      throw ValidationError("--skip-existing needs --output-dir")
+    }
+    if inputs.filter({ $0 == "-" }).count > 1 {
+      throw ValidationError("'-' (standard input) can be given once")
+    }
+  }
+
   func run() throws {
-    throw ValidationError("not implemented yet")
+    let stop = StopFlag()
+    SignalTrap.install(stop: stop)
+    let console = Console(forceProgress: progress, quiet: quiet)
+
+    let walker = InputWalker(allFiles: allFiles, excludedDirectories: outputDir.map { [$0] } ?? [])
+    let list = walker.collect(inputs)
+    let items = shard.map { $0.select(list.items) } ?? list.items
+    let withFile = inputs.count > 1 || list.walkedDirectory
+
+    let target: OutputTarget
+    if let outputDir {
+      target = .directory(outputDir, skipExisting: skipExisting)
+    } else if let output, output != "-" {
+      target = .file(output)
+    } else {
+      target = .standardOutput
+    }
+    let formatter = RowFormatter(
+      format: format, detail: detail, withFile: withFile && outputDir == nil)
+    var engine = FlashinatorOptions()
+    engine.topK = topK
+    engine.gray = gray
+    if let chunkFrames { engine.chunkFrames = chunkFrames }
+    let scanner = VideoTableScanner(engine: engine, streamIndex: stream)
+
+    let runner = BatchRunner(
+      items: items, scanner: scanner, formatter: formatter, target: target, jobs: jobs,
+      threads: threads ?? Self.cores, console: console, stop: stop)
+    let report = runner.run()
+
+    switch report.stop {
+    case .interrupted(let signal):
+      throw ExitCode(128 + signal)
+    case .outputClosed:
+      break  // quiet: the reader has gone, nobody wants a summary
+    case .outputFailed, nil:
+      printSummary(report, list: list, console: console)
+    }
+    let status = ExitStatus.of(report)
+    if status != ExitStatus.ok { throw ExitCode(status) }
+  }
+
+  private func printSummary(_ report: BatchReport, list: InputList, console: Console) {
+    guard !console.quiet else { return }
+    if report.files.count == 1 && !list.walkedDirectory {
+      let file = report.files[0]
+      if file.status == .ok || file.status == .partial || file.status == .skipped {
+        console.info(SummaryText.fileLine(file, speed: true))
+      }
+    } else {
+      for file in report.files { console.info(SummaryText.fileLine(file)) }
+      console.info(SummaryText.totalLine(report))
+    }
+    if list.skippedByExtension > 0 {
+      console.info(
+        "note: \(list.skippedByExtension) file(s) without a video extension were not scanned (--all-files scans them)"
+      )
+    }
   }
 }

@@ -1,0 +1,281 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What a scanner knows about a file once it is open.
+struct ScanStart: Sendable {
+  var estimatedFrames: Int?
+}
+
+/// How the scan of one file ended (when it did not throw).
+struct ScanOutcome: Sendable {
+  /// Frames decoded.
+  var frames: Int
+  /// Seconds of video read: the container's duration for a whole file, the last decoded frame's
+  /// time for a partial one.
+  var duration: Double
+  /// Set when the file could not be read to its end (truncated, corrupt): the one line the user sees
+  /// after `flashscan: PATH: `.
+  var partialReason: String?
+  /// Problems that did not stop decoding (e.g. a few undecodable packets), one line each.
+  var warnings: [String] = []
+}
+
+/// Scans one input into rows. Errors thrown before `started` mean the input could not be read at
+/// all; their `description` is the `PATH: reason` line.
+protocol FileScanner: Sendable {
+  func scan(
+    path: String, threads: Int, stop: StopFlag,
+    started: (ScanStart) throws -> Void,
+    decoded: @escaping @Sendable (Int) -> Void,
+    row: (TableRow) throws -> Void
+  ) throws -> ScanOutcome
+}
+
+/// Where the tables of a run go.
+enum OutputTarget: Sendable, Equatable {
+  case standardOutput
+  /// `-o PATH`: one table for the whole run, renamed into place at the end.
+  case file(String)
+  /// `--output-dir DIR`: one table per input, mirroring the input paths.
+  case directory(String, skipExisting: Bool)
+}
+
+struct FileReport: Sendable, Equatable {
+  enum Status: String, Sendable {
+    case ok, partial, failed, skipped
+    /// Not reached: the run stopped first.
+    case notRun = "not run"
+  }
+  var path: String
+  var status: Status = .notRun
+  var frames = 0
+  var duration = 0.0
+  var maxAbsT = 0.0
+  var seconds = 0.0
+}
+
+struct BatchReport: Sendable {
+  var files: [FileReport]
+  var stop: StopReason?
+  var seconds: Double
+  /// True when the shared table (stdout or `-o`) got at least a header.
+  var tableStarted: Bool
+}
+
+/// Runs the scans of a run: `jobs` files at a time, each with `threads / jobs` threads, rows to the
+/// output target in input order; bad inputs get their line and the batch goes on.
+final class BatchRunner: @unchecked Sendable {
+  let items: [InputItem]
+  let scanner: FileScanner
+  let formatter: RowFormatter
+  let target: OutputTarget
+  let jobs: Int
+  let threads: Int
+  let console: Console
+  let progress: ProgressTracker
+  let stop: StopFlag
+
+  private let lock = NSLock()
+  private var reports: [FileReport]
+  private var nextIndex = 0
+  private var table: OrderedTable?
+  private var sharedFile: AtomicFileWriter?
+
+  init(
+    items: [InputItem], scanner: FileScanner, formatter: RowFormatter, target: OutputTarget,
+    jobs: Int, threads: Int, console: Console, stop: StopFlag
+  ) {
+    self.items = items
+    self.scanner = scanner
+    self.formatter = formatter
+    self.target = target
+    self.jobs = max(1, min(jobs, items.count))
+    self.threads = max(1, threads)
+    self.console = console
+    self.stop = stop
+    progress = ProgressTracker(console: console, filesTotal: items.count)
+    reports = items.map { FileReport(path: $0.path) }
+  }
+
+  /// Opens the shared output (fails before any work when `-o` cannot be created), runs every input,
+  /// then commits or drops the shared output.
+  func run() -> BatchReport {
+    let clock = ProgressTracker.now()
+    switch target {
+    case .standardOutput:
+      table = OrderedTable(
+        sink: DescriptorWriter(fd: 1, path: "standard output"), header: formatter.header)
+    case .file(let path):
+      do {
+        let writer = try AtomicFileWriter(path: path)
+        sharedFile = writer
+        table = OrderedTable(sink: writer, header: formatter.header)
+      } catch {
+        console.error("\(error)")
+        stop.stop(.outputFailed)
+      }
+    case .directory:
+      break
+    }
+
+    if stop.reason == nil {
+      let perFile = max(1, threads / jobs)
+      if jobs == 1 {
+        worker(threads: perFile)
+      } else {
+        let group = DispatchGroup()
+        for _ in 0..<jobs {
+          group.enter()
+          let thread = Thread { [self] in
+            worker(threads: perFile)
+            group.leave()
+          }
+          thread.stackSize = 8 << 20
+          thread.start()
+        }
+        group.wait()
+      }
+    }
+
+    var tableStarted = false
+    if let table, stop.reason == nil {
+      do {
+        try table.finish()
+        tableStarted = table.started
+        if let sharedFile {
+          if tableStarted { try sharedFile.commit() } else { sharedFile.discard() }
+        }
+      } catch {
+        handle(outputError: error)
+      }
+    }
+    sharedFile?.discard()
+    progress.finish()
+    let seconds = Double(ProgressTracker.now() - clock) / 1e9
+    lock.lock()
+    defer { lock.unlock() }
+    return BatchReport(
+      files: reports, stop: stop.reason, seconds: seconds, tableStarted: tableStarted)
+  }
+
+  private func takeIndex() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard stop.reason == nil, nextIndex < items.count else { return nil }
+    nextIndex += 1
+    return nextIndex - 1
+  }
+
+  private func worker(threads: Int) {
+    while let index = takeIndex() {
+      let report = scanOne(index, threads: threads)
+      lock.lock()
+      reports[index] = report
+      lock.unlock()
+      progress.fileFinished(index)
+    }
+  }
+
+  private func handle(outputError error: Error) {
+    switch error {
+    case is OutputClosed:
+      stop.stop(.outputClosed)
+    case is Stopped:
+      break
+    default:
+      if stop.reason == nil { console.error("\(error)") }
+      stop.stop(.outputFailed)
+    }
+  }
+
+  private func scanOne(_ index: Int, threads: Int) -> FileReport {
+    let began = ProgressTracker.now()
+    var report = scanOneUntimed(index, threads: threads)
+    report.seconds = Double(ProgressTracker.now() - began) / 1e9
+    return report
+  }
+
+  private func scanOneUntimed(_ index: Int, threads: Int) -> FileReport {
+    let item = items[index]
+    var report = FileReport(path: item.path)
+
+    // The shared table must hear about every index, or later files would wait forever.
+    defer {
+      if let table {
+        do { try table.end(index) } catch { handle(outputError: error) }
+      }
+    }
+
+    if let problem = item.problem {
+      console.error("\(item.path): \(problem)")
+      report.status = .failed
+      return report
+    }
+
+    var fileWriter: AtomicFileWriter?
+    var outPath: String?
+    if case .directory(let dir, let skipExisting) = target {
+      let path = mirroredOutputPath(for: item.path, in: dir, format: formatter.format)
+      if skipExisting && FileManager.default.fileExists(atPath: path) {
+        report.status = .skipped
+        return report
+      }
+      outPath = path
+    }
+    defer { fileWriter?.discard() }
+
+    let formatter = self.formatter
+    var maxAbsT = 0.0
+    do {
+      let outcome = try scanner.scan(
+        path: item.path, threads: threads, stop: stop,
+        started: { start in
+          try stop.check()
+          if let outPath {
+            let writer = try AtomicFileWriter(path: outPath, createDirectories: true)
+            if let header = formatter.header { try writer.write(header) }
+            fileWriter = writer
+          } else {
+            try table?.begin(index)
+          }
+          progress.fileStarted(index, name: item.path, estimatedFrames: start.estimatedFrames)
+        },
+        decoded: { [progress] frames in progress.framesDecoded(index, total: frames) },
+        row: { row in
+          try stop.check()
+          maxAbsT = max(maxAbsT, abs(row.t))
+          let text = formatter.line(file: item.path, row: row)
+          if let fileWriter { try fileWriter.write(text) } else { try table?.append(index, text) }
+        })
+      try stop.check()
+      try fileWriter?.commit()
+      report.frames = outcome.frames
+      report.duration = outcome.duration
+      report.maxAbsT = maxAbsT
+      for warning in outcome.warnings { console.error("\(item.path): warning: \(warning)") }
+      if let reason = outcome.partialReason {
+        console.error("\(item.path): \(reason)")
+        report.status = .partial
+      } else {
+        report.status = .ok
+      }
+    } catch is Stopped {
+      report.status = .notRun
+    } catch let error as OutputClosed {
+      handle(outputError: error)
+      report.status = .notRun
+    } catch let error as OutputError {
+      handle(outputError: error)
+      report.status = .failed
+    } catch {
+      console.error("\(error)")
+      report.status = .failed
+    }
+    return report
+  }
+}

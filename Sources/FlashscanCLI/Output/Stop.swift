@@ -1,0 +1,48 @@
+import Foundation
+
+/// Why a run stops before its inputs are done.
+enum StopReason: Sendable, Equatable {
+  /// SIGINT or SIGTERM: exit 128 + signal, no partial files left behind.
+  case interrupted(signal: Int32)
+  /// The reader of standard output went away (EPIPE): stop quietly.
+  case outputClosed
+  /// An output file could not be written: already reported on stderr.
+  case outputFailed
+}
+
+/// A run-wide stop request that every worker polls between chunks and rows.
+final class StopFlag: @unchecked Sendable {
+  private let lock = NSLock()
+  private var _reason: StopReason?
+
+  /// Records the first reason; later ones are ignored.
+  func stop(_ reason: StopReason) {
+    lock.lock()
+    if _reason == nil { _reason = reason }
+    lock.unlock()
+  }
+
+  var reason: StopReason? {
+    lock.lock()
+    defer { lock.unlock() }
+    return _reason
+  }
+
+  /// Throws `Stopped` once a stop was requested.
+  func check() throws {
+    if reason != nil { throw Stopped() }
+  }
+}
+
+/// Thrown through the scan to unwind it once the run stops.
+struct Stopped: Error {}
+
+/// The reader of standard output closed the pipe.
+struct OutputClosed: Error {}
+
+/// An output file or stream failed; `description` is the line after `flashscan: `.
+struct OutputError: Error, CustomStringConvertible {
+  var path: String
+  var reason: String
+  var description: String { "\(path): \(reason)" }
+}

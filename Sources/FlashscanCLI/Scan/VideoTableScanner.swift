@@ -1,0 +1,93 @@
+import Flashinator
+import FrameTensor
+import MediaIO
+
+/// Scans one input with `VideoDecoder` and `Flashinator`: the real `FileScanner`.
+struct VideoTableScanner: FileScanner {
+  var engine: FlashinatorOptions
+  var streamIndex: Int?
+
+  func scan(
+    path: String, threads: Int, stop: StopFlag,
+    started: (ScanStart) throws -> Void,
+    decoded: @escaping @Sendable (Int) -> Void,
+    row: (TableRow) throws -> Void
+  ) throws -> ScanOutcome {
+    let options = DecodeOptions(
+      streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24,
+      decoderThreads: threads)
+    let decoder = try VideoDecoder(path: path, options: options)
+    let source = CountingSource(decoder, stop: stop, decoded: decoded)
+    try started(ScanStart(estimatedFrames: decoder.info.estimatedFrameCount))
+
+    var engine = self.engine
+    engine.threads = threads
+    var failure: Error?
+    do {
+      try Flashinator.scan(source, options: engine) { r in
+        try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
+      }
+    } catch let error as MediaError {
+      // Decoding failed after some frames: the rows so far stand, the file is partial.
+      if source.frames == 0 { throw error }
+      failure = error
+    } catch let error as FlashinatorError {
+      // E.g. the frame size changed mid-stream: keep the rows before it.
+      if source.frames == 0 { throw InputError(path: path, reason: error.description) }
+      failure = error
+    }
+    if let stopped = source.stopped { throw stopped }
+
+    var reasons = decoder.warnings.map { Self.withoutPath($0, path) }
+    if let failure { reasons.append(Self.withoutPath("\(failure)", path)) }
+    let partial = decoder.isPartial || failure != nil
+    let duration = partial ? source.lastTime : (decoder.info.duration ?? source.lastTime)
+    return ScanOutcome(
+      frames: source.frames, duration: duration,
+      partialReason: partial ? reasons.joined(separator: "; ") : nil,
+      warnings: partial ? [] : reasons)
+  }
+
+  /// Decoder messages may start with the path; the CLI adds it itself.
+  static func withoutPath(_ message: String, _ path: String) -> String {
+    message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
+  }
+}
+
+/// Passes a decoder's chunks through, counting frames for the progress line and the summary, and
+/// stopping the scan between chunks once the run is asked to stop.
+final class CountingSource: FrameSource {
+  private let base: VideoDecoder
+  private let stop: StopFlag
+  private let decoded: (Int) -> Void
+  private(set) var frames = 0
+  private(set) var lastTime = 0.0
+  private(set) var stopped: Stopped?
+
+  init(_ base: VideoDecoder, stop: StopFlag, decoded: @escaping (Int) -> Void) {
+    self.base = base
+    self.stop = stop
+    self.decoded = decoded
+  }
+
+  var info: VideoInfo { base.info }
+
+  func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+    if stop.reason != nil {
+      stopped = Stopped()
+      throw Stopped()
+    }
+    guard let chunk = try base.nextChunk(maxFrames: maxFrames) else { return nil }
+    frames += chunk.count
+    if let last = chunk.times.last { lastTime = last }
+    decoded(frames)
+    return chunk
+  }
+}
+
+/// An input that could not be scanned, for reasons other than `MediaError`'s.
+struct InputError: Error, CustomStringConvertible {
+  var path: String
+  var reason: String
+  var description: String { "\(path): \(reason)" }
+}

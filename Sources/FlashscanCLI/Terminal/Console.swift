@@ -1,0 +1,83 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Everything the run says on stderr goes through here, so that the live progress line (redrawn in
+/// place on a terminal) is cleared before an error or summary line is printed.
+final class Console: @unchecked Sendable {
+  let isTerminal: Bool
+  let showProgress: Bool
+  let quiet: Bool
+  private let lock = NSLock()
+  private var progressOnScreen = false
+
+  /// `forceProgress` shows progress even when stderr is not a terminal; `quiet` silences all but
+  /// error lines.
+  init(forceProgress: Bool, quiet: Bool, isTerminal: Bool = isatty(2) == 1) {
+    self.isTerminal = isTerminal
+    self.quiet = quiet
+    self.showProgress = !quiet && (forceProgress || isTerminal)
+  }
+
+  /// `flashscan: MESSAGE`, always shown (also with `--quiet`).
+  func error(_ message: String) {
+    emit("flashscan: " + message + "\n")
+  }
+
+  /// A summary line; hidden by `--quiet`.
+  func info(_ line: String) {
+    guard !quiet else { return }
+    emit(line + "\n")
+  }
+
+  /// Draws the progress line: in place on a terminal, one line each time otherwise.
+  func progress(_ line: String) {
+    guard showProgress else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    if isTerminal {
+      Self.raw("\r" + line + "\u{1B}[K")
+      progressOnScreen = true
+    } else {
+      Self.raw(line + "\n")
+    }
+  }
+
+  func clearProgress() {
+    lock.lock()
+    defer { lock.unlock() }
+    clearLocked()
+  }
+
+  private func emit(_ text: String) {
+    lock.lock()
+    defer { lock.unlock() }
+    clearLocked()
+    Self.raw(text)
+  }
+
+  private func clearLocked() {
+    if progressOnScreen {
+      Self.raw("\r\u{1B}[K")
+      progressOnScreen = false
+    }
+  }
+
+  /// Writes to fd 2, ignoring failures (nobody to tell if stderr itself is gone).
+  private static func raw(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let n = write(2, raw.baseAddress! + offset, raw.count - offset)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        offset += n
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// What one progress line shows.
+struct ProgressSnapshot: Sendable, Equatable {
+  var file: String
+  var framesDone: Int
+  /// Estimated from the container's duration and rate; nil when unknown.
+  var framesTotal: Int?
+  /// Frames per second since the file started.
+  var framesPerSecond: Double
+  /// Batch position: files finished and files in the run (shown when more than one file).
+  var filesDone: Int
+  var filesTotal: Int
+  /// Other files being scanned at the same time (`--jobs`).
+  var othersActive: Int = 0
+}
+
+/// Formats progress lines: `FILE  done/~total frames  pct%  fps  ETA m:ss  [files d/n]`.
+enum ProgressText {
+  static func line(_ s: ProgressSnapshot, width: Int = 100) -> String {
+    var parts: [String] = []
+    if let total = s.framesTotal, total > 0 {
+      let shownTotal = max(total, s.framesDone)
+      let percent = min(100, 100 * Double(s.framesDone) / Double(shownTotal))
+      parts.append("\(s.framesDone)/~\(shownTotal) frames")
+      parts.append(String(format: "%.1f%%", percent))
+      parts.append(fps(s.framesPerSecond))
+      if s.framesPerSecond > 0 {
+        parts.append("ETA " + eta(Double(shownTotal - s.framesDone) / s.framesPerSecond))
+      }
+    } else {
+      parts.append("\(s.framesDone) frames")
+      parts.append(fps(s.framesPerSecond))
+    }
+    if s.filesTotal > 1 {
+      var files = "[\(s.filesDone)/\(s.filesTotal) files"
+      if s.othersActive > 0 { files += ", \(s.othersActive + 1) running" }
+      parts.append(files + "]")
+    }
+    let tail = "  " + parts.joined(separator: "  ")
+    let room = max(12, width - tail.count)
+    return shorten(s.file, to: room) + tail
+  }
+
+  static func fps(_ value: Double) -> String {
+    value >= 100 ? String(format: "%.0f fps", value) : String(format: "%.1f fps", value)
+  }
+
+  /// `m:ss`, or `h:mm:ss` from one hour on; `--:--` when not finite.
+  static func eta(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0, seconds < 1e7 else { return "--:--" }
+    let s = Int(seconds.rounded(.up))
+    if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) }
+    return String(format: "%d:%02d", s / 60, s % 60)
+  }
+
+  /// Keeps the end of a long name (the file name matters more than its folders).
+  static func shorten(_ name: String, to width: Int) -> String {
+    guard name.count > width else { return name }
+    return "..." + String(name.suffix(width - 3))
+  }
+}
+
+/// Shared progress state of a run; workers report, the tracker draws at most every `interval`
+/// seconds (file completions are drawn at once).
+final class ProgressTracker: @unchecked Sendable {
+  private struct Active {
+    var name: String
+    var started: UInt64
+    var framesDone = 0
+    var framesTotal: Int?
+  }
+
+  private let console: Console
+  private let filesTotal: Int
+  private let interval: UInt64
+  private let width: Int
+  private let lock = NSLock()
+  private var active: [Int: Active] = [:]
+  private var filesDone = 0
+  private var lastDraw: UInt64 = 0
+  private var lastShown: Int?
+
+  init(console: Console, filesTotal: Int) {
+    self.console = console
+    self.filesTotal = filesTotal
+    interval = console.isTerminal ? 200_000_000 : 1_000_000_000
+    width = max(40, (ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) } ?? 80) - 1)
+  }
+
+  var enabled: Bool { console.showProgress }
+
+  func fileStarted(_ index: Int, name: String, estimatedFrames: Int?) {
+    guard enabled else { return }
+    lock.lock()
+    active[index] = Active(name: name, started: Self.now(), framesTotal: estimatedFrames)
+    lastShown = index
+    drawLocked(force: true)
+    lock.unlock()
+  }
+
+  func framesDecoded(_ index: Int, total frames: Int) {
+    guard enabled else { return }
+    lock.lock()
+    active[index]?.framesDone = frames
+    lastShown = index
+    drawLocked(force: false)
+    lock.unlock()
+  }
+
+  /// A file is done (scanned, failed or skipped).
+  func fileFinished(_ index: Int) {
+    guard enabled else { return }
+    lock.lock()
+    active[index] = nil
+    filesDone += 1
+    if lastShown == index { lastShown = active.keys.min() }
+    if filesTotal > 1 { drawLocked(force: true) }
+    lock.unlock()
+  }
+
+  func finish() {
+    guard enabled else { return }
+    console.clearProgress()
+  }
+
+  private func drawLocked(force: Bool) {
+    let now = Self.now()
+    guard force || now &- lastDraw >= interval else { return }
+    lastDraw = now
+    let snapshot: ProgressSnapshot
+    if let index = lastShown, let a = active[index] {
+      let seconds = Double(now &- a.started) / 1e9
+      snapshot = ProgressSnapshot(
+        file: a.name, framesDone: a.framesDone, framesTotal: a.framesTotal,
+        framesPerSecond: seconds > 0 ? Double(a.framesDone) / seconds : 0,
+        filesDone: filesDone, filesTotal: filesTotal, othersActive: active.count - 1)
+    } else {
+      console.progress("[\(filesDone)/\(filesTotal) files]")
+      return
+    }
+    console.progress(ProgressText.line(snapshot, width: width))
+  }
+
+  static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+}

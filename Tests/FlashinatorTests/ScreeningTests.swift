@@ -1,0 +1,52 @@
+import Testing
+
+@testable import Flashinator
+
+/// The kernel skips a pixel when its integer stand-ins say its change cannot beat the current k-th
+/// value. These tests check that claim directly: no change above a threshold is ever screened out.
+@Suite struct ScreeningTests {
+  /// Every ordered pair of keys of a table mode, against every threshold that matters: the next
+  /// smaller distinct change (the tightest case the top k can present).
+  @Test(arguments: [GrayMode.mean, .luma])
+  func exactTablesNeverScreenOutAWinner(mode: GrayMode) {
+    let model = LuminanceModel.shared(mode)
+    let table = model.table!
+    let q = model.quantized
+    var changes: [(d: Double, qd: Int32)] = []
+    for a in 0..<table.count {
+      for b in (a + 1)..<table.count { changes.append((table[b] - table[a], q[b] - q[a])) }
+    }
+    changes.sort { $0.d < $1.d }
+    var missed = 0
+    var previous = 0.0
+    for c in changes {
+      // A rise of c.d must pass when the threshold is anything below it, in particular the
+      // largest smaller change, and 0 (the zero fill).
+      if !(c.qd > model.screeningBound(previous)) { missed += 1 }
+      if !(c.qd > model.screeningBound(0)) { missed += 1 }
+      if c.d > previous { previous = c.d }
+    }
+    #expect(missed == 0)
+    #expect(changes.count == table.count * (table.count - 1) / 2)
+  }
+
+  /// The bucketed stand-ins of bt601 / bt709: random key pairs against the threshold just below
+  /// their change.
+  @Test(arguments: [GrayMode.bt601, .bt709])
+  func bucketedStandInsNeverScreenOutAWinner(mode: GrayMode) {
+    let model = LuminanceModel.shared(mode)
+    var g = SeededGenerator(seed: 5)
+    var missed = 0
+    for i in 0..<20000 {
+      let a = Int.random(in: 0..<mode.maxKey, using: &g)
+      // Mostly small key steps (inside or next to a bucket), some large ones.
+      let step = i % 2 == 0 ? Int.random(in: 1...(3 << model.bucketShift), using: &g) : Int.random(in: 1...mode.maxKey, using: &g)
+      let b = min(mode.maxKey, a + step)
+      let d = mode.luminance(key: b) - mode.luminance(key: a)
+      let qd = model.quantized[b >> model.bucketShift] - model.quantized[a >> model.bucketShift]
+      if !(qd > model.screeningBound(d.nextDown)) { missed += 1 }
+      if !(qd > model.screeningBound(0)) { missed += 1 }
+    }
+    #expect(missed == 0)
+  }
+}
