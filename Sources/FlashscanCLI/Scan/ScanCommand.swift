@@ -137,6 +137,18 @@ struct ScanCommand: ParsableCommand {
     if inputs.filter({ $0 == "-" }).count > 1 {
       throw ValidationError("'-' (standard input) can be given once")
     }
+    if reportOptions.active {
+      if gray == .luma {
+        throw ValidationError("--gray luma cannot be used with a report (the analysis needs RGB frames)")
+      }
+      let single = inputs.count == 1 && !Self.isDirectory(inputs[0])
+      if !single && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil) {
+        throw ValidationError("--report and --frames-csv take a single input file (--check takes many)")
+      }
+      if reportOptions.check && (output != nil || outputDir != nil) {
+        throw ValidationError("--check prints verdict lines only: it cannot be used with -o or --output-dir")
+      }
+    }
   }
 
   func run() throws {
