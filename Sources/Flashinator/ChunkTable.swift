@@ -14,7 +14,8 @@ public struct TChunkTable: Sendable {
 
   /// The rows of the pairs `chunk` ends. `previous` is the frame just before the chunk, (H, W, C)
   /// or (1, H, W, C) as `ChunkPipeline.run` hands it over, nil at the start of the stream.
-  public func rows(chunk: FrameChunk, previous: Tensor<UInt8>?) -> Result<[TRow], FlashinatorError> {
+  public func rows(chunk: FrameChunk, previous: Tensor<UInt8>?) -> Result<[TRow], FlashinatorError>
+  {
     let before = previous.map { p in
       FrameChunk(
         frames: p.rank == 4 ? p : p.reshaped([1] + p.shape), times: [0],

@@ -32,7 +32,8 @@ public struct FlashReport: Sendable {
     tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, tSeries: TSeries,
     thumbnails: ThumbnailCollector? = nil, includeFramesInJSON: Bool = false
   ) {
-    document = ReportDocument(tool: tool, input: input, result: result, includeFrames: includeFramesInJSON)
+    document = ReportDocument(
+      tool: tool, input: input, result: result, includeFrames: includeFramesInJSON)
     frames = result.frames
     self.tSeries = tSeries
     pictures = thumbnails?.kept ?? [:]
@@ -53,6 +54,7 @@ public struct FlashReport: Sendable {
     let d = document
     let count = d.incidents.count == 1 ? "1 incident" : "\(d.incidents.count) incidents"
     let partial = d.input.complete ? "" : ", partial: decoding stopped early"
-    return "\(VerdictText.label(d.verdict))\t\(d.input.path)\t(profile \(d.profile.rawValue), \(count)\(partial))"
+    return
+      "\(VerdictText.label(d.verdict))\t\(d.input.path)\t(profile \(d.profile.rawValue), \(count)\(partial))"
   }
 }

@@ -73,9 +73,17 @@ extension FlashReport {
     let i = document.input
     var rows: [(String, String)] = [("File", "<code>\(HTML.escape(i.path))</code>")]
     if let size = i.sizeBytes { rows.append(("Size", VerdictText.bytes(size))) }
-    rows.append(("SHA-256", i.sha256.map { "<code>\($0)</code>" } ?? HTML.escape(i.sha256Note ?? "not available")))
+    rows.append(
+      (
+        "SHA-256",
+        i.sha256.map { "<code>\($0)</code>" } ?? HTML.escape(i.sha256Note ?? "not available")
+      ))
     rows.append(("Video", HTML.escape(VerdictText.videoLine(i))))
-    rows.append(("Profile", "\(document.profile.rawValue): \(HTML.escape(VerdictText.standard(document.profile)))"))
+    rows.append(
+      (
+        "Profile",
+        "\(document.profile.rawValue): \(HTML.escape(VerdictText.standard(document.profile)))"
+      ))
     let g = document.analysis
     let area =
       document.profile == .iris
@@ -85,7 +93,9 @@ extension FlashReport {
         + "\(VerdictText.number(g.fieldWidth, decimals: 1))x\(VerdictText.number(g.fieldHeight, decimals: 1)) px"
     rows.append(("Area rule", HTML.escape(area)))
     if !i.complete || !i.decodeWarnings.isEmpty {
-      let text = (i.complete ? "" : "Decoding stopped early; only the frames before that point were analysed. ")
+      let text =
+        (i.complete
+          ? "" : "Decoding stopped early; only the frames before that point were analysed. ")
         + i.decodeWarnings.joined(separator: "; ")
       rows.append(("Decoding", "<span class=\"warn\">\(HTML.escape(text))</span>"))
     }
@@ -131,13 +141,16 @@ extension FlashReport {
 
       """
     for i in incidents {
-      let field = i.largestFieldShare.map { "<br>\(VerdictText.percent($0)) of a 10&deg; field" } ?? ""
+      let field =
+        i.largestFieldShare.map { "<br>\(VerdictText.percent($0)) of a 10&deg; field" } ?? ""
       s += "<tr class=\"\(i.verdict.rawValue)\">"
       s += "<td class=\"num\">\(i.number)</td>"
       s += "<td class=\"thumb\">\(thumbnailCell(i))</td>"
-      s += "<td><span class=\"badge \(i.verdict.rawValue)\">\(VerdictText.label(i.verdict))</span><br>"
+      s +=
+        "<td><span class=\"badge \(i.verdict.rawValue)\">\(VerdictText.label(i.verdict))</span><br>"
       s += "\(HTML.escape(VerdictText.kind(i.kind)))</td>"
-      s += "<td class=\"time\"><span class=\"nw\">\(VerdictText.number(i.start, decimals: 3)) &ndash;</span> "
+      s +=
+        "<td class=\"time\"><span class=\"nw\">\(VerdictText.number(i.start, decimals: 3)) &ndash;</span> "
       s += "<span class=\"nw\">\(VerdictText.number(i.end, decimals: 3)) s</span>"
       s += "<br><span class=\"nw\"><code>\(HTML.escape(i.startTimecode))</code>&nbsp;&ndash;</span>"
       s += "<br><code>\(HTML.escape(i.endTimecode))</code></td>"
@@ -175,7 +188,8 @@ extension FlashReport {
         + "width=\"\(thumb.width)\" height=\"\(thumb.height)\" alt=\"\(HTML.escape(alt))\">"
         + "<figcaption>\(HTML.escape(caption)), \(time) s</figcaption></figure>"
     } catch {
-      return "<span class=\"none\">thumbnail could not be encoded: \(HTML.escape(String(describing: error)))</span>"
+      return
+        "<span class=\"none\">thumbnail could not be encoded: \(HTML.escape(String(describing: error)))</span>"
     }
   }
 
@@ -189,8 +203,10 @@ extension FlashReport {
 
       """
     for c in document.criteria {
-      s += "<tr><td>\(HTML.escape(c.title))<br><small><code>\(HTML.escape(c.id))</code></small></td>"
-      s += "<td><span class=\"badge \(c.verdict.rawValue)\">\(VerdictText.label(c.verdict))</span></td>"
+      s +=
+        "<tr><td>\(HTML.escape(c.title))<br><small><code>\(HTML.escape(c.id))</code></small></td>"
+      s +=
+        "<td><span class=\"badge \(c.verdict.rawValue)\">\(VerdictText.label(c.verdict))</span></td>"
       s += "<td class=\"num\">\(c.flaggedFrames)</td>"
       s += "<td class=\"num\">\(c.peak) <small>\(HTML.escape(c.peakUnit))</small></td>"
       s += "<td>\(c.firstFlaggedTime.map { VerdictText.seconds($0) } ?? "&ndash;")</td></tr>\n"
@@ -199,7 +215,8 @@ extension FlashReport {
   }
 
   func parameterSection() -> String {
-    var s = "<section>\n<details>\n<summary>Every parameter used (profile \(document.profile.rawValue))</summary>\n"
+    var s =
+      "<section>\n<details>\n<summary>Every parameter used (profile \(document.profile.rawValue))</summary>\n"
     s += "<table class=\"params\">\n"
     for (key, value) in Self.flatten(document.parameters) {
       s += "<tr><th><code>\(HTML.escape(key))</code></th><td>\(HTML.escape(value))</td></tr>\n"
@@ -220,7 +237,8 @@ extension FlashReport {
   /// The command that re-runs this analysis; thresholds other than the profile's defaults are
   /// pointed to, not spelled out (the parameter table lists them all).
   static func reproduceCommand(_ d: ReportDocument) -> String {
-    let command = "flashscan \(shellQuote(d.input.path)) --profile \(d.profile.rawValue) --report report.json"
+    let command =
+      "flashscan \(shellQuote(d.input.path)) --profile \(d.profile.rawValue) --report report.json"
     return d.parameters == AnalysisParameters(profile: d.profile)
       ? command : command + " (plus the thresholds listed under \"Every parameter used\")"
   }
@@ -242,7 +260,9 @@ extension FlashReport {
     func walk(_ prefix: String, _ value: JSONValue) {
       switch value {
       case .object(let dict):
-        for key in dict.keys.sorted() { walk(prefix.isEmpty ? key : "\(prefix).\(key)", dict[key]!) }
+        for key in dict.keys.sorted() {
+          walk(prefix.isEmpty ? key : "\(prefix).\(key)", dict[key]!)
+        }
       default:
         out.append((prefix, value.text))
       }
@@ -299,7 +319,12 @@ extension FlashReport {
 
 /// Any JSON value (to list a Codable value's fields generically).
 enum JSONValue: Decodable {
-  case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+  case null
+  case bool(Bool)
+  case number(Double)
+  case string(String)
+  case array([JSONValue])
+  case object([String: JSONValue])
 
   init(from decoder: Decoder) throws {
     let c = try decoder.singleValueContainer()
@@ -325,7 +350,8 @@ enum JSONValue: Decodable {
     case .number(let n): return VerdictText.number(n, decimals: 6)
     case .string(let s): return s
     case .array(let a): return a.map(\.text).joined(separator: ", ")
-    case .object(let o): return o.keys.sorted().map { "\($0)=\(o[$0]!.text)" }.joined(separator: ", ")
+    case .object(let o):
+      return o.keys.sorted().map { "\($0)=\(o[$0]!.text)" }.joined(separator: ", ")
     }
   }
 }

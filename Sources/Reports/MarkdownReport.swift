@@ -11,19 +11,23 @@ extension FlashReport {
     m += "| | |\n|---|---|\n"
     m += "| File | \(Markdown.cell(d.input.path)) |\n"
     if let size = d.input.sizeBytes { m += "| Size | \(VerdictText.bytes(size)) |\n" }
-    m += "| SHA-256 | \(d.input.sha256.map { "`\($0)`" } ?? Markdown.cell(d.input.sha256Note ?? "not available")) |\n"
+    m +=
+      "| SHA-256 | \(d.input.sha256.map { "`\($0)`" } ?? Markdown.cell(d.input.sha256Note ?? "not available")) |\n"
     m += "| Video | \(Markdown.cell(VerdictText.videoLine(d.input))) |\n"
     m += "| Profile | \(d.profile.rawValue): \(Markdown.cell(VerdictText.standard(d.profile))) |\n"
     if !d.input.complete {
-      m += "| Decoding | stopped early: \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
+      m +=
+        "| Decoding | stopped early: \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
     }
-    m += "| Tool | \(Markdown.cell("\(d.tool.name) \(d.tool.version)")) (report schema \(d.schemaVersion)) |\n\n"
+    m +=
+      "| Tool | \(Markdown.cell("\(d.tool.name) \(d.tool.version)")) (report schema \(d.schemaVersion)) |\n\n"
 
     m += "### Incidents (\(d.incidents.count))\n\n"
     if d.incidents.isEmpty {
       m += "No incidents: no frame was flagged.\n\n"
     } else {
-      m += "| # | Verdict | Kind | Start (s) | End (s) | Timecode | Frames | Peak flashes/s | Screen | 10° field | Bounding box (px) |\n"
+      m +=
+        "| # | Verdict | Kind | Start (s) | End (s) | Timecode | Frames | Peak flashes/s | Screen | 10° field | Bounding box (px) |\n"
       m += "|---:|---|---|---:|---:|---|---|---:|---:|---:|---|\n"
       for i in d.incidents {
         let b = i.boundingBox

@@ -34,7 +34,8 @@ public struct ReportPass: Sendable {
     precondition(gray.channels == 3, "the report needs rgb24 frames")
     self.parameters = parameters
     table = TChunkTable(topK: topK, gray: gray)
-    measurer = PhotosensitivityMeasurer(width: info.width, height: info.height, parameters: parameters)
+    measurer = PhotosensitivityMeasurer(
+      width: info.width, height: info.height, parameters: parameters)
     analyzer = PhotosensitivityAnalyzer(
       width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
     collector = thumbnails ? ThumbnailCollector(parameters: parameters) : nil

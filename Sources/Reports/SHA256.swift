@@ -48,7 +48,8 @@ public struct SHA256: Sendable {
       offset += 64
     }
     if offset < bytes.count {
-      buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: bytes.count - offset))
+      buffer.append(
+        contentsOf: UnsafeRawBufferPointer(start: base + offset, count: bytes.count - offset))
     }
   }
 
@@ -64,7 +65,9 @@ public struct SHA256: Sendable {
     var tail: [UInt8] = [0x80]
     let used = (buffer.count + 1) % 64
     tail += [UInt8](repeating: 0, count: used <= 56 ? 56 - used : 120 - used)
-    for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+    for shift in stride(from: 56, through: 0, by: -8) {
+      tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+    }
     let savedLength = length
     tail.withUnsafeBytes { update($0) }
     length = savedLength
@@ -166,5 +169,7 @@ public struct SHA256: Sendable {
 }
 
 extension UInt32 {
-  @inline(__always) fileprivate func rotatedRight(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
+  @inline(__always) fileprivate func rotatedRight(_ n: UInt32) -> UInt32 {
+    (self >> n) | (self << (32 - n))
+  }
 }

@@ -135,7 +135,8 @@ public struct IncidentPicture: Sendable, Equatable {
 /// downscaled copies of three frames: the one with the most transitions (then the largest
 /// flashing area) so far, which is the incident's `worstFrame`, and the brightest and darkest
 /// (for red runs: the most and least red) in the flashing region, from which the picture's
-/// `opposite` is chosen when the run ends. So at most nine open candidates plus two thumbnails
+/// `opposite` is chosen when the run ends. Candidates are downscaled once per chunk, not per
+/// frame. So at most nine open candidates plus two thumbnails
 /// per finished incident are held, for up to `maxIncidents` incidents (later ones get none and
 /// are counted in `omitted`).
 public struct ThumbnailCollector: Sendable {
@@ -149,7 +150,11 @@ public struct ThumbnailCollector: Sendable {
 
   struct Candidate: Sendable {
     var level: Double
-    var thumbnail: Thumbnail
+    var frame: Int
+    /// Nil while the frame is in the chunk being offered: it is downscaled once, when the
+    /// chunk's rows are done (or the run ends), so a run whose best frame changes often still
+    /// costs one downscale per chunk, not one per frame.
+    var thumbnail: Thumbnail?
   }
   struct OpenRun: Sendable {
     var lastFrame: Int
@@ -171,39 +176,53 @@ public struct ThumbnailCollector: Sendable {
   /// frame order. Rows must arrive in frame order across calls, each one with the chunk that
   /// holds its pixels.
   public mutating func offer(chunk: FrameChunk, rows: [FrameRow]) {
+    var made: [Int: Thumbnail] = [:]
     for row in rows {
       let i = row.frame - chunk.firstIndex
       precondition(i >= 0 && i < chunk.count, "row \(row.frame) is not in the chunk")
-      var made: Thumbnail? = nil
-      func thumbnail() -> Thumbnail {
-        if let made { return made }
-        let t = Thumbnail(chunk: chunk, index: i, maxWidth: maxWidth)
-        made = t
-        return t
-      }
       for kind in IncidentKind.allCases {
         guard let transitions = flagged(kind, row) else {
-          close(kind)
+          close(kind, chunk: chunk, made: &made)
           continue
         }
         let score = (transitions, row.flashingAreaShare)
         let box = row.region ?? PixelRect(x: 0, y: 0, width: chunk.width, height: chunk.height)
         let level = Self.level(chunk: chunk, index: i, box: box, red: kind == .red)
+        let here = Candidate(level: level, frame: row.frame, thumbnail: nil)
         if var run = open[kind], run.lastFrame == row.frame - 1 {
           if score > run.score {
             run.score = score
-            run.best = Candidate(level: level, thumbnail: thumbnail())
+            run.best = here
           }
-          if level > run.highest.level { run.highest = Candidate(level: level, thumbnail: thumbnail()) }
-          if level < run.lowest.level { run.lowest = Candidate(level: level, thumbnail: thumbnail()) }
+          if level > run.highest.level { run.highest = here }
+          if level < run.lowest.level { run.lowest = here }
           run.lastFrame = row.frame
           open[kind] = run
         } else {
-          close(kind)
-          let c = Candidate(level: level, thumbnail: thumbnail())
-          open[kind] = OpenRun(lastFrame: row.frame, score: score, best: c, highest: c, lowest: c)
+          close(kind, chunk: chunk, made: &made)
+          open[kind] = OpenRun(
+            lastFrame: row.frame, score: score, best: here, highest: here, lowest: here)
         }
       }
+    }
+    for kind in IncidentKind.allCases {
+      guard var run = open[kind] else { continue }
+      materialize(&run.best, chunk: chunk, made: &made)
+      materialize(&run.highest, chunk: chunk, made: &made)
+      materialize(&run.lowest, chunk: chunk, made: &made)
+      open[kind] = run
+    }
+  }
+
+  /// Gives a pending candidate its thumbnail from `chunk` (shared between candidates of a frame).
+  func materialize(_ c: inout Candidate, chunk: FrameChunk, made: inout [Int: Thumbnail]) {
+    guard c.thumbnail == nil else { return }
+    if let t = made[c.frame] {
+      c.thumbnail = t
+    } else {
+      let t = Thumbnail(chunk: chunk, index: c.frame - chunk.firstIndex, maxWidth: maxWidth)
+      made[c.frame] = t
+      c.thumbnail = t
     }
   }
 
@@ -223,25 +242,37 @@ public struct ThumbnailCollector: Sendable {
       if let o = p.opposite { frames.insert(o.frame) }
     }
     for r in open.values {
-      frames.formUnion([r.best.thumbnail.frame, r.highest.thumbnail.frame, r.lowest.thumbnail.frame])
+      frames.formUnion([r.best.frame, r.highest.frame, r.lowest.frame])
     }
     return frames.count
   }
 
   mutating func close(_ kind: IncidentKind) {
-    guard let run = open.removeValue(forKey: kind) else { return }
-    let worst = run.best
-    if kept[worst.thumbnail.frame] != nil { return }
+    var none: [Int: Thumbnail] = [:]
+    close(kind, chunk: nil, made: &none)
+  }
+
+  /// Ends `kind`'s open run and keeps its picture. `chunk` holds the frames of candidates still
+  /// pending (nil after `offer` returned: none are pending then).
+  mutating func close(_ kind: IncidentKind, chunk: FrameChunk?, made: inout [Int: Thumbnail]) {
+    guard var run = open.removeValue(forKey: kind) else { return }
+    if let chunk {
+      materialize(&run.best, chunk: chunk, made: &made)
+      materialize(&run.highest, chunk: chunk, made: &made)
+      materialize(&run.lowest, chunk: chunk, made: &made)
+    }
+    guard let worst = run.best.thumbnail else { return }
+    if kept[worst.frame] != nil { return }
     guard kept.count < maxIncidents else {
       omitted += 1
       return
     }
-    let up = run.highest.level - worst.level
-    let down = worst.level - run.lowest.level
+    let up = run.highest.level - run.best.level
+    let down = run.best.level - run.lowest.level
     let other = up >= down ? run.highest : run.lowest
     // Less than 8 levels (of 255) apart looks the same on a thumbnail.
-    let opposite = abs(other.level - worst.level) >= 8 ? other.thumbnail : nil
-    kept[worst.thumbnail.frame] = IncidentPicture(worst: worst.thumbnail, opposite: opposite)
+    let opposite = abs(other.level - run.best.level) >= 8 ? other.thumbnail : nil
+    kept[worst.frame] = IncidentPicture(worst: worst, opposite: opposite)
   }
 
   /// A frame's mean brightness (Rec. 709 weights on the 8-bit values) or, for red runs, its

@@ -63,15 +63,19 @@ struct TimelineSVG {
     let peak = frames.reduce(0.0) { max($0, $1.flashesPerSecond) }
     let top = max(limit + 1, niceCeiling(peak * 1.1))
     func y(_ v: Double) -> Double { fpsTop + panelHeight - v / top * panelHeight }
-    var s = panelFrame(top: fpsTop, title: "Flashes per second (in the one-second window ending at each frame)")
+    var s = panelFrame(
+      top: fpsTop, title: "Flashes per second (in the one-second window ending at each frame)")
     for v in ticks(upTo: top) { s += gridLine(y: y(v), label: number(v), strong: v == 0) }
     // The band where sustained flashing becomes extended flashing, then the limit itself.
-    s += "<line x1=\"\(f(left))\" y1=\"\(f(y(band)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(band)))\" "
+    s +=
+      "<line x1=\"\(f(left))\" y1=\"\(f(y(band)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(band)))\" "
     s += "stroke=\"#c77700\" stroke-width=\"1.2\" stroke-dasharray=\"2 3\"/>\n"
     s += label(
-      x: left + plotWidth - 4, y: y(band) - 4, "extended band from \(number(band))/s", anchor: "end",
+      x: left + plotWidth - 4, y: y(band) - 4, "extended band from \(number(band))/s",
+      anchor: "end",
       fill: "#8a5300")
-    s += "<line x1=\"\(f(left))\" y1=\"\(f(y(limit)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(limit)))\" "
+    s +=
+      "<line x1=\"\(f(left))\" y1=\"\(f(y(limit)))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y(limit)))\" "
     s += "stroke=\"#c62828\" stroke-width=\"1.6\" stroke-dasharray=\"7 4\"/>\n"
     s += label(
       x: left + plotWidth - 4, y: y(limit) - 4, "limit: \(number(limit)) flashes/s", anchor: "end",
@@ -100,7 +104,8 @@ struct TimelineSVG {
       let x0 = x(incident.start)
       let x1 = max(x(incident.end), x0 + 2)
       let color = incident.verdict == .fail ? "#e53935" : "#ffb300"
-      s += "<rect x=\"\(f(x0))\" y=\"\(f(tTop))\" width=\"\(f(x1 - x0))\" height=\"\(f(bottom - tTop))\" "
+      s +=
+        "<rect x=\"\(f(x0))\" y=\"\(f(tTop))\" width=\"\(f(x1 - x0))\" height=\"\(f(bottom - tTop))\" "
       s += "fill=\"\(color)\" fill-opacity=\"0.16\" stroke=\"\(color)\" stroke-opacity=\"0.6\">"
       s += "<title>#\(incident.number) \(HTML.escape(VerdictText.kind(incident.kind))) "
       s += "\(f(incident.start)) s to \(f(incident.end)) s</title></rect>\n"
@@ -122,8 +127,10 @@ struct TimelineSVG {
       if lane == laneEnds.count { laneEnds.append(0) }
       laneEnds[lane] = cx + half
       let y = tTop + 14 + 15 * Double(lane)
-      labels += "<text x=\"\(f(cx))\" y=\"\(f(y))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\" "
-      labels += "fill=\"#6d0000\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">\(text)</text>\n"
+      labels +=
+        "<text x=\"\(f(cx))\" y=\"\(f(y))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\" "
+      labels +=
+        "fill=\"#6d0000\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">\(text)</text>\n"
     }
     return labels
   }
@@ -135,8 +142,10 @@ struct TimelineSVG {
     var t = 0.0
     while t <= duration + step * 1e-6 {
       let xx = x(t)
-      s += "<line x1=\"\(f(xx))\" y1=\"\(f(bottom))\" x2=\"\(f(xx))\" y2=\"\(f(bottom + 5))\" stroke=\"#444\"/>\n"
-      s += "<line x1=\"\(f(xx))\" y1=\"\(f(tTop))\" x2=\"\(f(xx))\" y2=\"\(f(bottom))\" stroke=\"#000\" stroke-opacity=\"0.06\"/>\n"
+      s +=
+        "<line x1=\"\(f(xx))\" y1=\"\(f(bottom))\" x2=\"\(f(xx))\" y2=\"\(f(bottom + 5))\" stroke=\"#444\"/>\n"
+      s +=
+        "<line x1=\"\(f(xx))\" y1=\"\(f(tTop))\" x2=\"\(f(xx))\" y2=\"\(f(bottom))\" stroke=\"#000\" stroke-opacity=\"0.06\"/>\n"
       s += label(x: xx, y: bottom + 18, timeLabel(t, step: step), anchor: "middle", fill: "#333")
       t += step
     }
@@ -147,7 +156,8 @@ struct TimelineSVG {
   // MARK: pieces
 
   func panelFrame(top: Double, title: String) -> String {
-    var s = "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(panelHeight))\" "
+    var s =
+      "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(panelHeight))\" "
     s += "fill=\"none\" stroke=\"#999\"/>\n"
     s += label(x: left, y: top - 8, title, anchor: "start", fill: "#222", bold: true)
     return s

@@ -36,7 +36,8 @@ public enum VerdictText {
     let worst = d.incidents.filter { $0.verdict == d.verdict }
     switch d.verdict {
     case .pass:
-      let peak = d.criteria.filter { $0.peakUnit == "transitions per second" }.map(\.peak).max() ?? 0
+      let peak =
+        d.criteria.filter { $0.peakUnit == "transitions per second" }.map(\.peak).max() ?? 0
       let peakText =
         peak == 0
         ? "no flashing over an area above the limit was found"
@@ -50,7 +51,9 @@ public enum VerdictText {
       let peak = worst.map(\.peakFlashesPerSecond).max() ?? first.peakFlashesPerSecond
       let largest = worst.max { $0.largestScreenShare < $1.largestScreenShare } ?? first
       var area = "up to \(percent(largest.largestScreenShare)) of the screen"
-      if let field = largest.largestFieldShare { area += " (\(percent(field)) of a 10-degree field)" }
+      if let field = largest.largestFieldShare {
+        area += " (\(percent(field)) of a 10-degree field)"
+      }
       let kinds = orderedKinds(worst.map(\.kind)).map(kind).joined(separator: " and ")
       let count = worst.count == 1 ? "1 incident" : "\(worst.count) incidents"
       let verb = d.verdict == .fail ? "Fails" : "Warning under"

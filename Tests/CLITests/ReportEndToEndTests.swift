@@ -59,7 +59,10 @@ struct ReportEndToEndTests {
     #expect(input["width"] as? Int == 160 && input["height"] as? Int == 90)
     #expect(input["codec"] as? String == "ffv1")
     let incidents = try #require(doc["incidents"] as? [[String: Any]])
-    #expect(incidents.contains { $0["kind"] as? String == "luminance" && $0["verdict"] as? String == "fail" })
+    #expect(
+      incidents.contains {
+        $0["kind"] as? String == "luminance" && $0["verdict"] as? String == "fail"
+      })
 
     let html = try String(contentsOfFile: "\(out)/r.html", encoding: .utf8)
     #expect(html.contains("<header class=\"banner fail\""))
@@ -145,8 +148,10 @@ struct ReportEndToEndTests {
   @Test(
     "usage errors exit 2",
     arguments: [
-      ["--report", "r.txt"], ["--report", "r.json", "IN2"], ["--profile", "ofcom"], ["--gray", "luma", "--check"],
-      ["--check", "-o", "t.csv"], ["--report", "r.json", "--frames-csv", "r.json"], ["--grid", "4", "--check"],
+      ["--report", "r.txt"], ["--report", "r.json", "IN2"], ["--profile", "ofcom"],
+      ["--gray", "luma", "--check"],
+      ["--check", "-o", "t.csv"], ["--report", "r.json", "--frames-csv", "r.json"],
+      ["--grid", "4", "--check"],
       ["--check", "--min-transitions", "7"],
     ])
   func usage(arguments: [String]) throws {
@@ -155,9 +160,16 @@ struct ReportEndToEndTests {
     try Self.clip(flash, flashing: true)
     let other = dir.file("other.mkv")
     try FileManager.default.copyItem(atPath: flash, toPath: other)
-    let args = [flash] + arguments.map { $0 == "IN2" ? other : $0.hasSuffix(".json") || $0.hasSuffix(".txt") ? dir.file($0) : $0 }
+    let args =
+      [flash]
+      + arguments.map {
+        $0 == "IN2" ? other : $0.hasSuffix(".json") || $0.hasSuffix(".txt") ? dir.file($0) : $0
+      }
     let result = try Flashscan.run(args)
     #expect(result.status == 2, "\(arguments): \(result.stderr)")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["flash.mkv", "other.mkv"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [
+        "flash.mkv", "other.mkv",
+      ])
   }
 }

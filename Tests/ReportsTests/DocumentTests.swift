@@ -16,7 +16,9 @@ enum Clip {
     // Frames 25 ..< 75 flash, the rest are calm.
     var storage = calm.frames.storage
     let frameSize = 64 * 48 * 3
-    storage.replaceSubrange((25 * frameSize)..<(75 * frameSize), with: flash.frames.storage[(25 * frameSize)..<(75 * frameSize)])
+    storage.replaceSubrange(
+      (25 * frameSize)..<(75 * frameSize),
+      with: flash.frames.storage[(25 * frameSize)..<(75 * frameSize)])
     return (Tensor<UInt8>(shape: [100, 48, 64, 3], storage: storage), calm.times)
   }
 }
@@ -40,7 +42,10 @@ struct DocumentTests {
         "criteria", "incidents",
       ])
     let input = try #require(object["input"] as? [String: Any])
-    for key in ["path", "sizeBytes", "sha256", "duration", "frameRate", "width", "height", "frameCount", "complete"] {
+    for key in [
+      "path", "sizeBytes", "sha256", "duration", "frameRate", "width", "height", "frameCount",
+      "complete",
+    ] {
       #expect(input[key] != nil, "input.\(key) missing")
     }
     #expect(input["frameCount"] as? Int == 100)
@@ -69,21 +74,24 @@ struct DocumentTests {
     #expect(parameters["maxTransitions"] as? Int == 6)
     #expect(parameters["fieldAreaReading"] as? String == "21824")
     let criteria = try #require(object["criteria"] as? [[String: Any]])
-    #expect(criteria.map { $0["id"] as? String } .contains("general-flash"))
+    #expect(criteria.map { $0["id"] as? String }.contains("general-flash"))
   }
 
   @Test("every profile's document round-trips; the pass clip passes with no incidents")
   func profiles() throws {
     let clip = Clip.flashing()
     for parameters in [AnalysisParameters.wcag, .ofcom, .iris] {
-      let report = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate, parameters: parameters).report
+      let report = try Fixture.report(
+        frames: clip.frames, times: clip.times, rate: Clip.rate, parameters: parameters
+      ).report
       let decoded = try ReportDocument.decode(json: try report.render(.json))
       #expect(decoded == report.document)
       #expect(decoded.profile == parameters.profile)
       #expect(decoded.verdict == .fail, "profile \(parameters.profile)")
       #expect(decoded.summary.hasPrefix("Fails"))
     }
-    let calm = Fixture.flashing(width: 64, height: 48, count: 50, rate: 25, hertz: 5, box: Clip.none)
+    let calm = Fixture.flashing(
+      width: 64, height: 48, count: 50, rate: 25, hertz: 5, box: Clip.none)
     let pass = try Fixture.report(frames: calm.frames, times: calm.times, rate: 25).report
     #expect(pass.document.verdict == .pass)
     #expect(pass.document.incidents.isEmpty)
@@ -101,7 +109,9 @@ struct DocumentTests {
   @Test("Markdown: summary, input table and one escaped row per incident")
   func markdown() throws {
     let clip = Clip.flashing()
-    let report = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate, path: "dir/a|b*c_.mkv").report
+    let report = try Fixture.report(
+      frames: clip.frames, times: clip.times, rate: Clip.rate, path: "dir/a|b*c_.mkv"
+    ).report
     let md = report.markdown()
     let lines = md.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     #expect(lines[0] == "## flashscan: **FAIL**: a\\|b\\*c\\_.mkv")

@@ -8,8 +8,10 @@ struct HTMLTests {
   @Test("self-contained: no network reference, no script, images only as data: URIs")
   func selfContained() throws {
     let clip = Clip.flashing()
-    let html = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate).report.html()
-    let withoutXMLNS = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+    let html = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate).report
+      .html()
+    let withoutXMLNS = html.replacingOccurrences(
+      of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
     #expect(!withoutXMLNS.lowercased().contains("http://"))
     #expect(!withoutXMLNS.lowercased().contains("https://"))
     #expect(!html.lowercased().contains("<script"))
@@ -47,9 +49,12 @@ struct HTMLTests {
   func escaping() throws {
     let clip = Clip.flashing()
     let path = "x/<script>alert('hi')</script> & \"q\".mkv"
-    let html = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate, path: path).report.html()
+    let html = try Fixture.report(
+      frames: clip.frames, times: clip.times, rate: Clip.rate, path: path
+    ).report.html()
     #expect(!html.contains("<script>"))
-    #expect(html.contains("&lt;script&gt;alert(&#39;hi&#39;)&lt;/script&gt; &amp; &quot;q&quot;.mkv"))
+    #expect(
+      html.contains("&lt;script&gt;alert(&#39;hi&#39;)&lt;/script&gt; &amp; &quot;q&quot;.mkv"))
     #expect(HTML.escape("a\u{1}b") == "a&#xFFFD;b")
   }
 

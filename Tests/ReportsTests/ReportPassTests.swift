@@ -12,7 +12,8 @@ struct ReportPassTests {
     arguments: [AnalysisParameters.wcag, .iris], [1, 7])
   func matchesSeparateRuns(parameters: AnalysisParameters, chunk: Int) throws {
     let clip = Clip.flashing()
-    let source = TensorFrameSource(frames: clip.frames, times: clip.times, frameRate: Clip.rate, path: "c.mkv")
+    let source = TensorFrameSource(
+      frames: clip.frames, times: clip.times, frameRate: Clip.rate, path: "c.mkv")
     var pass = ReportPass(info: source.info, parameters: parameters)
     var delivered: [TRow] = []
     let stats = try ChunkPipeline(threads: 2, queueDepth: 3).run(

@@ -22,7 +22,8 @@ enum Chromium {
   static var shouldRun: Bool { path != nil || ProcessInfo.processInfo.environment["CI"] != nil }
 
   /// Renders `html` (a file) to a PNG of `width x height`; throws when the browser fails.
-  static func screenshot(html: String, png: String, profile: String, width: Int, height: Int) throws {
+  static func screenshot(html: String, png: String, profile: String, width: Int, height: Int) throws
+  {
     let browser = try #require(path, "chromium is not installed (CI is set): run Scripts/setup")
     try FFmpegCLI.execute(
       browser,
@@ -61,7 +62,8 @@ struct ScreenshotTests {
     try report.render(.html).write(to: URL(fileURLWithPath: html))
 
     let png = dir.file("shot.png")
-    try Chromium.screenshot(html: html, png: png, profile: dir.file("profile"), width: 1200, height: 1600)
+    try Chromium.screenshot(
+      html: html, png: png, profile: dir.file("profile"), width: 1200, height: 1600)
     let decoder = try VideoDecoder(path: png)
     let shot = try #require(try decoder.nextChunk(maxFrames: 1))
     #expect(shot.width == 1200 && shot.height == 1600)

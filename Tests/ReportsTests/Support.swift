@@ -24,7 +24,8 @@ enum Fixture {
       for y in 0..<height {
         for x in 0..<width {
           let inside =
-            box.map { x >= $0.x && x < $0.x + $0.width && y >= $0.y && y < $0.y + $0.height } ?? true
+            box.map { x >= $0.x && x < $0.x + $0.width && y >= $0.y && y < $0.y + $0.height }
+            ?? true
           let c = inside ? fg : background
           let o = i * frameSize + (y * width + x) * 3
           storage[o] = c.0
@@ -85,7 +86,8 @@ enum Fixture {
     source: () throws -> FrameSource, parameters: AnalysisParameters, tSeries: TSeries,
     input: InputFacts, chunk: Int = 16, maxIncidents: Int = 200
   ) throws -> (report: FlashReport, collector: ThumbnailCollector, maxHeld: Int) {
-    let result = try PhotosensitivityAnalyzer.analyze(try source(), parameters: parameters, chunkSize: chunk)
+    let result = try PhotosensitivityAnalyzer.analyze(
+      try source(), parameters: parameters, chunkSize: chunk)
     var collector = ThumbnailCollector(parameters: parameters, maxIncidents: maxIncidents)
     let again = try source()
     var maxHeld = 0
@@ -113,7 +115,9 @@ enum Fixture {
   }
 
   /// A report of a video file decoded with `VideoDecoder` (hash and size from the file).
-  static func report(file path: String, parameters: AnalysisParameters = .wcag) throws -> FlashReport {
+  static func report(file path: String, parameters: AnalysisParameters = .wcag) throws
+    -> FlashReport
+  {
     let decoded = try decodeAll(try VideoDecoder(path: path))
     let frames = decoded.frames!
     var input = try InputFacts.describing(path: path)

@@ -13,13 +13,15 @@ struct ThumbnailTests {
     for y in 0..<4 {
       for x in 0..<8 {
         let o = (y * 8 + x) * 3
-        let c: (UInt8, UInt8, UInt8) = x < 4 ? (x % 2 == 0 ? (0, 0, 0) : (255, 255, 255)) : (200, 10, 30)
+        let c: (UInt8, UInt8, UInt8) =
+          x < 4 ? (x % 2 == 0 ? (0, 0, 0) : (255, 255, 255)) : (200, 10, 30)
         storage[o] = c.0
         storage[o + 1] = c.1
         storage[o + 2] = c.2
       }
     }
-    let chunk = FrameChunk(frames: Tensor(shape: [1, 4, 8, 3], storage: storage), times: [0.5], firstIndex: 7)
+    let chunk = FrameChunk(
+      frames: Tensor(shape: [1, 4, 8, 3], storage: storage), times: [0.5], firstIndex: 7)
     let thumb = Thumbnail(chunk: chunk, index: 0, maxWidth: 4)
     #expect(thumb.pixels.shape == [2, 4, 3])
     #expect(thumb.frame == 7 && thumb.time == 0.5)
@@ -59,7 +61,8 @@ struct ThumbnailTests {
   func collectorMatchesIncidents(parameters: AnalysisParameters, chunk: Int) throws {
     // Two separate bursts of flashing in a 160x90 box, so there are several incidents.
     let a = Fixture.flashing(
-      width: 160, height: 90, count: 150, rate: 25, hertz: 5, box: PixelRect(x: 20, y: 10, width: 100, height: 60))
+      width: 160, height: 90, count: 150, rate: 25, hertz: 5,
+      box: PixelRect(x: 20, y: 10, width: 100, height: 60))
     var storage = a.frames.storage
     let frameSize = 160 * 90 * 3
     // Calm (frame 0's picture) from 2 s to 3.5 s.
@@ -72,7 +75,8 @@ struct ThumbnailTests {
     let incidents = report.document.incidents
     #expect(incidents.count >= 2, "profile \(parameters.profile)")
     for i in incidents {
-      let picture = try #require(collector.picture(frame: i.worstFrame), "incident \(i.number) frame \(i.worstFrame)")
+      let picture = try #require(
+        collector.picture(frame: i.worstFrame), "incident \(i.number) frame \(i.worstFrame)")
       #expect(picture.worst.frame == i.worstFrame)
       #expect(picture.worst.width == 160)
       // The other state of a white/black flash is the opposite colour inside the box.
@@ -95,7 +99,8 @@ struct ThumbnailTests {
       storage.replaceSubrange((f * frameSize)..<((f + 1) * frameSize), with: storage[0..<frameSize])
     }
     let frames = Tensor(shape: [150, 48, 64, 3], storage: storage)
-    let (report, collector, _) = try Fixture.report(frames: frames, times: a.times, rate: 25, maxIncidents: 1)
+    let (report, collector, _) = try Fixture.report(
+      frames: frames, times: a.times, rate: 25, maxIncidents: 1)
     #expect(report.document.incidents.count >= 2)
     #expect(collector.kept.count == 1)
     #expect(collector.omitted == report.document.incidents.count - 1)

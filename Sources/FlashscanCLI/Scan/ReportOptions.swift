@@ -31,15 +31,18 @@ struct ReportOptions: ParsableArguments {
       valueName: "PATH"))
   var reports: [String] = []
 
-  @Flag(help: "Print only the verdict line of each file (PASS/WARNING/FAIL, path, profile, incidents).")
+  @Flag(
+    help: "Print only the verdict line of each file (PASS/WARNING/FAIL, path, profile, incidents).")
   var check = false
 
   @Option(
     name: .customLong("frames-csv"),
-    help: ArgumentHelp("Write the per-frame analysis (T among its columns) as CSV to PATH.", valueName: "PATH"))
+    help: ArgumentHelp(
+      "Write the per-frame analysis (T among its columns) as CSV to PATH.", valueName: "PATH"))
   var framesCSV: String?
 
-  @Option(help: "Rule set: wcag (area-aware WCAG 2.3.1, default), ofcom, or iris (IRIS's algorithm).")
+  @Option(
+    help: "Rule set: wcag (area-aware WCAG 2.3.1, default), ofcom, or iris (IRIS's algorithm).")
   var profile: Profile = .wcag
 
   @Option(
@@ -49,27 +52,32 @@ struct ReportOptions: ParsableArguments {
 
   @Option(
     name: .customLong("flash-threshold"),
-    help: ArgumentHelp("Luminance change of a transition (wcag/iris 0.1 relative; ofcom 20 cd/m2).", valueName: "X"))
+    help: ArgumentHelp(
+      "Luminance change of a transition (wcag/iris 0.1 relative; ofcom 20 cd/m2).", valueName: "X"))
   var flashThreshold: Double?
 
   @Option(
     name: .customLong("dark-threshold"),
-    help: ArgumentHelp("The darker state must be below this (0.8 relative; ofcom 160 cd/m2).", valueName: "X"))
+    help: ArgumentHelp(
+      "The darker state must be below this (0.8 relative; ofcom 160 cd/m2).", valueName: "X"))
   var darkThreshold: Double?
 
   @Option(
     name: .customLong("red-rules"), parsing: .upToNextOption,
-    help: ArgumentHelp("Red rules: classic, chromaticity, saturationChange (profile's default).", valueName: "RULE"))
+    help: ArgumentHelp(
+      "Red rules: classic, chromaticity, saturationChange (profile's default).", valueName: "RULE"))
   var redRules: [RedRule] = []
 
   @Option(
     name: .customLong("red-ratio"),
-    help: ArgumentHelp("Saturated red: R/(R+G+B) on linear values at least this (0.8).", valueName: "X"))
+    help: ArgumentHelp(
+      "Saturated red: R/(R+G+B) on linear values at least this (0.8).", valueName: "X"))
   var redRatio: Double?
 
   @Option(
     name: .customLong("red-threshold"),
-    help: ArgumentHelp("Classic red-value change of a red transition (20; pure red is 320).", valueName: "X"))
+    help: ArgumentHelp(
+      "Classic red-value change of a red transition (20; pure red is 320).", valueName: "X"))
   var redThreshold: Double?
 
   @Option(
@@ -79,12 +87,15 @@ struct ReportOptions: ParsableArguments {
 
   @Option(
     name: .customLong("red-min-luminance"),
-    help: ArgumentHelp("Regions darker than this relative luminance are never saturated red (0.002).", valueName: "X"))
+    help: ArgumentHelp(
+      "Regions darker than this relative luminance are never saturated red (0.002).", valueName: "X"
+    ))
   var redMinLuminance: Double?
 
   @Option(
     name: .customLong("max-transitions"),
-    help: ArgumentHelp("More transitions than this in a window fail (6: more than 3 flashes).", valueName: "N"))
+    help: ArgumentHelp(
+      "More transitions than this in a window fail (6: more than 3 flashes).", valueName: "N"))
   var maxTransitions: Int?
 
   @Option(
@@ -99,12 +110,14 @@ struct ReportOptions: ParsableArguments {
 
   @Option(
     name: .customLong("extended-window"),
-    help: ArgumentHelp("Extended flashing: the window looked back over, seconds (5).", valueName: "SECONDS"))
+    help: ArgumentHelp(
+      "Extended flashing: the window looked back over, seconds (5).", valueName: "SECONDS"))
   var extendedWindow: Double?
 
   @Option(
     name: .customLong("extended-seconds"),
-    help: ArgumentHelp("Extended flashing: seconds in the band within that window (4).", valueName: "SECONDS"))
+    help: ArgumentHelp(
+      "Extended flashing: seconds in the band within that window (4).", valueName: "SECONDS"))
   var extendedSeconds: Double?
 
   @Option(
@@ -119,22 +132,28 @@ struct ReportOptions: ParsableArguments {
 
   @Option(
     name: .customLong("screen-share"),
-    help: ArgumentHelp("Ofcom: flashing over more than this share of the screen fails; IRIS: changed-pixel share (0.25).", valueName: "X"))
+    help: ArgumentHelp(
+      "Ofcom: flashing over more than this share of the screen fails; IRIS: changed-pixel share (0.25).",
+      valueName: "X"))
   var screenShare: Double?
 
   @Option(
     name: .customLong("leading-edge"),
-    help: ArgumentHelp("Ofcom: flashes whose leading edges are this many seconds apart are exempt (0.36; 0 turns it off).", valueName: "SECONDS"))
+    help: ArgumentHelp(
+      "Ofcom: flashes whose leading edges are this many seconds apart are exempt (0.36; 0 turns it off).",
+      valueName: "SECONDS"))
   var leadingEdge: Double?
 
   @Option(
     name: .customLong("grid"),
-    help: ArgumentHelp("Region grid COLUMNSxROWS flashing is measured on (48x48).", valueName: "CxR"))
+    help: ArgumentHelp(
+      "Region grid COLUMNSxROWS flashing is measured on (48x48).", valueName: "CxR"))
   var grid: String?
 
   @Option(
     name: .customLong("iris-fps"),
-    help: ArgumentHelp("IRIS: its integer frame rate (default: the video's rounded).", valueName: "N"))
+    help: ArgumentHelp(
+      "IRIS: its integer frame rate (default: the video's rounded).", valueName: "N"))
   var irisFPS: Int?
 
   /// True when some output needs the photosensitivity analysis.
@@ -147,14 +166,19 @@ struct ReportOptions: ParsableArguments {
     for path in reports where ReportFormat(path: path) == nil {
       throw ValidationError("--report \(path): the extension must be .json, .html or .md")
     }
-    if Set(reports).count != reports.count { throw ValidationError("--report: the same path twice") }
+    if Set(reports).count != reports.count {
+      throw ValidationError("--report: the same path twice")
+    }
     if let framesCSV, reports.contains(framesCSV) {
       throw ValidationError("--frames-csv and --report name the same file")
     }
     if !active && (thresholdsGiven || profile != .wcag || failOn != .fail) {
-      throw ValidationError("--profile, --fail-on and the thresholds need --report, --check or --frames-csv")
+      throw ValidationError(
+        "--profile, --fail-on and the thresholds need --report, --check or --frames-csv")
     }
-    if let grid, parseGrid(grid) == nil { throw ValidationError("--grid must be COLUMNSxROWS, e.g. 48x48") }
+    if let grid, parseGrid(grid) == nil {
+      throw ValidationError("--grid must be COLUMNSxROWS, e.g. 48x48")
+    }
     let p = parameters()
     if p.maxTransitions < 1 || p.minTransitions < 1 || p.minTransitions > p.maxTransitions {
       throw ValidationError("--min-transitions and --max-transitions must satisfy 1 <= min <= max")
@@ -162,21 +186,29 @@ struct ReportOptions: ParsableArguments {
     if p.windowSeconds <= 0 || p.extendedWindowSeconds <= 0 || p.extendedSeconds <= 0 {
       throw ValidationError("--window, --extended-window and --extended-seconds must be positive")
     }
-    if p.gridColumns < 1 || p.gridRows < 1 { throw ValidationError("--grid needs at least one cell") }
+    if p.gridColumns < 1 || p.gridRows < 1 {
+      throw ValidationError("--grid needs at least one cell")
+    }
     if let irisFPS, irisFPS < 1 { throw ValidationError("--iris-fps must be at least 1") }
     for (name, value) in [
-      ("--flash-threshold", flashThreshold), ("--dark-threshold", darkThreshold), ("--red-ratio", redRatio),
+      ("--flash-threshold", flashThreshold), ("--dark-threshold", darkThreshold),
+      ("--red-ratio", redRatio),
       ("--red-threshold", redThreshold), ("--red-distance", redDistance),
-      ("--red-min-luminance", redMinLuminance), ("--screen-share", screenShare), ("--leading-edge", leadingEdge),
+      ("--red-min-luminance", redMinLuminance), ("--screen-share", screenShare),
+      ("--leading-edge", leadingEdge),
     ] {
-      if let value, !(value.isFinite && value >= 0) { throw ValidationError("\(name) must be a number >= 0") }
+      if let value, !(value.isFinite && value >= 0) {
+        throw ValidationError("\(name) must be a number >= 0")
+      }
     }
   }
 
   var thresholdsGiven: Bool {
     let values: [Any?] = [
-      flashThreshold, darkThreshold, redRatio, redThreshold, redDistance, redMinLuminance, maxTransitions,
-      minTransitions, window, extendedWindow, extendedSeconds, extendedVerdict, fieldArea, screenShare,
+      flashThreshold, darkThreshold, redRatio, redThreshold, redDistance, redMinLuminance,
+      maxTransitions,
+      minTransitions, window, extendedWindow, extendedSeconds, extendedVerdict, fieldArea,
+      screenShare,
       leadingEdge, grid, irisFPS,
     ]
     return values.contains { $0 != nil } || !redRules.isEmpty
@@ -211,7 +243,9 @@ struct ReportOptions: ParsableArguments {
 
   func parseGrid(_ text: String) -> (Int, Int)? {
     let parts = text.lowercased().split(separator: "x")
-    guard parts.count == 2, let c = Int(parts[0]), let r = Int(parts[1]), c > 0, r > 0 else { return nil }
+    guard parts.count == 2, let c = Int(parts[0]), let r = Int(parts[1]), c > 0, r > 0 else {
+      return nil
+    }
     return (c, r)
   }
 }

@@ -139,14 +139,17 @@ struct ScanCommand: ParsableCommand {
     }
     if reportOptions.active {
       if gray == .luma {
-        throw ValidationError("--gray luma cannot be used with a report (the analysis needs RGB frames)")
+        throw ValidationError(
+          "--gray luma cannot be used with a report (the analysis needs RGB frames)")
       }
       let single = inputs.count == 1 && !Self.isDirectory(inputs[0])
       if !single && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil) {
-        throw ValidationError("--report and --frames-csv take a single input file (--check takes many)")
+        throw ValidationError(
+          "--report and --frames-csv take a single input file (--check takes many)")
       }
       if reportOptions.check && (output != nil || outputDir != nil) {
-        throw ValidationError("--check prints verdict lines only: it cannot be used with -o or --output-dir")
+        throw ValidationError(
+          "--check prints verdict lines only: it cannot be used with -o or --output-dir")
       }
     }
   }
@@ -178,8 +181,10 @@ struct ScanCommand: ParsableCommand {
     let reportOutput =
       reportOptions.active
       ? ReportOutput(
-        parameters: reportOptions.parameters(), reportPaths: reportOptions.reports, framesCSV: reportOptions.framesCSV,
-        check: reportOptions.check, failOn: reportOptions.failOn, thumbnails: reportOptions.needsThumbnails,
+        parameters: reportOptions.parameters(), reportPaths: reportOptions.reports,
+        framesCSV: reportOptions.framesCSV,
+        check: reportOptions.check, failOn: reportOptions.failOn,
+        thumbnails: reportOptions.needsThumbnails,
         toolVersion: FlashscanCommand.version)
       : nil
     let scanner = VideoTableScanner(engine: engine, streamIndex: stream, report: reportOutput)

@@ -39,7 +39,8 @@ struct VideoTableScanner: FileScanner {
       if pass != nil {
         let chunkFrames =
           engine.chunkFrames
-          ?? FlashinatorOptions.automaticChunkFrames(frameBytes: decoder.info.width * decoder.info.height * 3)
+          ?? FlashinatorOptions.automaticChunkFrames(
+            frameBytes: decoder.info.width * decoder.info.height * 3)
         try ChunkPipeline(threads: engine.threads, queueDepth: engine.effectiveQueueDepth).run(
           source: source, chunkFrames: chunkFrames, work: pass!.work,
           deliver: { result in
