@@ -14,12 +14,13 @@ public struct ReportPass: Sendable {
   /// What one chunk's work produced.
   public struct ChunkResult: Sendable {
     public var chunk: FrameChunk
-    public var tRows: Result<[TRow], FlashinatorError>
+    public var tRows: Result<[TRow], any Error>
     public var measures: [FrameMeasure]
   }
 
   public let parameters: AnalysisParameters
-  let table: TChunkTable
+  let topK: Int
+  let gray: GrayMode
   let measurer: PhotosensitivityMeasurer
   var analyzer: PhotosensitivityAnalyzer
   var collector: ThumbnailCollector?
@@ -33,7 +34,9 @@ public struct ReportPass: Sendable {
   ) {
     precondition(gray.channels == 3, "the report needs rgb24 frames")
     self.parameters = parameters
-    table = TChunkTable(topK: topK, gray: gray)
+    precondition(topK >= 1, "top-k must be at least 1")
+    self.topK = topK
+    self.gray = gray
     measurer = PhotosensitivityMeasurer(
       width: info.width, height: info.height, parameters: parameters)
     analyzer = PhotosensitivityAnalyzer(
@@ -43,11 +46,13 @@ public struct ReportPass: Sendable {
 
   /// The per-chunk job for `ChunkPipeline.run` (thread-safe: it only reads `self`).
   public var work: @Sendable (FrameChunk, Tensor<UInt8>?) -> ChunkResult {
-    let table = self.table
+    let (topK, gray) = (self.topK, self.gray)
     let measurer = self.measurer
     return { chunk, previous in
       // A frame of another size would trip the measurer's precondition: the T side reports it.
-      let tRows = table.rows(chunk: chunk, previous: previous)
+      let tRows = Result {
+        try Flashinator.rows(chunk: chunk, previousFrame: previous, topK: topK, gray: gray)
+      }
       let sameSize = chunk.width == measurer.grid.width && chunk.height == measurer.grid.height
       let measures = sameSize ? measurer.measure(chunk: chunk, previous: previous) : []
       return ChunkResult(chunk: chunk, tRows: tRows, measures: measures)
