@@ -1,32 +1,54 @@
 #!/usr/bin/env python3
-"""A best-effort numpy flashinator: the luminance of a pixel from a 766-entry table indexed by
-R + G + B (exactly the formula's value, spec "Steps" 2), and np.partition instead of a sort.
+"""A best-effort numpy T table: the luminance from a 766-entry table indexed by R + G + B (exactly
+the formula, since g = (R + G + B) / 3), and np.partition instead of a full sort to find each
+delta-frame's top k. Fed frame chunks from the ffmpeg pipe.
 
-Usage: flashinator_partition.py CLIP [--top-k K]  ->  frame,time,T CSV on stdout.
+Usage: flashinator_partition.py FILE [--top-k 5]
 """
-import sys
+import argparse
 
 import numpy as np
 
-from _frames import run
+from ffmpeg_frames import chunks, print_rows, probe
 
 TABLE = 4 * (0.2 * (np.arange(766) / 3) + 1) ** 2.2
 
 
-def video_flashinator(frames, k=5):
-    keys = frames.sum(axis=3, dtype=np.uint16)
-    lum = TABLE[keys.reshape(keys.shape[0], -1)]
-    out = np.empty(len(lum) - 1)
-    for i in range(len(lum) - 1):
-        d = lum[i + 1] - lum[i]
-        kk = min(k, d.size)
-        top = np.partition(d, d.size - kk)[d.size - kk:]
-        bottom = np.partition(d, kk - 1)[:kk]
-        p = np.maximum(top, 0).mean()
-        n = np.maximum(-bottom, 0).mean()
-        out[i] = p if p > n else -n
-    return out
+def top_mean(x, k):
+    k = min(k, x.shape[1])
+    top = np.partition(x, x.shape[1] - k, axis=1)[:, x.shape[1] - k:]
+    return np.ascontiguousarray(np.sort(top, axis=1)[:, ::-1]).mean(axis=1)
+
+
+def rows(path, k, chunk_frames):
+    width, height, times = probe(path)
+    previous = None
+    index = 0
+    for frames in chunks(path, width, height, chunk_frames):
+        sums = frames.sum(axis=3, dtype=np.uint16).reshape(len(frames), -1)
+        lum = TABLE[sums]
+        first = index if previous is None else index - 1
+        if previous is not None:
+            lum = np.concatenate([previous, lum])
+        d = lum[1:] - lum[:-1]
+        p = top_mean(np.maximum(d, 0), k)
+        n = top_mean(np.maximum(-d, 0), k)
+        for j in range(len(d)):
+            t = p[j] if p[j] > n[j] else -n[j]
+            yield first + j + 1, times[first + j + 1], t, p[j], n[j]
+        index += len(frames)
+        previous = lum[-1:]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file")
+    ap.add_argument("--top-k", type=int, default=5)
+    ap.add_argument("--detail", action="store_true")
+    ap.add_argument("--chunk-frames", type=int, default=16)
+    a = ap.parse_args()
+    print_rows(rows(a.file, a.top_k, a.chunk_frames), detail=a.detail)
 
 
 if __name__ == "__main__":
-    run(video_flashinator, sys.argv[1:])
+    main()

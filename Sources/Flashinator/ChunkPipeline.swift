@@ -10,6 +10,10 @@ public struct PipelineStats: Sendable, Equatable {
   public var frames: Int
   /// The most chunks that were ever read but not yet delivered; never above `queueDepth`.
   public var maxInFlight: Int
+  /// The most jobs (a chunk and the chunk before it) ever waiting for a worker at once; never above
+  /// `queueDepth`. Jobs leave the queue when a worker takes them, so their chunks are freed as soon
+  /// as they have been computed and delivered.
+  public var maxQueuedJobs: Int = 0
 }
 
 /// The generic chunk engine: one decoder, parallel workers, ordered delivery, bounded memory.
@@ -104,6 +108,7 @@ public struct ChunkPipeline: Sendable {
       try deliver(result)
       delivered += 1
     }
+    stats.maxQueuedJobs = queue.queuedHighWater
     return stats
   }
 }
@@ -120,6 +125,9 @@ struct _Job: Sendable {
 final class _WorkQueue<R: Sendable>: @unchecked Sendable {
   private let condition = NSCondition()
   private var jobs: [_Job] = []
+  /// The most jobs ever waiting at once; the jobs hold the chunks, so this is the memory bound seen
+  /// from inside.
+  private(set) var maxQueuedJobs = 0
   private var results: [Int: R] = [:]
   private var closed = false
   private var alive = 0
@@ -130,9 +138,16 @@ final class _WorkQueue<R: Sendable>: @unchecked Sendable {
     condition.unlock()
   }
 
+  var queuedHighWater: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return maxQueuedJobs
+  }
+
   func submit(_ job: _Job) {
     condition.lock()
     jobs.append(job)
+    maxQueuedJobs = max(maxQueuedJobs, jobs.count)
     condition.broadcast()
     condition.unlock()
   }
@@ -153,9 +168,8 @@ final class _WorkQueue<R: Sendable>: @unchecked Sendable {
     while true {
       while jobs.isEmpty && !closed { condition.wait() }
       if closed { break }
-      // Remove the job from the array at once: a consumed job left in place would keep its chunk
-      // (and the previous one) alive, and 64 of them held ~800 MB at 1080p. At most `queueDepth`
-      // jobs wait, so removing the first is cheap.
+      // Remove the job outright (the queue never holds more than queueDepth), so its chunks are
+      // released as soon as it has run.
       let job = jobs.removeFirst()
       condition.unlock()
       let result = work(job.chunk, job.previous)

@@ -11,8 +11,12 @@ public enum Flashinator {
     _ source: FrameSource, options: FlashinatorOptions = FlashinatorOptions(),
     onRow: (TRow) throws -> Void
   ) throws {
-    guard options.topK >= 1 else { throw FlashinatorError.invalidOption("top-k must be at least 1") }
-    guard options.threads >= 1 else { throw FlashinatorError.invalidOption("threads must be at least 1") }
+    guard options.topK >= 1 else {
+      throw FlashinatorError.invalidOption("top-k must be at least 1")
+    }
+    guard options.threads >= 1 else {
+      throw FlashinatorError.invalidOption("threads must be at least 1")
+    }
     if let c = options.chunkFrames, c < 1 {
       throw FlashinatorError.invalidOption("chunk-frames must be at least 1")
     }
@@ -22,7 +26,8 @@ public enum Flashinator {
     let info = source.info
     let chunkFrames =
       options.chunkFrames
-      ?? FlashinatorOptions.automaticChunkFrames(frameBytes: info.width * info.height * options.gray.channels)
+      ?? FlashinatorOptions.automaticChunkFrames(
+        frameBytes: info.width * info.height * options.gray.channels)
     let computer = ChunkRows(model: LuminanceModel.shared(options.gray), topK: options.topK)
     let pipeline = ChunkPipeline(threads: options.threads, queueDepth: options.effectiveQueueDepth)
     try pipeline.runChunks(
@@ -53,6 +58,29 @@ public enum Flashinator {
   }
 }
 
+extension Flashinator {
+  /// The T rows of the pairs a chunk ends, for a `ChunkPipeline.run` work closure that computes
+  /// other analyses in the same decoding pass: `previousFrame` is the last frame of the chunk before
+  /// ((1, H, W, C) as `run` passes it, or (H, W, C)); nil for the first chunk, whose first frame then
+  /// starts no row. Rows are numbered and timed from `chunk.firstIndex` and `chunk.times`.
+  public static func rows(
+    chunk: FrameChunk, previousFrame: Tensor<UInt8>?, topK: Int = 5, gray: GrayMode = .mean
+  ) throws -> [TRow] {
+    guard topK >= 1 else { throw FlashinatorError.invalidOption("top-k must be at least 1") }
+    let previous = previousFrame.map { frame -> FrameChunk in
+      let shape = frame.rank == 3 ? [1] + frame.shape : frame.shape
+      return FrameChunk(
+        frames: frame.rank == 3 ? frame.reshaped(shape) : frame, times: [0],
+        firstIndex: chunk.firstIndex - 1)
+    }
+    if let previous, previous.count != 1 {
+      throw FlashinatorError.invalidOption("previousFrame must hold one frame")
+    }
+    return try ChunkRows(model: LuminanceModel.shared(gray), topK: topK)
+      .rows(chunk: chunk, previous: previous).get()
+  }
+}
+
 /// The work of one chunk: the rows of the pairs it ends (its first frame pairs with the previous
 /// chunk's last frame).
 struct ChunkRows: Sendable {
@@ -63,7 +91,8 @@ struct ChunkRows: Sendable {
   func rows(chunk: FrameChunk, previous: FrameChunk?) -> Result<[TRow], FlashinatorError> {
     let shape = Array(chunk.frames.shape.dropFirst())
     guard shape[2] == model.mode.channels else {
-      return .failure(.channelMismatch(mode: model.mode, channels: shape[2], expected: model.mode.channels))
+      return .failure(
+        .channelMismatch(mode: model.mode, channels: shape[2], expected: model.mode.channels))
     }
     if let previous {
       let before = Array(previous.frames.shape.dropFirst())
@@ -75,10 +104,14 @@ struct ChunkRows: Sendable {
     let frameSize = pixels * shape[2]
     let kernel = FlashKernel(model: model, topK: topK)
     let results: [(p: Double, n: Double)] = chunk.frames.withUnsafeBufferPointer { chunkBuffer in
-      func withPrevious(_ body: (UnsafePointer<UInt8>?) -> [(p: Double, n: Double)]) -> [(p: Double, n: Double)] {
+      func withPrevious(_ body: (UnsafePointer<UInt8>?) -> [(p: Double, n: Double)]) -> [(
+        p: Double, n: Double
+      )] {
         guard let previous else { return body(nil) }
         let lastOffset = (previous.count - 1) * frameSize
-        return previous.frames.withUnsafeBufferPointer { body($0.baseAddress.map { $0 + lastOffset }) }
+        return previous.frames.withUnsafeBufferPointer {
+          body($0.baseAddress.map { $0 + lastOffset })
+        }
       }
       return withPrevious { previousBase in
         // An empty buffer may have no base address; any non-nil pointer serves for 0 pixels.

@@ -61,7 +61,9 @@ extension Flashinator {
 
   /// The 766-entry table of the default mode: `meanLuminanceTable[R + G + B]` is the luminance of
   /// a pixel whose channels sum to `R + G + B` (spec, "Steps" 2).
-  public static let meanLuminanceTable: [Double] = (0...765).map { GrayMode.mean.luminance(key: $0) }
+  public static let meanLuminanceTable: [Double] = (0...765).map {
+    GrayMode.mean.luminance(key: $0)
+  }
 
   /// The 256-entry table of `--gray luma`, indexed by Y.
   static let lumaLuminanceTable: [Double] = (0...255).map { GrayMode.luma.luminance(key: $0) }

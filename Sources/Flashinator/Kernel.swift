@@ -23,7 +23,8 @@ struct FlashKernel {
     guard frames.count >= 2 else { return [] }
     let kept = min(topK, pixels)
     var states = [PairState](
-      repeating: PairState(pos: TopK(capacity: kept), neg: TopK(capacity: kept), riseBound: 0, fallBound: 0),
+      repeating: PairState(
+        pos: TopK(capacity: kept), neg: TopK(capacity: kept), riseBound: 0, fallBound: 0),
       count: frames.count - 1)
     if kept > 0 {
       model.quantized.withUnsafeBufferPointer { q in
@@ -36,15 +37,21 @@ struct FlashKernel {
             run(LumaPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
           case .bt601:
             run(
-              WeightedPixels(q: q, shift: model.bucketShift, wr: 299, wg: 587, wb: 114, mode: .bt601),
+              WeightedPixels(
+                q: q, shift: model.bucketShift, wr: 299, wg: 587, wb: 114, mode: .bt601),
               frames: frames, pixels: pixels, states: &states)
           case .bt709:
             run(
-              WeightedPixels(q: q, shift: model.bucketShift, wr: 2126, wg: 7152, wb: 722, mode: .bt709),
+              WeightedPixels(
+                q: q, shift: model.bucketShift, wr: 2126, wg: 7152, wb: 722, mode: .bt709),
               frames: frames, pixels: pixels, states: &states)
           }
         }
-        if let table = model.table { table.withUnsafeBufferPointer { go($0.baseAddress!) } } else { go(nil) }
+        if let table = model.table {
+          table.withUnsafeBufferPointer { go($0.baseAddress!) }
+        } else {
+          go(nil)
+        }
       }
     }
     return states.map { ($0.pos.mean, $0.neg.mean) }
@@ -156,7 +163,9 @@ struct MeanPixels: PixelLuminance {
   let q: UnsafePointer<Int32>
   let table: UnsafePointer<Double>
   static var channels: Int { 3 }
-  @inline(__always) func quantize(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<Int32>, _ n: Int) {
+  @inline(__always) func quantize(
+    _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<Int32>, _ n: Int
+  ) {
     for i in 0..<n {
       dst[i] = q[Int(src[3 &* i]) &+ Int(src[3 &* i &+ 1]) &+ Int(src[3 &* i &+ 2])]
     }
@@ -172,7 +181,9 @@ struct LumaPixels: PixelLuminance {
   let q: UnsafePointer<Int32>
   let table: UnsafePointer<Double>
   static var channels: Int { 1 }
-  @inline(__always) func quantize(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<Int32>, _ n: Int) {
+  @inline(__always) func quantize(
+    _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<Int32>, _ n: Int
+  ) {
     for i in 0..<n { dst[i] = q[Int(src[i])] }
   }
   @inline(__always) func key(_ frame: UnsafePointer<UInt8>, _ j: Int) -> Int { Int(frame[j]) }
@@ -188,7 +199,9 @@ struct WeightedPixels: PixelLuminance {
   let wb: Int
   let mode: GrayMode
   static var channels: Int { 3 }
-  @inline(__always) func quantize(_ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<Int32>, _ n: Int) {
+  @inline(__always) func quantize(
+    _ src: UnsafePointer<UInt8>, _ dst: UnsafeMutablePointer<Int32>, _ n: Int
+  ) {
     for i in 0..<n { dst[i] = q[key(src, i) &>> shift] }
   }
   @inline(__always) func key(_ frame: UnsafePointer<UInt8>, _ j: Int) -> Int {

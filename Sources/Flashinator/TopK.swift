@@ -81,7 +81,8 @@ extension Flashinator {
   /// P, N and T of one delta-frame given directly as its luminance changes D (spec, "Steps" 4-5),
   /// with the same top-k code the kernel uses: P = mean of the k largest max(D, 0), N = mean of the
   /// k largest max(-D, 0), zero-filled, over min(k, count) values; T = P if P > N else -N (never -0).
-  public static func summarize(deltas: [Double], topK: Int = 5) -> (p: Double, n: Double, t: Double) {
+  public static func summarize(deltas: [Double], topK: Int = 5) -> (p: Double, n: Double, t: Double)
+  {
     precondition(topK >= 1, "top-k must be at least 1")
     var pos = TopK(capacity: min(topK, deltas.count))
     var neg = TopK(capacity: min(topK, deltas.count))

@@ -20,7 +20,7 @@ func ffmpegErrorText(_ code: Int32) -> String {
 enum FFmpegLog {
   private final class Store: @unchecked Sendable {
     let lock = NSLock()
-    var recent: [(context: UInt, text: String)] = []
+    var recent: [(context: UInt, level: Int32, text: String)] = []
   }
   private static let store = Store()
   private static let capacity = 256
@@ -31,20 +31,23 @@ enum FFmpegLog {
     av_log_set_callback(flashscanLogCallback)
   }()
 
-  fileprivate static func record(context: UnsafeMutableRawPointer?, text: String) {
+  fileprivate static func record(context: UnsafeMutableRawPointer?, level: Int32, text: String) {
     let key = UInt(bitPattern: context)
     store.lock.lock()
-    store.recent.append((key, text))
+    store.recent.append((key, level, text))
     if store.recent.count > capacity { store.recent.removeFirst(store.recent.count - capacity) }
     store.lock.unlock()
   }
 
   /// Every kept message logged by one of `contexts`, oldest first.
-  static func messages(from contexts: [UnsafeMutableRawPointer?]) -> [String] {
+  /// `maxLevel` AV_LOG_ERROR keeps errors only.
+  static func messages(from contexts: [UnsafeMutableRawPointer?], maxLevel: Int32 = AV_LOG_WARNING)
+    -> [String]
+  {
     let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
     store.lock.lock()
     defer { store.lock.unlock() }
-    return store.recent.filter { keys.contains($0.context) }.map(\.text)
+    return store.recent.filter { keys.contains($0.context) && $0.level <= maxLevel }.map(\.text)
   }
 
   /// The newest message logged by one of `contexts`, if any.
@@ -73,7 +76,7 @@ private func flashscanLogCallback(
   var buffer = [CChar](repeating: 0, count: 512)
   _ = vsnprintf(&buffer, buffer.count, format, arguments)
   let text = string(fromNullTerminated: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
-  if !text.isEmpty { FFmpegLog.record(context: context, text: text) }
+  if !text.isEmpty { FFmpegLog.record(context: context, level: level, text: text) }
 }
 
 /// The text of a NUL-terminated C buffer.

@@ -92,7 +92,9 @@ public final class TensorFrameSource: FrameSource {
   private var next = 0
 
   /// `frames` is (F, H, W, C); `times` defaults to frame index / `frameRate`.
-  public init(frames: Tensor<UInt8>, times: [Double]? = nil, frameRate: Double = 30, path: String = "<memory>") {
+  public init(
+    frames: Tensor<UInt8>, times: [Double]? = nil, frameRate: Double = 30, path: String = "<memory>"
+  ) {
     precondition(frames.rank == 4, "frames must be (F, H, W, C)")
     let count = frames.shape[0]
     self.frames = frames
@@ -109,7 +111,8 @@ public final class TensorFrameSource: FrameSource {
     let total = frames.shape[0]
     guard next < total else { return nil }
     let end = min(total, next + maxFrames)
-    let chunk = FrameChunk(frames: frames.slice(next..<end), times: Array(times[next..<end]), firstIndex: next)
+    let chunk = FrameChunk(
+      frames: frames.slice(next..<end), times: Array(times[next..<end]), firstIndex: next)
     next = end
     return chunk
   }

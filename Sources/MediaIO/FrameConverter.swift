@@ -33,11 +33,14 @@ final class FrameConverter {
 
   /// True when the Y plane of `format` can be copied as 8-bit luma with no conversion.
   static func hasPlainLumaPlane(_ format: Int32) -> Bool {
-    guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: format)) else { return false }
+    guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: format)) else {
+      return false
+    }
     let d = descriptor.pointee
     let excluded =
       UInt64(AV_PIX_FMT_FLAG_RGB) | UInt64(AV_PIX_FMT_FLAG_PAL) | UInt64(AV_PIX_FMT_FLAG_HWACCEL)
-      | UInt64(AV_PIX_FMT_FLAG_BITSTREAM) | UInt64(AV_PIX_FMT_FLAG_BE) | UInt64(AV_PIX_FMT_FLAG_FLOAT)
+      | UInt64(AV_PIX_FMT_FLAG_BITSTREAM) | UInt64(AV_PIX_FMT_FLAG_BE)
+      | UInt64(AV_PIX_FMT_FLAG_FLOAT)
       | UInt64(AV_PIX_FMT_FLAG_BAYER)
     guard d.flags & excluded == 0 else { return false }
     let y = d.comp.0
@@ -86,7 +89,8 @@ final class FrameConverter {
     for frame: UnsafeMutablePointer<AVFrame>, size: FrameSize, dstFormat: AVPixelFormat
   ) throws -> OpaquePointer {
     let wanted = Key(
-      srcWidth: frame.pointee.width, srcHeight: frame.pointee.height, srcFormat: frame.pointee.format,
+      srcWidth: frame.pointee.width, srcHeight: frame.pointee.height,
+      srcFormat: frame.pointee.format,
       dstWidth: Int32(size.width), dstHeight: Int32(size.height), dstFormat: dstFormat.rawValue)
     if let sws, key == wanted { return sws }
     if let sws { sws_freeContext(sws) }
@@ -97,7 +101,9 @@ final class FrameConverter {
         wanted.srcWidth, wanted.srcHeight, wanted.srcFormat, wanted.dstWidth, wanted.dstHeight,
         wanted.dstFormat, SWS_BICUBIC)
     else {
-      let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: wanted.srcFormat)).map { String(cString: $0) } ?? "?"
+      let name =
+        av_get_pix_fmt_name(AVPixelFormat(rawValue: wanted.srcFormat)).map { String(cString: $0) }
+        ?? "?"
       throw ConversionError(
         reason: "cannot convert \(name) \(wanted.srcWidth)x\(wanted.srcHeight) to \(size)")
     }
@@ -106,7 +112,9 @@ final class FrameConverter {
     return created
   }
 
-  private func stagingFrame(size: FrameSize, format: AVPixelFormat) throws -> UnsafeMutablePointer<AVFrame> {
+  private func stagingFrame(size: FrameSize, format: AVPixelFormat) throws -> UnsafeMutablePointer<
+    AVFrame
+  > {
     if let staging, staging.pointee.width == Int32(size.width),
       staging.pointee.height == Int32(size.height), staging.pointee.format == format.rawValue
     {

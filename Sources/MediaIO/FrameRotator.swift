@@ -41,7 +41,9 @@ final class FrameRotator {
   /// vf_transpose wants equal horizontal and vertical chroma subsampling; hflip excludes packed
   /// subsampled formats; none takes palettes (transpose), hardware or bitstream formats.
   static func supports(format: Int32, rotation: DisplayRotation) -> Bool {
-    guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: format)) else { return false }
+    guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(rawValue: format)) else {
+      return false
+    }
     let d = descriptor.pointee
     let excluded = UInt64(AV_PIX_FMT_FLAG_HWACCEL) | UInt64(AV_PIX_FMT_FLAG_BITSTREAM)
     if d.flags & excluded != 0 { return false }
@@ -61,20 +63,25 @@ final class FrameRotator {
     let outWidth = rotation.swapsAxes ? inHeight : inWidth
     let outHeight = rotation.swapsAxes ? inWidth : inHeight
     let out = try outputFrame(width: outWidth, height: outHeight, format: frame.pointee.format)
-    guard av_frame_copy_props(out, frame) >= 0 else { throw ConversionError(reason: "out of memory") }
+    guard av_frame_copy_props(out, frame) >= 0 else {
+      throw ConversionError(reason: "out of memory")
+    }
     let format = AVPixelFormat(rawValue: frame.pointee.format)
     guard let descriptor = av_pix_fmt_desc_get(format) else {
       throw ConversionError(reason: "unknown pixel format")
     }
     var steps: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
     withUnsafeMutablePointer(to: &steps) {
-      $0.withMemoryRebound(to: Int32.self, capacity: 4) { av_image_fill_max_pixsteps($0, nil, descriptor) }
+      $0.withMemoryRebound(to: Int32.self, capacity: 4) {
+        av_image_fill_max_pixsteps($0, nil, descriptor)
+      }
     }
     let pixelSteps = [Int(steps.0), Int(steps.1), Int(steps.2), Int(steps.3)]
     let hsub = Int(descriptor.pointee.log2_chroma_w)
     let vsub = Int(descriptor.pointee.log2_chroma_h)
     for plane in 0..<4 {
-      guard let source = fs_frame_plane(frame, Int32(plane)), fs_frame_linesize(frame, Int32(plane)) != 0,
+      guard let source = fs_frame_plane(frame, Int32(plane)),
+        fs_frame_linesize(frame, Int32(plane)) != 0,
         let destination = fs_frame_plane(out, Int32(plane))
       else { break }
       let chroma = plane == 1 || plane == 2
@@ -105,14 +112,16 @@ final class FrameRotator {
     let outHeight = rotation.swapsAxes ? width : height
     transformPlane(
       source: source, sourceStride: width * step, destination: destination,
-      destinationStride: outWidth * step, outWidth: outWidth, outHeight: outHeight, inHeight: height,
+      destinationStride: outWidth * step, outWidth: outWidth, outHeight: outHeight,
+      inHeight: height,
       inWidth: width, step: step)
   }
 
   /// One plane: out[y][x] = in[inH-1-x][y] (clockwise), in[x][outH-1-y] (counter-clockwise),
   /// in[inH-1-y][inW-1-x] (180°); `step` bytes a pixel.
   private func transformPlane(
-    source: UnsafeMutablePointer<UInt8>, sourceStride: Int, destination: UnsafeMutablePointer<UInt8>,
+    source: UnsafeMutablePointer<UInt8>, sourceStride: Int,
+    destination: UnsafeMutablePointer<UInt8>,
     destinationStride: Int, outWidth: Int, outHeight: Int, inHeight: Int, inWidth: Int, step: Int
   ) {
     for y in 0..<outHeight {
@@ -128,18 +137,22 @@ final class FrameRotator {
       case .clockwise90:
         // vf_transpose dir=clock: source read bottom-up, out[y][x] = in[inH-1-x][y].
         for x in 0..<outWidth {
-          (row + x * step).update(from: source + (inHeight - 1 - x) * sourceStride + y * step, count: step)
+          (row + x * step).update(
+            from: source + (inHeight - 1 - x) * sourceStride + y * step, count: step)
         }
       case .counterClockwise90:
         // vf_transpose dir=cclock: destination written bottom-up, out[y][x] = in[x][outH-1-y].
         for x in 0..<outWidth {
-          (row + x * step).update(from: source + x * sourceStride + (outHeight - 1 - y) * step, count: step)
+          (row + x * step).update(
+            from: source + x * sourceStride + (outHeight - 1 - y) * step, count: step)
         }
       }
     }
   }
 
-  private func outputFrame(width: Int, height: Int, format: Int32) throws -> UnsafeMutablePointer<AVFrame> {
+  private func outputFrame(width: Int, height: Int, format: Int32) throws -> UnsafeMutablePointer<
+    AVFrame
+  > {
     if let output, output.pointee.width == Int32(width), output.pointee.height == Int32(height),
       output.pointee.format == format
     {

@@ -15,11 +15,13 @@ final class OpenInput {
   private let resources: Resources
 
   /// Owns the FFmpeg objects while they are being set up, so every error path frees them.
-  private final class Resources {
+  final class Resources {
     var format: UnsafeMutablePointer<AVFormatContext>?
     var codec: UnsafeMutablePointer<AVCodecContext>?
     var pipe: PipeInput?
     var spoolPath: String?
+    /// A descriptor this input opened itself (a named pipe given as a path), closed at the end.
+    var ownedDescriptor: Int32 = -1
 
     deinit {
       FFmpegLog.forget([UnsafeMutableRawPointer(format), UnsafeMutableRawPointer(codec)])
@@ -27,6 +29,7 @@ final class OpenInput {
       avformat_close_input(&format)  // does not free a custom AVIOContext
       pipe?.close()
       if let spoolPath { unlink(spoolPath) }
+      if ownedDescriptor >= 0 { Glibc.close(ownedDescriptor) }
     }
   }
 
@@ -61,13 +64,35 @@ final class OpenInput {
     if access(path, R_OK) != 0 {
       throw fileError(errno, path: path)
     }
+    let kind = status.st_mode & S_IFMT
+    if kind == S_IFIFO || kind == S_IFSOCK || kind == S_IFCHR {
+      // A named pipe (e.g. bash's `<(...)`, /dev/stdin): read it like standard input, so an MP4
+      // with its index at the end is spooled instead of failing.
+      let fd = Glibc.open(path, O_RDONLY)
+      guard fd >= 0 else { throw fileError(errno, path: path) }
+      let resources = Resources()
+      resources.ownedDescriptor = fd
+      return try open(fileDescriptor: fd, name: path, options: options, resources: resources)
+    }
     let resources = Resources()
     return try open(resources: resources, url: path, name: path, options: options)
   }
 
-  static func open(fileDescriptor: Int32, name: String, options: DecodeOptions) throws -> OpenInput {
+  static func open(
+    fileDescriptor: Int32, name: String, options: DecodeOptions,
+    resources: Resources = Resources()
+  ) throws -> OpenInput {
     _ = FFmpegLog.install
-    let resources = Resources()
+    // Standard input redirected from a regular file (`flashscan - < movie.mp4`) can seek: open it
+    // through /proc instead of streaming, so nothing needs spooling.
+    var status = stat()
+    if fstat(fileDescriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
+      lseek(fileDescriptor, 0, SEEK_CUR) == 0
+    {
+      if status.st_size == 0 { throw MediaError.emptyFile(path: name) }
+      return try open(
+        resources: resources, url: "/proc/self/fd/\(fileDescriptor)", name: name, options: options)
+    }
     let pipe = PipeInput(fd: fileDescriptor)
     let spool: Bool
     do {
@@ -120,7 +145,9 @@ final class OpenInput {
     }
     let streamCount = Int(format.pointee.nb_streams)
     func stream(_ i: Int) -> UnsafeMutablePointer<AVStream> { format.pointee.streams[i]! }
-    func isVideo(_ i: Int) -> Bool { stream(i).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO }
+    func isVideo(_ i: Int) -> Bool {
+      stream(i).pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+    }
     let index: Int
     if let wanted = options.streamIndex {
       guard wanted >= 0, wanted < streamCount, isVideo(wanted) else {
@@ -141,11 +168,13 @@ final class OpenInput {
     // Only the chosen stream's packets are needed.
     for i in 0..<streamCount where i != index { stream(i).pointee.discard = AVDISCARD_ALL }
     let parameters = chosen.pointee.codecpar!
-    let codecName = avcodec_get_name(parameters.pointee.codec_id).map { String(cString: $0) } ?? "unknown"
+    let codecName =
+      avcodec_get_name(parameters.pointee.codec_id).map { String(cString: $0) } ?? "unknown"
     guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
       throw MediaError.unsupportedCodec(path: name, codec: codecName)
     }
-    guard parameters.pointee.width > 0, parameters.pointee.height > 0, parameters.pointee.format >= 0
+    guard parameters.pointee.width > 0, parameters.pointee.height > 0,
+      parameters.pointee.format >= 0
     else {
       throw MediaError.notMedia(
         path: name, reason: "video stream \(index) has no frame size or pixel format")
@@ -186,7 +215,8 @@ final class OpenInput {
     } else if let duration, let frameRate {
       estimated = max(1, Int((duration * frameRate).rounded()))
     }
-    let formatName = av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.pointee.format))
+    let formatName =
+      av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.pointee.format))
       .map { String(cString: $0) } ?? "unknown"
     let rotation = options.autorotate ? DisplayRotation(degrees: fs_stream_rotation(chosen)) : .none
     let codedWidth = Int(parameters.pointee.width)
@@ -200,8 +230,11 @@ final class OpenInput {
     let demuxerName = String(cString: format.pointee.iformat.pointee.name)
     // MP4/MOV sample tables list every packet; fewer packets means the file was cut short.
     let declared =
-      demuxerName.contains("mov") && chosen.pointee.nb_frames > 0 ? Int(chosen.pointee.nb_frames) : nil
-    return OpenInput(info: info, resources: resources, stream: chosen, declaredPacketCount: declared, rotation: rotation)
+      demuxerName.contains("mov") && chosen.pointee.nb_frames > 0
+      ? Int(chosen.pointee.nb_frames) : nil
+    return OpenInput(
+      info: info, resources: resources, stream: chosen, declaredPacketCount: declared,
+      rotation: rotation)
   }
 
   private static func fileError(_ code: Int32, path: String) -> MediaError {
@@ -213,14 +246,18 @@ final class OpenInput {
   }
 
   /// A new, empty temporary file (under $TMPDIR or /tmp) for spooling standard input.
-  private static func makeTemporaryFile(name: String, directory: String?) throws -> (Int32, String) {
+  private static func makeTemporaryFile(name: String, directory: String?) throws -> (Int32, String)
+  {
     let directory =
-      directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+      directory ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? "/tmp"
     var template = Array("\(directory)/flashscan-stdin-XXXXXX.mp4".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
     guard fd >= 0 else {
       throw MediaError.io(
-        path: name, reason: "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
+        path: name,
+        reason:
+          "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
     }
     let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     return (fd, path)

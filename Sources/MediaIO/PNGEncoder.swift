@@ -28,7 +28,9 @@ public enum PNGEncoder {
     context.pointee.pix_fmt = AV_PIX_FMT_RGB24
     context.pointee.time_base = AVRational(num: 1, den: 1)
     var status = avcodec_open2(context, encoder, nil)
-    guard status >= 0 else { throw failure("cannot open the png encoder: \(ffmpegErrorText(status))") }
+    guard status >= 0 else {
+      throw failure("cannot open the png encoder: \(ffmpegErrorText(status))")
+    }
     frame.pointee.width = Int32(width)
     frame.pointee.height = Int32(height)
     frame.pointee.format = AV_PIX_FMT_RGB24.rawValue
@@ -40,7 +42,8 @@ public enum PNGEncoder {
     let stride = Int(fs_frame_linesize(frame, 0))
     rgb.withUnsafeBufferPointer { source in
       for row in 0..<height {
-        (destination + row * stride).update(from: source.baseAddress! + row * rowBytes, count: rowBytes)
+        (destination + row * stride).update(
+          from: source.baseAddress! + row * rowBytes, count: rowBytes)
       }
     }
     status = avcodec_send_frame(context, frame)
@@ -51,7 +54,9 @@ public enum PNGEncoder {
       status = avcodec_receive_packet(context, packet)
       if status == fs_averror_eof() || status == fs_averror_eagain() { break }
       guard status >= 0 else { throw failure("png encoding failed: \(ffmpegErrorText(status))") }
-      bytes.append(contentsOf: UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size)))
+      bytes.append(
+        contentsOf: UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size))
+      )
       av_packet_unref(packet)
     }
     guard !bytes.isEmpty else { throw failure("the png encoder produced nothing") }

@@ -58,7 +58,9 @@ final class PipeInput {
   fileprivate func read(into buffer: UnsafeMutablePointer<UInt8>, size: Int) -> Int32 {
     if prefixOffset < prefix.count {
       let count = min(size, prefix.count - prefixOffset)
-      prefix.withUnsafeBufferPointer { (buffer + 0).update(from: $0.baseAddress! + prefixOffset, count: count) }
+      prefix.withUnsafeBufferPointer {
+        (buffer + 0).update(from: $0.baseAddress! + prefixOffset, count: count)
+      }
       prefixOffset += count
       if prefixOffset == prefix.count {
         prefix = []
@@ -104,7 +106,8 @@ final class PipeInput {
   func needsSpooling() throws -> Bool {
     precondition(prefixOffset == 0, "peek before reading")
     let topLevel: Set<String> = [
-      "ftyp", "styp", "moov", "mdat", "free", "skip", "wide", "pdin", "uuid", "moof", "sidx", "meta",
+      "ftyp", "styp", "moov", "mdat", "free", "skip", "wide", "pdin", "uuid", "moof", "sidx",
+      "meta",
       "junk", "pnot", "PICT",
     ]
     var position = 0
@@ -153,7 +156,9 @@ final class PipeInput {
         done += n
       }
     }
-    try prefix.withUnsafeBytes { try writeAll($0.baseAddress! + prefixOffset, $0.count - prefixOffset) }
+    try prefix.withUnsafeBytes {
+      try writeAll($0.baseAddress! + prefixOffset, $0.count - prefixOffset)
+    }
     prefix = []
     prefixOffset = 0
     var chunk = [UInt8](repeating: 0, count: 1 << 20)

@@ -1,6 +1,6 @@
 import CFFmpeg
-import FrameTensor
 import Foundation
+import FrameTensor
 
 /// Decodes one video stream of a file (or standard input) into chunks of frames.
 ///
@@ -41,6 +41,7 @@ public final class VideoDecoder: FrameSource {
   /// Decoder errors seen (packets the decoder rejected); reported once per run as a warning.
   private var decodeErrors = 0
   private var lastDecodeError: String?
+  private var firstDecodeErrorFrame = 0
   private var stopReason: String?
   /// Packets of the decoded stream read from the container.
   private var packetsRead = 0
@@ -61,7 +62,9 @@ public final class VideoDecoder: FrameSource {
   public convenience init(
     fileDescriptor: Int32, name: String = "-", options: DecodeOptions = DecodeOptions()
   ) throws {
-    try self.init(input: OpenInput.open(fileDescriptor: fileDescriptor, name: name, options: options), options: options)
+    try self.init(
+      input: OpenInput.open(fileDescriptor: fileDescriptor, name: name, options: options),
+      options: options)
   }
 
   private init(input: OpenInput, options: DecodeOptions) throws {
@@ -107,9 +110,10 @@ public final class VideoDecoder: FrameSource {
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)
-    var failure: Error?
+    var conversionFailure: String?
     // Frames are converted straight into the chunk's storage, one decoded frame at a time.
-    let storage = try [UInt8](unsafeUninitializedCapacity: capacity * frameBytes + 64) { buffer, count in
+    let storage = try [UInt8](unsafeUninitializedCapacity: capacity * frameBytes + 64) {
+      buffer, count in
       count = 0
       var n = 0
       while n < capacity {
@@ -124,7 +128,7 @@ public final class VideoDecoder: FrameSource {
         do {
           try convertCurrentFrame(size: size, into: buffer.baseAddress! + n * frameBytes)
         } catch let error as ConversionError {
-          failure = MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex): \(error.reason)")
+          conversionFailure = error.reason
           break
         }
         times.append(presentationTime(of: frame))
@@ -135,11 +139,14 @@ public final class VideoDecoder: FrameSource {
       }
       count = n * frameBytes
     }
-    if let failure {
+    if let conversionFailure {
+      // Frames that cannot be converted end the stream; only a stream with no frame at all throws.
       finished = true
-      if times.isEmpty { throw failure }
+      if frameIndex == 0 {
+        throw MediaError.decodeFailed(path: info.path, reason: "frame 0: \(conversionFailure)")
+      }
       isPartial = true
-      warnings.append("\(failure)")
+      warnings.append("decoding stopped at frame \(frameIndex): \(conversionFailure)")
     }
     if times.isEmpty { return nil }
     return FrameChunk(
@@ -156,7 +163,9 @@ public final class VideoDecoder: FrameSource {
   }
 
   /// Converts the current frame (turned upright like the CLI's -autorotate) into `destination`.
-  private func convertCurrentFrame(size: FrameSize, into destination: UnsafeMutablePointer<UInt8>) throws {
+  private func convertCurrentFrame(size: FrameSize, into destination: UnsafeMutablePointer<UInt8>)
+    throws
+  {
     guard let frame else { return }
     let rotation = rotator.rotation
     if rotation == .none {
@@ -164,25 +173,34 @@ public final class VideoDecoder: FrameSource {
       return
     }
     if FrameRotator.supports(format: frame.pointee.format, rotation: rotation) {
-      try converter.convert(try rotator.rotate(frame), layout: options.layout, size: size, into: destination)
+      try converter.convert(
+        try rotator.rotate(frame), layout: options.layout, size: size, into: destination)
       return
     }
     // The CLI converts such formats before rotating; rotating our converted pixels instead keeps
     // every pixel's value but chroma rounding may differ slightly.
     if !warnedAboutRotation {
       warnedAboutRotation = true
-      let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: frame.pointee.format)).map { String(cString: $0) } ?? "?"
+      let name =
+        av_get_pix_fmt_name(AVPixelFormat(rawValue: frame.pointee.format)).map {
+          String(cString: $0)
+        } ?? "?"
       warnings.append(
-        "frame \(frameIndex): rotating \(name) after conversion; pixels may differ slightly from the ffmpeg CLI's")
+        "frame \(frameIndex): rotating \(name) after conversion; pixels may differ slightly from the ffmpeg CLI's"
+      )
     }
     let channels = options.layout == .rgb24 ? 3 : 1
     let upright = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
     let bytes = size.width * size.height * channels
-    if rotationScratch.count < bytes + 64 { rotationScratch = [UInt8](repeating: 0, count: bytes + 64) }
+    if rotationScratch.count < bytes + 64 {
+      rotationScratch = [UInt8](repeating: 0, count: bytes + 64)
+    }
     try rotationScratch.withUnsafeMutableBufferPointer { scratch in
-      try converter.convert(frame, layout: options.layout, size: upright, into: scratch.baseAddress!)
+      try converter.convert(
+        frame, layout: options.layout, size: upright, into: scratch.baseAddress!)
       rotator.rotatePacked(
-        scratch.baseAddress!, width: upright.width, height: upright.height, step: channels, into: destination)
+        scratch.baseAddress!, width: upright.width, height: upright.height, step: channels,
+        into: destination)
     }
   }
 
@@ -233,10 +251,17 @@ public final class VideoDecoder: FrameSource {
         return finish()  // the decoder wants input after a flush: nothing more will come
       }
       let read = av_read_frame(input.format, packet)
+      if read == fs_averror_eagain() {
+        usleep(1000)  // no data yet (the CLI retries too)
+        continue
+      }
       if read < 0 {
+        // Like the CLI, any read error ends the input: flush and drain what was decoded.
         if read != fs_averror_eof() {
           stopEarly("reading the input failed (\(readFailureText(read)))")
-        } else if let pb = input.format.pointee.pb, pb.pointee.error < 0, pb.pointee.error != fs_averror_eof() {
+        } else if let pb = input.format.pointee.pb, pb.pointee.error < 0,
+          pb.pointee.error != fs_averror_eof()
+        {
           stopEarly("reading the input failed (\(ffmpegErrorText(pb.pointee.error)))")
         }
         draining = true
@@ -266,8 +291,18 @@ public final class VideoDecoder: FrameSource {
     {
       stopReason = report  // e.g. Matroska: "File ended prematurely"
     }
+    // A demuxer error (e.g. a damaged Matroska element) that ends the stream before the frames
+    // the container announced: the rest of the file was lost, not just one frame.
+    if stopReason == nil, let expected = info.estimatedFrameCount, frameIndex < expected,
+      let report = FFmpegLog.messages(
+        from: [UnsafeMutableRawPointer(input.format)], maxLevel: AV_LOG_ERROR
+      ).last
+    {
+      stopReason = "the container is damaged (\(report))"
+    }
     if let declared = input.declaredPacketCount, packetsRead < declared, stopReason == nil {
-      stopReason = "the container declares \(declared) frames but only \(packetsRead) arrived (truncated?)"
+      stopReason =
+        "the container declares \(declared) frames but only \(packetsRead) arrived (truncated?)"
     }
     if let stopReason {
       isPartial = true
@@ -275,7 +310,8 @@ public final class VideoDecoder: FrameSource {
     }
     if decodeErrors > 0 {
       warnings.append(
-        "\(decodeErrors) packet(s) could not be decoded (last: \(lastDecodeError ?? "unknown error"))")
+        "\(decodeErrors) packet(s) could not be decoded, the first near frame \(firstDecodeErrorFrame)"
+          + " (last error: \(lastDecodeError ?? "unknown"))")
     }
     return false
   }
@@ -293,6 +329,7 @@ public final class VideoDecoder: FrameSource {
   }
 
   private func noteDecodeError(_ code: Int32) {
+    if decodeErrors == 0 { firstDecodeErrorFrame = frameIndex }
     decodeErrors += 1
     lastDecodeError =
       FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)]) ?? ffmpegErrorText(code)

@@ -63,7 +63,9 @@ import Testing
   @Test func examExample1OnPixels() {
     // Four pixels rise 100 -> 110, one 100 -> 120; five fall 110 -> 100 (by exactly the rise).
     let rows = Flashinator.table(
-      frames: Self.pair([100, 100, 100, 100, 100, 110, 110, 110, 110, 110], [110, 110, 110, 110, 120, 100, 100, 100, 100, 100]))
+      frames: Self.pair(
+        [100, 100, 100, 100, 100, 110, 110, 110, 110, 110],
+        [110, 110, 110, 110, 120, 100, 100, 100, 100, 100]))
     let d1 = Self.L[330] - Self.L[300]
     let d2 = Self.L[360] - Self.L[300]
     let p = ((((d2 + d1) + d1) + d1) + d1) / 5
@@ -74,7 +76,9 @@ import Testing
 
   @Test func examExample2OnPixels() {
     let rows = Flashinator.table(
-      frames: Self.pair([100, 100, 100, 100, 100, 110, 110, 110, 110, 120], [110, 110, 110, 110, 110, 100, 100, 100, 100, 100]))
+      frames: Self.pair(
+        [100, 100, 100, 100, 100, 110, 110, 110, 110, 120],
+        [110, 110, 110, 110, 110, 100, 100, 100, 100, 100]))
     let d1 = Self.L[330] - Self.L[300]
     let d2 = Self.L[360] - Self.L[300]
     let p = ((((d1 + d1) + d1) + d1) + d1) / 5
@@ -107,7 +111,9 @@ import Testing
 
   @Test func tieOnPixels() {
     let rows = Flashinator.table(
-      frames: Self.pair([100, 100, 100, 100, 100, 110, 110, 110, 110, 110], [110, 110, 110, 110, 110, 100, 100, 100, 100, 100]))
+      frames: Self.pair(
+        [100, 100, 100, 100, 100, 110, 110, 110, 110, 110],
+        [110, 110, 110, 110, 110, 100, 100, 100, 100, 100]))
     #expect(rows[0].pos == -rows[0].neg)
     #expect(rows[0].t == rows[0].neg && rows[0].t < 0)
   }
@@ -176,7 +182,9 @@ import Testing
     let frames = Frames.make(2, 1, 8, 3) { f, _, c in c == 1 ? (f == 0 ? 0 : 200) : 10 }
     let mean = Flashinator.table(frames: frames)[0].t
     #expect(Flashinator.table(frames: frames, gray: .bt601)[0].t > mean)
-    #expect(Flashinator.table(frames: frames, gray: .bt709)[0].t > Flashinator.table(frames: frames, gray: .bt601)[0].t)
+    #expect(
+      Flashinator.table(frames: frames, gray: .bt709)[0].t
+        > Flashinator.table(frames: frames, gray: .bt601)[0].t)
   }
 
   @Test func numpySumOrder() {

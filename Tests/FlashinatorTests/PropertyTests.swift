@@ -12,7 +12,9 @@ import Testing
   }
 
   /// Small shapes, including frames with fewer pixels than k (1x1, 1x3, 2x2).
-  static let shapes: [(Int, Int, Int)] = [(2, 1, 1), (3, 1, 3), (4, 2, 2), (3, 3, 5), (5, 4, 7), (3, 9, 11), (2, 33, 41)]
+  static let shapes: [(Int, Int, Int)] = [
+    (2, 1, 1), (3, 1, 3), (4, 2, 2), (3, 3, 5), (5, 4, 7), (3, 9, 11), (2, 33, 41),
+  ]
 
   static func check(mode: GrayMode, seed: UInt64) {
     var g = SeededGenerator(seed: seed)

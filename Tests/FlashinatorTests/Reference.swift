@@ -1,5 +1,5 @@
-import Foundation
 import Flashinator
+import Foundation
 import FrameTensor
 
 /// A plain, obviously-correct reading of the spec (../shared/docs/flashinator-spec.md), written
@@ -43,7 +43,9 @@ enum Reference {
     return numpyOrderSum(top) / Double(top.count)
   }
 
-  static func table(_ frames: Tensor<UInt8>, topK k: Int, gray mode: GrayMode) -> [(p: Double, n: Double, t: Double)] {
+  static func table(_ frames: Tensor<UInt8>, topK k: Int, gray mode: GrayMode) -> [(
+    p: Double, n: Double, t: Double
+  )] {
     let (f, h, w, c) = (frames.shape[0], frames.shape[1], frames.shape[2], frames.shape[3])
     let s = frames.storage
     let lum: [[Double]] = (0..<f).map { i in
@@ -79,7 +81,9 @@ struct SeededGenerator: RandomNumberGenerator {
 /// Frame tensors for tests.
 enum Frames {
   /// (F, H, W, C) tensor whose frame i is `pixel(i, p)` repeated over channels from `values`.
-  static func make(_ f: Int, _ h: Int, _ w: Int, _ c: Int, _ value: (Int, Int, Int) -> UInt8) -> Tensor<UInt8> {
+  static func make(_ f: Int, _ h: Int, _ w: Int, _ c: Int, _ value: (Int, Int, Int) -> UInt8)
+    -> Tensor<UInt8>
+  {
     var storage: [UInt8] = []
     storage.reserveCapacity(f * h * w * c)
     for i in 0..<f {
@@ -109,7 +113,9 @@ enum Frames {
         frame = previous.map { $0 > 8 ? $0 - UInt8.random(in: 0...8, using: &g) : $0 }
         for _ in 0..<Int.random(in: 0...3, using: &g) {
           let p = Int.random(in: 0..<n, using: &g)
-          for ch in 0..<c { frame[p * c + ch] = frame[p * c + ch] > 200 ? 255 : frame[p * c + ch] + 50 }
+          for ch in 0..<c {
+            frame[p * c + ch] = frame[p * c + ch] > 200 ? 255 : frame[p * c + ch] + 50
+          }
         }
       case 3:  // static frame, then and a few small changes (many ties and zeros)
         if i % 2 == 1 {
@@ -118,8 +124,11 @@ enum Frames {
           }
         }
       default:  // small noise around the previous frame, sometimes a flash
-        let flash = Int.random(in: 0..<4, using: &g) == 0 ? Int.random(in: -120...120, using: &g) : 0
-        frame = previous.map { UInt8(clamping: Int($0) + flash + Int.random(in: -3...3, using: &g)) }
+        let flash =
+          Int.random(in: 0..<4, using: &g) == 0 ? Int.random(in: -120...120, using: &g) : 0
+        frame = previous.map {
+          UInt8(clamping: Int($0) + flash + Int.random(in: -3...3, using: &g))
+        }
       }
       storage.replaceSubrange((i * n * c)..<((i + 1) * n * c), with: frame)
       previous = frame

@@ -40,7 +40,10 @@ import Testing
     for i in 0..<20000 {
       let a = Int.random(in: 0..<mode.maxKey, using: &g)
       // Mostly small key steps (inside or next to a bucket), some large ones.
-      let step = i % 2 == 0 ? Int.random(in: 1...(3 << model.bucketShift), using: &g) : Int.random(in: 1...mode.maxKey, using: &g)
+      let step =
+        i % 2 == 0
+        ? Int.random(in: 1...(3 << model.bucketShift), using: &g)
+        : Int.random(in: 1...mode.maxKey, using: &g)
       let b = min(mode.maxKey, a + step)
       let d = mode.luminance(key: b) - mode.luminance(key: a)
       let qd = model.quantized[b >> model.bucketShift] - model.quantized[a >> model.bucketShift]

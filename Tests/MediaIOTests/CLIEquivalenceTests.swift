@@ -16,29 +16,56 @@ struct ClipRecipe: Sendable, CustomTestStringConvertible {
 }
 
 let clipRecipes: [ClipRecipe] = [
-  ClipRecipe(name: "h264 yuv420p", fileExtension: "mp4", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p"], expectedPixelFormat: "yuv420p"),
+  ClipRecipe(
+    name: "h264 yuv420p", fileExtension: "mp4",
+    arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p"], expectedPixelFormat: "yuv420p"),
   ClipRecipe(
     name: "h264 BT.709 tagged", fileExtension: "mp4",
-    arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"],
+    arguments: [
+      "-c:v", "libx264", "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_primaries", "bt709",
+      "-color_trc", "bt709",
+    ],
     expectedPixelFormat: "yuv420p"),
   ClipRecipe(
     name: "h264 full range", fileExtension: "mp4",
-    arguments: ["-c:v", "libx264", "-pix_fmt", "yuvj420p", "-color_range", "pc"], expectedPixelFormat: "yuvj420p"),
-  ClipRecipe(
-    name: "h264 BT.709 full range", arguments: ["-c:v", "libx264", "-pix_fmt", "yuvj420p", "-color_range", "pc", "-colorspace", "bt709"],
+    arguments: ["-c:v", "libx264", "-pix_fmt", "yuvj420p", "-color_range", "pc"],
     expectedPixelFormat: "yuvj420p"),
-  ClipRecipe(name: "h264 10-bit", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p10le"], expectedPixelFormat: "yuv420p10le"),
   ClipRecipe(
-    name: "h264 10-bit full range", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p10le", "-color_range", "pc"],
+    name: "h264 BT.709 full range",
+    arguments: [
+      "-c:v", "libx264", "-pix_fmt", "yuvj420p", "-color_range", "pc", "-colorspace", "bt709",
+    ],
+    expectedPixelFormat: "yuvj420p"),
+  ClipRecipe(
+    name: "h264 10-bit", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p10le"],
     expectedPixelFormat: "yuv420p10le"),
-  ClipRecipe(name: "h264 4:2:2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv422p"], expectedPixelFormat: "yuv422p"),
-  ClipRecipe(name: "h264 4:4:4", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv444p"], expectedPixelFormat: "yuv444p"),
-  ClipRecipe(name: "ffv1 gray", arguments: ["-c:v", "ffv1", "-pix_fmt", "gray"], expectedPixelFormat: "gray"),
-  ClipRecipe(name: "ffv1 gray 10-bit", arguments: ["-c:v", "ffv1", "-pix_fmt", "gray10le"], expectedPixelFormat: "gray10le"),
-  ClipRecipe(name: "gif (decoded as bgra)", fileExtension: "gif", arguments: ["-pix_fmt", "pal8"], expectedPixelFormat: "bgra"),
-  ClipRecipe(name: "png pal8 in mkv", arguments: ["-c:v", "png", "-pix_fmt", "pal8"], expectedPixelFormat: "pal8"),
-  ClipRecipe(name: "ffv1 yuva420p (alpha)", arguments: ["-c:v", "ffv1", "-pix_fmt", "yuva420p"], expectedPixelFormat: "yuva420p"),
-  ClipRecipe(name: "png rgba (alpha)", arguments: ["-c:v", "png", "-pix_fmt", "rgba"], expectedPixelFormat: "rgba"),
+  ClipRecipe(
+    name: "h264 10-bit full range",
+    arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p10le", "-color_range", "pc"],
+    expectedPixelFormat: "yuv420p10le"),
+  ClipRecipe(
+    name: "h264 4:2:2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv422p"],
+    expectedPixelFormat: "yuv422p"),
+  ClipRecipe(
+    name: "h264 4:4:4", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv444p"],
+    expectedPixelFormat: "yuv444p"),
+  ClipRecipe(
+    name: "ffv1 gray", arguments: ["-c:v", "ffv1", "-pix_fmt", "gray"], expectedPixelFormat: "gray"),
+  ClipRecipe(
+    name: "ffv1 gray 10-bit", arguments: ["-c:v", "ffv1", "-pix_fmt", "gray10le"],
+    expectedPixelFormat: "gray10le"),
+  ClipRecipe(
+    name: "gif (decoded as bgra)", fileExtension: "gif", arguments: ["-pix_fmt", "pal8"],
+    expectedPixelFormat: "bgra"),
+  ClipRecipe(
+    name: "png pal8 in mkv", arguments: ["-c:v", "png", "-pix_fmt", "pal8"],
+    expectedPixelFormat: "pal8"),
+  ClipRecipe(
+    name: "ffv1 yuva420p (alpha)", arguments: ["-c:v", "ffv1", "-pix_fmt", "yuva420p"],
+    expectedPixelFormat: "yuva420p"),
+  ClipRecipe(
+    name: "png rgba (alpha)", arguments: ["-c:v", "png", "-pix_fmt", "rgba"],
+    expectedPixelFormat: "rgba"),
   ClipRecipe(
     name: "ffv1 yuv420p odd 33x17", source: "testsrc2=size=33x17:rate=25:duration=0.4",
     arguments: ["-c:v", "ffv1", "-pix_fmt", "yuv420p"], expectedPixelFormat: "yuv420p"),
@@ -46,9 +73,12 @@ let clipRecipes: [ClipRecipe] = [
     name: "h264 yuv444p odd 33x17", source: "testsrc2=size=33x17:rate=25:duration=0.4",
     arguments: ["-c:v", "libx264", "-pix_fmt", "yuv444p"], expectedPixelFormat: "yuv444p"),
   ClipRecipe(
-    name: "h264 yuv420p 40x24 (rows not 16-byte multiples)", source: "testsrc2=size=40x24:rate=25:duration=0.4",
+    name: "h264 yuv420p 40x24 (rows not 16-byte multiples)",
+    source: "testsrc2=size=40x24:rate=25:duration=0.4",
     arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p"], expectedPixelFormat: "yuv420p"),
-  ClipRecipe(name: "mpeg4 part 2", fileExtension: "avi", arguments: ["-c:v", "mpeg4", "-q:v", "5"], expectedPixelFormat: "yuv420p"),
+  ClipRecipe(
+    name: "mpeg4 part 2", fileExtension: "avi", arguments: ["-c:v", "mpeg4", "-q:v", "5"],
+    expectedPixelFormat: "yuv420p"),
 ]
 
 @Suite struct CLIEquivalenceTests {
@@ -65,7 +95,9 @@ let clipRecipes: [ClipRecipe] = [
     #expect(decoded.shape == [10, decoder.info.height, decoder.info.width, 3])
     #expect(times.count == 10)
     #expect(decoded.storage.count == reference.count)
-    let firstDifference = zip(decoded.storage, reference).enumerated().first { $0.element.0 != $0.element.1 }
+    let firstDifference = zip(decoded.storage, reference).enumerated().first {
+      $0.element.0 != $0.element.1
+    }
     #expect(firstDifference == nil, "first differing byte at \(firstDifference?.offset ?? -1)")
     #expect(!decoder.isPartial)
   }
@@ -74,7 +106,10 @@ let clipRecipes: [ClipRecipe] = [
   @Test func lumaIsTheYPlane() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("clip.mp4")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.4", "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.4", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p", path,
+    ])
     let decoder = try VideoDecoder(path: path, options: DecodeOptions(layout: .luma))
     let (frames, _) = try decodeAll(decoder, chunk: 4)
     let yuv = try FFmpegCLI.rawVideo(path, pixelFormat: "yuv420p")
@@ -92,7 +127,10 @@ let clipRecipes: [ClipRecipe] = [
   @Test func lumaOfTenBitEqualsCLIGray() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("clip.mkv")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=40x24:rate=25:duration=0.2", "-c:v", "libx264", "-pix_fmt", "yuv420p10le", path])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=40x24:rate=25:duration=0.2", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p10le", path,
+    ])
     let decoder = try VideoDecoder(path: path, options: DecodeOptions(layout: .luma))
     let (frames, _) = try decodeAll(decoder)
     let gray = try FFmpegCLI.rawVideo(path, pixelFormat: "gray")
@@ -103,16 +141,23 @@ let clipRecipes: [ClipRecipe] = [
   @Test func outputSizeResizes() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("clip.mp4")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.2", "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
-    let decoder = try VideoDecoder(path: path, options: DecodeOptions(outputSize: FrameSize(width: 32, height: 20)))
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.2", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p", path,
+    ])
+    let decoder = try VideoDecoder(
+      path: path, options: DecodeOptions(outputSize: FrameSize(width: 32, height: 20)))
     let chunk = try #require(try decoder.nextChunk(maxFrames: 100))
     #expect(chunk.frames.shape == [5, 20, 32, 3])
     let reference = try FFmpegCLI.run([
-      "-i", path, "-vf", "scale=32:20:flags=bicubic,format=rgb24", "-f", "rawvideo", "-fps_mode", "passthrough", "-",
+      "-i", path, "-vf", "scale=32:20:flags=bicubic,format=rgb24", "-f", "rawvideo", "-fps_mode",
+      "passthrough", "-",
     ])
     #expect(chunk.frames.storage == reference)
     #expect(try decoder.nextChunk(maxFrames: 100) == nil)
-    let luma = try VideoDecoder(path: path, options: DecodeOptions(layout: .luma, outputSize: FrameSize(width: 16, height: 12)))
+    let luma = try VideoDecoder(
+      path: path,
+      options: DecodeOptions(layout: .luma, outputSize: FrameSize(width: 16, height: 12)))
     #expect(try luma.nextChunk(maxFrames: 2)?.frames.shape == [2, 12, 16, 1])
   }
 }
@@ -129,10 +174,18 @@ struct RotationCase: Sendable, CustomTestStringConvertible {
 
 let rotationCases: [RotationCase] = [90, 180, 270].flatMap { angle in
   [
-    RotationCase(rotate: angle, source: "testsrc2=size=64x48:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p"], exact: true),
-    RotationCase(rotate: angle, source: "testsrc2=size=33x17:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv444p"], exact: true),
-    RotationCase(rotate: angle, source: "testsrc2=size=40x24:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p10le"], exact: true),
-    RotationCase(rotate: angle, source: "testsrc2=size=40x24:rate=25:duration=0.2", arguments: ["-c:v", "libx264", "-pix_fmt", "yuv422p"], exact: angle == 180),
+    RotationCase(
+      rotate: angle, source: "testsrc2=size=64x48:rate=25:duration=0.2",
+      arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p"], exact: true),
+    RotationCase(
+      rotate: angle, source: "testsrc2=size=33x17:rate=25:duration=0.2",
+      arguments: ["-c:v", "libx264", "-pix_fmt", "yuv444p"], exact: true),
+    RotationCase(
+      rotate: angle, source: "testsrc2=size=40x24:rate=25:duration=0.2",
+      arguments: ["-c:v", "libx264", "-pix_fmt", "yuv420p10le"], exact: true),
+    RotationCase(
+      rotate: angle, source: "testsrc2=size=40x24:rate=25:duration=0.2",
+      arguments: ["-c:v", "libx264", "-pix_fmt", "yuv422p"], exact: angle == 180),
   ]
 }
 
@@ -143,7 +196,9 @@ let rotationCases: [RotationCase] = [90, 180, 270].flatMap { angle in
     let plain = dir.file("plain.mp4")
     let rotated = dir.file("rotated.mp4")
     try FFmpegCLI.run(["-f", "lavfi", "-i", testCase.source] + testCase.arguments + [plain])
-    try FFmpegCLI.run(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=\(testCase.rotate)", rotated])
+    try FFmpegCLI.run([
+      "-i", plain, "-c", "copy", "-metadata:s:v", "rotate=\(testCase.rotate)", rotated,
+    ])
     let decoder = try VideoDecoder(path: rotated)
     let plainInfo = try VideoDecoder(path: plain).info
     #expect(decoder.info.rotation != 0)
@@ -163,7 +218,8 @@ let rotationCases: [RotationCase] = [90, 180, 270].flatMap { angle in
       #expect(decoder.warnings.contains { $0.contains("rotating") })
     }
     // -noautorotate: frames as coded.
-    let unrotated = try decodeAll(try VideoDecoder(path: rotated, options: DecodeOptions(autorotate: false)))
+    let unrotated = try decodeAll(
+      try VideoDecoder(path: rotated, options: DecodeOptions(autorotate: false)))
     #expect(unrotated.frames?.storage == (try FFmpegCLI.rawRGB24(plain)))
   }
 }

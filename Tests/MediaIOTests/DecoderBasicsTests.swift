@@ -8,7 +8,10 @@ import Testing
   @Test func h264MatchesCLI() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("a.mp4")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.6", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "2", path])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.6", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p", "-bf", "2", path,
+    ])
     let decoder = try VideoDecoder(path: path)
     let (frames, times) = try decodeAll(decoder, chunk: 4)
     let reference = try FFmpegCLI.rawRGB24(path)

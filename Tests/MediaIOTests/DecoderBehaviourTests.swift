@@ -26,7 +26,9 @@ final class PipeFeeder: @unchecked Sendable {
 
   init(_ data: [UInt8]) throws {
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw CommandFailure(command: ["pipe"], status: errno, stderr: "") }
+    guard pipe(&fds) == 0 else {
+      throw CommandFailure(command: ["pipe"], status: errno, stderr: "")
+    }
     readFD = fds[0]
     writeFD = fds[1]
     let fd = fds[1]
@@ -75,7 +77,8 @@ final class PipeFeeder: @unchecked Sendable {
     let path = dir.file("vfr.\(container)")
     try FFmpegCLI.run([
       "-f", "lavfi", "-i", "testsrc2=size=32x32:rate=30:duration=1",
-      "-vf", "select='not(mod(n\\,3))+eq(n\\,4)+eq(n\\,5)',setpts=N/30/TB+if(gte(N\\,5)\\,0.25\\,0)/TB",
+      "-vf",
+      "select='not(mod(n\\,3))+eq(n\\,4)+eq(n\\,5)',setpts=N/30/TB+if(gte(N\\,5)\\,0.25\\,0)/TB",
       "-fps_mode", "vfr", "-c:v", "libx264", "-bf", "2", path,
     ])
     let decoder = try VideoDecoder(path: path)
@@ -97,10 +100,15 @@ final class PipeFeeder: @unchecked Sendable {
     ("mp4", ["-c:v", "libx264"], true),
     ("mov", ["-c:v", "libx264"], true),
   ])
-  func standardInputMatchesFile(_ container: String, _ arguments: [String], _ spooled: Bool) throws {
+  func standardInputMatchesFile(_ container: String, _ arguments: [String], _ spooled: Bool) throws
+  {
     let dir = try TemporaryDirectory()
     let path = dir.file("clip.\(container)")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.8", "-pix_fmt", "yuv420p", "-g", "5"] + arguments + [path])
+    try FFmpegCLI.run(
+      [
+        "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.8", "-pix_fmt", "yuv420p",
+        "-g", "5",
+      ] + arguments + [path])
     let fromFile = try decodeAll(try VideoDecoder(path: path))
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
     let feeder = try PipeFeeder(bytes)
@@ -129,14 +137,15 @@ final class PipeFeeder: @unchecked Sendable {
   @Test func emptyFile() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("empty.mp4")
-    FileManager.default.createFile(atPath: path, contents: Data())
+    #expect(FileManager.default.createFile(atPath: path, contents: Data()))
     #expect(throws: MediaError.emptyFile(path: path)) { try VideoDecoder(path: path) }
   }
 
   @Test func textFileIsNotMedia() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("notes.mp4")
-    try String(repeating: "just some text, not a video\n", count: 50).write(toFile: path, atomically: true, encoding: .utf8)
+    try String(repeating: "just some text, not a video\n", count: 50).write(
+      toFile: path, atomically: true, encoding: .utf8)
     do {
       _ = try VideoDecoder(path: path)
       Issue.record("a text file opened as video")
@@ -161,7 +170,8 @@ final class PipeFeeder: @unchecked Sendable {
     let dir = try TemporaryDirectory()
     let path = dir.file("av.mkv")
     try FFmpegCLI.run([
-      "-f", "lavfi", "-i", "sine=duration=0.2", "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2",
+      "-f", "lavfi", "-i", "sine=duration=0.2", "-f", "lavfi", "-i",
+      "testsrc2=size=32x24:rate=25:duration=0.2",
       "-f", "lavfi", "-i", "color=c=red:size=16x16:rate=25:duration=0.2",
       "-map", "0", "-map", "1", "-map", "2", "-c:v", "ffv1", path,
     ])
@@ -197,13 +207,16 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(times.count > 5 && times.count < 50)
     #expect(frames?.shape[0] == times.count)
     #expect(decoder.isPartial)
-    #expect(decoder.warnings.contains { $0.contains("stopped at frame \(times.count)") }, "\(decoder.warnings)")
+    #expect(
+      decoder.warnings.contains { $0.contains("stopped at frame \(times.count)") },
+      "\(decoder.warnings)")
   }
 
   @Test func pngEncoderRoundTrip() throws {
     let dir = try TemporaryDirectory()
     let (width, height) = (37, 23)
-    let image = Tensor(shape: [height, width, 3], storage: pseudoRandomBytes(count: width * height * 3, seed: 7))
+    let image = Tensor(
+      shape: [height, width, 3], storage: pseudoRandomBytes(count: width * height * 3, seed: 7))
     let png = try PNGEncoder.encode(rgb: image)
     #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     let path = dir.file("frame.png")
@@ -219,10 +232,15 @@ final class PipeFeeder: @unchecked Sendable {
     let dir = try TemporaryDirectory()
     let a = dir.file("a.ts")
     let b = dir.file("b.ts")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "mpeg2video", a])
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=48x32:rate=25:duration=0.2", "-c:v", "mpeg2video", b])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "mpeg2video", a,
+    ])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=48x32:rate=25:duration=0.2", "-c:v", "mpeg2video", b,
+    ])
     let joined = dir.file("joined.ts")
-    let data = try Data(contentsOf: URL(fileURLWithPath: a)) + Data(contentsOf: URL(fileURLWithPath: b))
+    let data =
+      try Data(contentsOf: URL(fileURLWithPath: a)) + Data(contentsOf: URL(fileURLWithPath: b))
     try data.write(to: URL(fileURLWithPath: joined))
     let decoder = try VideoDecoder(path: joined)
     var shapes: [[Int]] = []
@@ -234,7 +252,8 @@ final class PipeFeeder: @unchecked Sendable {
     }
     // The mpeg2 decoder itself loses a frame at the sequence change (ffprobe counts the same).
     let probed = try FFmpegCLI.probe([
-      "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", joined,
+      "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of",
+      "csv=p=0", joined,
     ])
     let counts = probed.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
     #expect(counts.first == total)
@@ -255,10 +274,13 @@ final class PipeFeeder: @unchecked Sendable {
       let size = UInt32(8 + payload.count)
       return withUnsafeBytes(of: size.bigEndian, Array.init) + Array(type.utf8) + payload
     }
-    let bytes = box("ftyp", Array("isom\0\0\u{2}\0isomiso2".utf8)) + box("mdat", pseudoRandomBytes(count: 100_000, seed: 3))
+    let bytes =
+      box("ftyp", Array("isom\0\0\u{2}\0isomiso2".utf8))
+      + box("mdat", pseudoRandomBytes(count: 100_000, seed: 3))
     let feeder = try PipeFeeder(bytes)
     #expect(throws: MediaError.self) {
-      try VideoDecoder(fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
+      try VideoDecoder(
+        fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
   }
@@ -268,15 +290,64 @@ final class PipeFeeder: @unchecked Sendable {
     let dir = try TemporaryDirectory()
     let spool = try TemporaryDirectory()
     let path = dir.file("clip.mp4")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "libx264", path])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "libx264", path,
+    ])
     let feeder = try PipeFeeder(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
     do {
-      let decoder = try VideoDecoder(fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
+      let decoder = try VideoDecoder(
+        fileDescriptor: feeder.readFD, options: DecodeOptions(spoolDirectory: spool.path))
       #expect(decoder.spoolPath?.hasPrefix(spool.path + "/") == true)
       #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).count == 1)
       #expect(try decodeAll(decoder).times.count == 5)
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+  }
+
+  /// Standard input redirected from a regular file is read in place (seekable): a moov-at-end
+  /// MP4 needs no spooling.
+  @Test func regularFileDescriptorIsNotSpooled() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("clip.mp4")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "libx264", path,
+    ])
+    let fd = open(path, O_RDONLY)
+    #expect(fd >= 0)
+    defer { close(fd) }
+    let decoder = try VideoDecoder(fileDescriptor: fd)
+    #expect(decoder.spoolPath == nil)
+    #expect(try decodeAll(decoder).frames?.storage == (try FFmpegCLI.rawRGB24(path)))
+  }
+
+  /// A named pipe given as a path is read like standard input (a moov-at-end MP4 is spooled).
+  @Test func namedPipePath() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("clip.mp4")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "libx264", path,
+    ])
+    let fifo = dir.file("fifo")
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let writer = Thread {
+      let fd = open(fifo, O_WRONLY)
+      guard fd >= 0 else { return }
+      bytes.withUnsafeBytes { raw in
+        var done = 0
+        while done < raw.count {
+          let n = write(fd, raw.baseAddress! + done, raw.count - done)
+          if n <= 0 { break }
+          done += n
+        }
+      }
+      close(fd)
+    }
+    writer.start()
+    let decoder = try VideoDecoder(path: fifo)
+    #expect(decoder.spoolPath != nil)
+    #expect(decoder.info.path == fifo)
+    #expect(try decodeAll(decoder).frames?.storage == (try FFmpegCLI.rawRGB24(path)))
   }
 
   @Test func emptyStandardInput() throws {
@@ -303,7 +374,9 @@ final class PipeFeeder: @unchecked Sendable {
   @Test func dashReadsDescriptorZero() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("clip.mkv")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "ffv1", path])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.2", "-c:v", "ffv1", path,
+    ])
     let feeder = try PipeFeeder(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
     let saved = dup(0)
     #expect(saved >= 0)
@@ -322,13 +395,72 @@ final class PipeFeeder: @unchecked Sendable {
   @Test func chunkByteLimit() throws {
     let dir = try TemporaryDirectory()
     let path = dir.file("clip.mkv")
-    try FFmpegCLI.run(["-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.4", "-c:v", "ffv1", path])
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=32x24:rate=25:duration=0.4", "-c:v", "ffv1", path,
+    ])
     let frameBytes = 32 * 24 * 3
-    let decoder = try VideoDecoder(path: path, options: DecodeOptions(maxChunkBytes: frameBytes * 3 + 1))
+    let decoder = try VideoDecoder(
+      path: path, options: DecodeOptions(maxChunkBytes: frameBytes * 3 + 1))
     var counts: [Int] = []
     while let chunk = try decoder.nextChunk(maxFrames: 8) { counts.append(chunk.count) }
     #expect(counts == [3, 3, 3, 1])
     let tiny = try VideoDecoder(path: path, options: DecodeOptions(maxChunkBytes: 1))
     #expect(try tiny.nextChunk(maxFrames: 8)?.count == 1)
+  }
+}
+
+@Suite struct CorruptInputTests {
+  /// Damage in the middle of a Matroska file: the frames before it come back (the same frames as
+  /// the CLI's), the result is partial and the warnings name where decoding stopped.
+  @Test func damagedMatroskaIsPartial() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("whole.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=1", "-c:v", "ffv1", "-slicecrc",
+      "1", path,
+    ])
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    for i in (bytes.count / 2)..<(bytes.count / 2 + 3000) { bytes[i] = bytes[i] &* 7 &+ 13 }
+    let damaged = dir.file("damaged.mkv")
+    try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+    let decoder = try VideoDecoder(path: damaged)
+    let (frames, times) = try decodeAll(decoder)
+    #expect(times.count > 3 && times.count < 25)
+    #expect(frames?.storage == (try FFmpegCLI.rawRGB24(damaged)))
+    #expect(decoder.isPartial)
+    #expect(
+      decoder.warnings.contains { $0.hasPrefix("decoding stopped at frame \(times.count):") },
+      "\(decoder.warnings)")
+  }
+
+  /// Not even one frame decodable: decodeFailed, not an empty result.
+  @Test func nothingDecodableThrows() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("whole.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.4", "-c:v", "ffv1", "-slicecrc",
+      "1", path,
+    ])
+    let decoder = try VideoDecoder(path: path)
+    let first = try #require(try decoder.nextChunk(maxFrames: 1))
+    #expect(first.count == 1)
+    // Keep the header (everything before the first frame's data) and garble every frame.
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    let header = bytes.count / 8
+    for i in header..<bytes.count { bytes[i] = bytes[i] &* 7 &+ 13 }
+    let garbled = dir.file("garbled.mkv")
+    try Data(bytes).write(to: URL(fileURLWithPath: garbled))
+    do {
+      let broken = try VideoDecoder(path: garbled)
+      _ = try broken.nextChunk(maxFrames: 4)
+      Issue.record("garbled frames decoded")
+    } catch let error as MediaError {
+      guard case .decodeFailed(let p, let reason) = error else {
+        Issue.record("expected decodeFailed, got \(error)")
+        return
+      }
+      #expect(p == garbled)
+      #expect(!reason.isEmpty)
+    }
   }
 }

@@ -44,7 +44,8 @@ public enum FFmpegCLI {
   /// Runs `executable` with `arguments`, optionally feeding `input` on stdin; returns stdout.
   /// Throws `CommandFailure` on a non-zero exit.
   @discardableResult
-  public static func execute(_ executable: String, _ arguments: [String], input: [UInt8]? = nil) throws
+  public static func execute(_ executable: String, _ arguments: [String], input: [UInt8]? = nil)
+    throws
     -> [UInt8]
   {
     let process = Process()
@@ -55,7 +56,11 @@ public enum FFmpegCLI {
     process.standardOutput = out
     process.standardError = err
     let inPipe = input.map { _ in Pipe() }
-    if let inPipe { process.standardInput = inPipe } else { process.standardInput = FileHandle.nullDevice }
+    if let inPipe {
+      process.standardInput = inPipe
+    } else {
+      process.standardInput = FileHandle.nullDevice
+    }
     try process.run()
     // Read stdout and stderr concurrently so neither pipe fills up and blocks the child.
     let errorData = LockedData()
@@ -84,7 +89,8 @@ public enum FFmpegCLI {
   /// `ffmpeg -hide_banner -loglevel error -nostdin -y ARGS`; returns stdout.
   @discardableResult
   public static func run(_ arguments: [String], input: [UInt8]? = nil) throws -> [UInt8] {
-    let prefix = ["-hide_banner", "-loglevel", "error"] + (input == nil ? ["-nostdin"] : []) + ["-y"]
+    let prefix =
+      ["-hide_banner", "-loglevel", "error"] + (input == nil ? ["-nostdin"] : []) + ["-y"]
     return try execute(ffmpegPath, prefix + arguments, input: input)
   }
 
@@ -94,19 +100,28 @@ public enum FFmpegCLI {
   }
 
   /// The CLI's reference RGB bytes: `ffmpeg -i PATH -f rawvideo -pix_fmt rgb24 -fps_mode passthrough -`.
-  public static func rawRGB24(_ path: String, extraInputArguments: [String] = []) throws -> [UInt8] {
-    try run(extraInputArguments + ["-i", path, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-fps_mode", "passthrough", "-"])
+  public static func rawRGB24(_ path: String, extraInputArguments: [String] = []) throws -> [UInt8]
+  {
+    try run(
+      extraInputArguments + [
+        "-i", path, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-fps_mode",
+        "passthrough", "-",
+      ])
   }
 
   /// The decoder's raw output in pixel format `pixelFormat` (e.g. `yuv420p`), no conversion when it
   /// is the stream's own format.
   public static func rawVideo(_ path: String, pixelFormat: String) throws -> [UInt8] {
-    try run(["-i", path, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-fps_mode", "passthrough", "-"])
+    try run([
+      "-i", path, "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-fps_mode",
+      "passthrough", "-",
+    ])
   }
 
   /// Encodes raw `rgb24` frames (F*H*W*3 bytes) with the given output arguments to `path`.
   public static func encodeRGB24(
-    _ frames: [UInt8], width: Int, height: Int, rate: String = "25", to path: String, _ outputArguments: [String]
+    _ frames: [UInt8], width: Int, height: Int, rate: String = "25", to path: String,
+    _ outputArguments: [String]
   ) throws {
     try run(
       ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(width)x\(height)", "-r", rate, "-i", "-"]
@@ -116,9 +131,14 @@ public enum FFmpegCLI {
   /// Presentation times (seconds) of the first video stream's frames, as ffprobe reports them.
   public static func frameTimes(_ path: String) throws -> [Double] {
     let text = try probe([
-      "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0", path,
+      "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of",
+      "csv=p=0", path,
     ])
-    return text.split(whereSeparator: \.isNewline).compactMap { Double($0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: ","))) }
+    return text.split(whereSeparator: \.isNewline).compactMap {
+      Double(
+        $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+          in: CharacterSet(charactersIn: ",")))
+    }
   }
 }
 
@@ -146,7 +166,9 @@ final class LockedData: @unchecked Sendable {
 }
 
 /// Decodes every frame of `source` into one tensor and the frame times.
-public func decodeAll(_ source: some FrameSource, chunk: Int = 16) throws -> (frames: Tensor<UInt8>?, times: [Double]) {
+public func decodeAll(_ source: some FrameSource, chunk: Int = 16) throws -> (
+  frames: Tensor<UInt8>?, times: [Double]
+) {
   var parts: [Tensor<UInt8>] = []
   var times: [Double] = []
   while let next = try source.nextChunk(maxFrames: chunk) {

@@ -1,4 +1,6 @@
 import Foundation
+import Photosensitivity
+import Reports
 
 #if canImport(Glibc)
   import Glibc
@@ -23,6 +25,8 @@ struct ScanOutcome: Sendable {
   var partialReason: String?
   /// Problems that did not stop decoding (e.g. a few undecodable packets), one line each.
   var warnings: [String] = []
+  /// The photosensitivity report, when one was asked for.
+  var report: FlashReport? = nil
 }
 
 /// Scans one input into rows. Errors thrown before `started` mean the input could not be read at
@@ -57,6 +61,8 @@ struct FileReport: Sendable, Equatable {
   var duration = 0.0
   var maxAbsT = 0.0
   var seconds = 0.0
+  /// The photosensitivity verdict, when a report was made.
+  var verdict: Verdict? = nil
 }
 
 struct BatchReport: Sendable {
@@ -79,6 +85,8 @@ final class BatchRunner: @unchecked Sendable {
   let console: Console
   let progress: ProgressTracker
   let stop: StopFlag
+  /// Photosensitivity outputs of each file (`--report`, `--frames-csv`, `--check`).
+  let reportOutput: ReportOutput?
 
   private let lock = NSLock()
   private var reports: [FileReport]
@@ -88,8 +96,9 @@ final class BatchRunner: @unchecked Sendable {
 
   init(
     items: [InputItem], scanner: FileScanner, formatter: RowFormatter, target: OutputTarget,
-    jobs: Int, threads: Int, console: Console, stop: StopFlag
+    jobs: Int, threads: Int, console: Console, stop: StopFlag, reportOutput: ReportOutput? = nil
   ) {
+    self.reportOutput = reportOutput
     self.items = items
     self.scanner = scanner
     self.formatter = formatter
@@ -109,12 +118,12 @@ final class BatchRunner: @unchecked Sendable {
     switch target {
     case .standardOutput:
       table = OrderedTable(
-        sink: DescriptorWriter(fd: 1, path: "standard output"), header: formatter.header)
+        sink: DescriptorWriter(fd: 1, path: "standard output"), header: tableHeader)
     case .file(let path):
       do {
         let writer = try AtomicFileWriter(path: path)
         sharedFile = writer
-        table = OrderedTable(sink: writer, header: formatter.header)
+        table = OrderedTable(sink: writer, header: tableHeader)
       } catch {
         console.error("\(error)")
         stop.stop(.outputFailed)
@@ -161,6 +170,35 @@ final class BatchRunner: @unchecked Sendable {
     defer { lock.unlock() }
     return BatchReport(
       files: reports, stop: stop.reason, seconds: seconds, tableStarted: tableStarted)
+  }
+
+  /// `--check` prints verdict lines instead of the table: no header then.
+  private var tableHeader: String? { reportOutput?.check == true ? nil : formatter.header }
+
+  /// Writes a file's report outputs (each through a temporary file and a rename) and, with
+  /// `--check`, queues its verdict line. Throws `OutputError` when a file cannot be written.
+  private func deliver(report: FlashReport, index: Int) throws {
+    guard let out = reportOutput else { return }
+    for path in out.reportPaths {
+      guard let format = ReportFormat(path: path) else { continue }
+      let bytes: Data
+      do {
+        bytes = try report.render(format)
+      } catch {
+        throw OutputError(path: path, reason: "cannot render the report: \(error)")
+      }
+      let writer = try AtomicFileWriter(path: path)
+      defer { writer.discard() }
+      try writer.write(bytes: [UInt8](bytes))
+      try writer.commit()
+    }
+    if let path = out.framesCSV {
+      let writer = try AtomicFileWriter(path: path)
+      defer { writer.discard() }
+      try writer.write(report.framesCSV())
+      try writer.commit()
+    }
+    if out.check { try table?.append(index, report.checkLine + "\n") }
   }
 
   private func takeIndex() -> Int? {
@@ -230,6 +268,7 @@ final class BatchRunner: @unchecked Sendable {
     defer { fileWriter?.discard() }
 
     let formatter = self.formatter
+    let checkOnly = reportOutput?.check == true
     var maxAbsT = 0.0
     do {
       let outcome = try scanner.scan(
@@ -249,11 +288,16 @@ final class BatchRunner: @unchecked Sendable {
         row: { row in
           try stop.check()
           maxAbsT = max(maxAbsT, abs(row.t))
+          if checkOnly { return }  // --check: the verdict line replaces the table
           let text = formatter.line(file: item.path, row: row)
           if let fileWriter { try fileWriter.write(text) } else { try table?.append(index, text) }
         })
       try stop.check()
       try fileWriter?.commit()
+      if let flashReport = outcome.report {
+        try deliver(report: flashReport, index: index)
+        report.verdict = flashReport.document.verdict
+      }
       report.frames = outcome.frames
       report.duration = outcome.duration
       report.maxAbsT = maxAbsT

@@ -47,13 +47,18 @@ enum ExitStatus {
   /// Bad command line (ArgumentParser's validation errors are mapped to it).
   static let usage: Int32 = 2
 
-  static func of(_ report: BatchReport) -> Int32 {
+  /// A photosensitivity verdict that `--fail-on` names (only when every input was read).
+  static let verdict: Int32 = 3
+
+  static func of(_ report: BatchReport, failOn: FailOn = .never) -> Int32 {
     switch report.stop {
     case .interrupted(let signal): return 128 + signal
     case .outputFailed: return inputFailed
     case .outputClosed, nil:
       let bad = report.files.contains { $0.status == .failed || $0.status == .partial }
-      return bad ? inputFailed : ok
+      if bad { return inputFailed }
+      let flagged = report.files.contains { $0.verdict.map(failOn.matches) ?? false }
+      return flagged ? verdict : ok
     }
   }
 }

@@ -5,5 +5,9 @@ struct NNCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "nn",
     abstract: "Neural-network tools on the frame tensor (the exam's CNN and siamese network).",
-    subcommands: [])
+    subcommands: [
+      NNSummaryCommand.self, NNTrainSiameseCommand.self, NNTrainCNNCommand.self,
+      NNPredictCommand.self,
+      NNBenchCommand.self,
+    ])
 }

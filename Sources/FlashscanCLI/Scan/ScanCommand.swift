@@ -23,8 +23,12 @@ struct ScanCommand: ParsableCommand {
       'file' column. Directories are walked recursively (sorted, hidden names skipped, files with a \
       video extension unless --all-files). The summary and errors go to stderr.
 
+      With --report, --check or --frames-csv the photosensitivity analysis (WCAG 2.3.1, Ofcom or \
+      IRIS) runs in the same decoding pass; see Docs/Reports.md.
+
       Exit status: 0 every input read whole; 1 an input failed or was partial (or an output could \
-      not be written); 2 usage error; 130 interrupted (Ctrl-C). See Docs/CLI.md.
+      not be written); 2 usage error; 3 a photosensitivity verdict matched --fail-on (default: \
+      fail); 130 interrupted (Ctrl-C). See Docs/CLI.md.
       """)
 
   @Argument(
@@ -103,7 +107,15 @@ struct ScanCommand: ParsableCommand {
   @Flag(help: "Print nothing on stderr but errors (no progress, no summary).")
   var quiet = false
 
+  @OptionGroup(title: "Photosensitivity report (Docs/Reports.md)")
+  var reportOptions: ReportOptions
+
   static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+  static func isDirectory(_ path: String) -> Bool {
+    var isDir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+  }
 
   func validate() throws {
     if inputs.isEmpty {
@@ -124,6 +136,21 @@ struct ScanCommand: ParsableCommand {
     }
     if inputs.filter({ $0 == "-" }).count > 1 {
       throw ValidationError("'-' (standard input) can be given once")
+    }
+    if reportOptions.active {
+      if gray == .luma {
+        throw ValidationError(
+          "--gray luma cannot be used with a report (the analysis needs RGB frames)")
+      }
+      let single = inputs.count == 1 && !Self.isDirectory(inputs[0])
+      if !single && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil) {
+        throw ValidationError(
+          "--report and --frames-csv take a single input file (--check takes many)")
+      }
+      if reportOptions.check && (output != nil || outputDir != nil) {
+        throw ValidationError(
+          "--check prints verdict lines only: it cannot be used with -o or --output-dir")
+      }
     }
   }
 
@@ -152,11 +179,20 @@ struct ScanCommand: ParsableCommand {
     engine.topK = topK
     engine.gray = gray
     if let chunkFrames { engine.chunkFrames = chunkFrames }
-    let scanner = VideoTableScanner(engine: engine, streamIndex: stream)
+    let reportOutput =
+      reportOptions.active
+      ? ReportOutput(
+        parameters: reportOptions.parameters(), reportPaths: reportOptions.reports,
+        framesCSV: reportOptions.framesCSV,
+        check: reportOptions.check, failOn: reportOptions.failOn,
+        thumbnails: reportOptions.needsThumbnails,
+        toolVersion: FlashscanCommand.version)
+      : nil
+    let scanner = VideoTableScanner(engine: engine, streamIndex: stream, report: reportOutput)
 
     let runner = BatchRunner(
       items: items, scanner: scanner, formatter: formatter, target: target, jobs: jobs,
-      threads: threads ?? Self.cores, console: console, stop: stop)
+      threads: threads ?? Self.cores, console: console, stop: stop, reportOutput: reportOutput)
     let report = runner.run()
 
     switch report.stop {
@@ -167,7 +203,7 @@ struct ScanCommand: ParsableCommand {
     case .outputFailed, nil:
       printSummary(report, list: list, console: console)
     }
-    let status = ExitStatus.of(report)
+    let status = ExitStatus.of(report, failOn: reportOutput?.failOn ?? .never)
     if status != ExitStatus.ok { throw ExitCode(status) }
   }
 

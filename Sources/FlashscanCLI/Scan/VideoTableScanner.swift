@@ -1,11 +1,16 @@
 import Flashinator
+import Foundation
 import FrameTensor
 import MediaIO
+import Photosensitivity
+import Reports
 
 /// Scans one input with `VideoDecoder` and `Flashinator`: the real `FileScanner`.
 struct VideoTableScanner: FileScanner {
   var engine: FlashinatorOptions
   var streamIndex: Int?
+  /// Set when a photosensitivity report is wanted: it is computed in the same pass as the table.
+  var report: ReportOutput? = nil
 
   func scan(
     path: String, threads: Int, stop: StopFlag,
@@ -26,9 +31,30 @@ struct VideoTableScanner: FileScanner {
     var engine = self.engine
     engine.threads = threads
     var failure: Error?
+    var pass = report.map {
+      ReportPass(
+        info: decoder.info, parameters: $0.parameters, topK: engine.topK, gray: engine.gray,
+        thumbnails: $0.thumbnails)
+    }
+    // The file's hash is read beside the decoding, on its own thread.
+    let hash = report.map { _ in InputHash(path: path) }
     do {
-      try Flashinator.scan(source, options: engine) { r in
-        try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
+      if pass != nil {
+        let chunkFrames =
+          engine.chunkFrames
+          ?? FlashinatorOptions.automaticChunkFrames(
+            frameBytes: decoder.info.width * decoder.info.height * 3)
+        try ChunkPipeline(threads: engine.threads, queueDepth: engine.effectiveQueueDepth).run(
+          source: source, chunkFrames: chunkFrames, work: pass!.work,
+          deliver: { result in
+            for r in try pass!.deliver(result) {
+              try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
+            }
+          })
+      } else {
+        try Flashinator.scan(source, options: engine) { r in
+          try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
+        }
       }
     } catch let error as MediaError {
       // Decoding failed after some frames: the rows so far stand, the file is partial.
@@ -45,10 +71,19 @@ struct VideoTableScanner: FileScanner {
     if let failure { reasons.append(Self.withoutPath("\(failure)", path)) }
     let partial = decoder.isPartial || failure != nil
     let duration = partial ? source.lastTime : (decoder.info.duration ?? source.lastTime)
-    return ScanOutcome(
+    var outcome = ScanOutcome(
       frames: source.frames, duration: duration,
       partialReason: partial ? reasons.joined(separator: "; ") : nil,
       warnings: partial ? [] : reasons)
+    if let report, var pass, let hash {
+      var input = try hash.facts()
+      input.codec = decoder.info.codecName
+      input.frameRate = decoder.info.frameRate
+      input.complete = !partial
+      input.decodeWarnings = reasons
+      outcome.report = pass.finish(tool: ToolInfo(version: report.toolVersion), input: input)
+    }
+    return outcome
   }
 
   /// Decoder messages may start with the path; the CLI adds it itself.
@@ -93,4 +128,25 @@ struct InputError: Error, CustomStringConvertible {
   var path: String
   var reason: String
   var description: String { "\(path): \(reason)" }
+}
+
+/// Size and SHA-256 of an input file, read on a thread of its own while the decoder runs.
+final class InputHash: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private var result: Result<InputFacts, Error> = .failure(CancellationError())
+
+  init(path: String) {
+    let thread = Thread { [self] in
+      result = Result { try InputFacts.describing(path: path) }
+      done.signal()
+    }
+    thread.start()
+  }
+
+  /// Waits for the hash (the decoding pass is usually the slower reader).
+  func facts() throws -> InputFacts {
+    done.wait()
+    done.signal()
+    return try result.get()
+  }
 }

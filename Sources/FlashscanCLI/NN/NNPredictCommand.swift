@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import FrameTensor
+import MediaIO
+import NeuralNet
+
+/// `flashscan nn predict --model MODEL.json VIDEO`: scores a video with a saved network.
+struct NNPredictCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "predict",
+    abstract:
+      "Score a video's frames with a model saved by train-siamese or train-cnn (CSV on stdout).",
+    discussion: """
+      A siamese model prints frame,time,p_flash for every pair (frame i-1, frame i), frame being the
+      later frame as in the T table. A CNN model prints frame,time,class,p: each frame's most likely
+      class (a training video's file name) and its probability.
+      """)
+
+  @Option(help: "A model file written by train-siamese or train-cnn.")
+  var model: String
+
+  @Argument(help: "The video to score.")
+  var video: String
+
+  func run() throws {
+    try reportingFailures {
+      let file = try ModelFile.read(from: model)
+      guard file.inputShape.count == 3, file.inputShape[2] == 3 else {
+        throw NNError("\(model): input shape \(file.inputShape) is not H x W x 3 frames")
+      }
+      let size = NetworkFrameSize(width: file.inputShape[1], height: file.inputShape[0])
+      let decoder = try VideoDecoder(
+        path: video,
+        options: DecodeOptions(outputSize: FrameSize(width: size.width, height: size.height)))
+      switch file.kind {
+      case "siamese":
+        let network = try SiameseNetwork<Float>(file: file)
+        print("frame,time,p_flash")
+        var previous: Tensor<Float>?
+        while let chunk = try decoder.nextChunk(maxFrames: 128) {
+          let frames = chunk.frames.toFloatingPoint(Float.self, scale: 1 / 255)
+          // Pairs inside the chunk, plus the one across the boundary with the previous chunk.
+          let all = previous.map { Tensor.concatenate([$0, frames]) } ?? frames
+          // Pair j is (all[j], all[j+1]); its later frame is chunk frame j (or j + 1 in the first chunk).
+          let shift = previous == nil ? 1 : 0
+          let count = all.shape[0]
+          if count >= 2 {
+            let p = network.probabilities(all.slice(0..<(count - 1)), all.slice(1..<count))
+            for (j, probability) in p.enumerated() {
+              let local = j + shift
+              print(
+                "\(chunk.firstIndex + local),\(chunk.times[local]),\(format3(Double(probability)))")
+            }
+          }
+          previous = frames.slice((frames.shape[0] - 1)..<frames.shape[0])
+        }
+      case "sequential":
+        let network = try Sequential<Float>(file: file)
+        let classes = file.metadata["classes"]?.split(separator: "\n").map(String.init) ?? []
+        print("frame,time,class,p")
+        while let chunk = try decoder.nextChunk(maxFrames: 64) {
+          let logits = network.forward(
+            chunk.frames.toFloatingPoint(Float.self, scale: 1 / 255), training: false)
+          let k = logits.shape[1]
+          for i in 0..<chunk.count {
+            let row = (0..<k).map { logits[i, $0] }
+            let best = row.indices.max { row[$0] < row[$1] }!
+            let denominator = row.reduce(Float(0)) { $0 + exp($1 - row[best]) }
+            let name = best < classes.count ? csvField(classes[best]) : String(best)
+            print(
+              "\(chunk.firstIndex + i),\(chunk.times[i]),\(name),\(format3(Double(1 / denominator)))"
+            )
+          }
+        }
+      default:
+        throw NNError("\(model): unknown model kind '\(file.kind)'")
+      }
+    }
+  }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or newline.
+func csvField(_ text: String) -> String {
+  guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
+  return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

@@ -1,0 +1,262 @@
+import ArgumentParser
+import Foundation
+import Photosensitivity
+import Reports
+
+extension Profile: ExpressibleByArgument {}
+extension FieldAreaReading: ExpressibleByArgument {}
+extension RedRule: ExpressibleByArgument {}
+extension Verdict: ExpressibleByArgument {}
+
+/// Which verdict makes the run exit 3.
+enum FailOn: String, ExpressibleByArgument, CaseIterable, Sendable {
+  case fail, warning, never
+
+  func matches(_ verdict: Verdict) -> Bool {
+    switch self {
+    case .fail: return verdict == .fail
+    case .warning: return verdict >= .warning
+    case .never: return false
+    }
+  }
+}
+
+/// The photosensitivity report's options of the scan command (Docs/Reports.md): outputs,
+/// profile, every threshold, and the verdict that fails the run.
+struct ReportOptions: ParsableArguments {
+  @Option(
+    name: .customLong("report"),
+    help: ArgumentHelp(
+      "Write the photosensitivity report to PATH (repeatable; .json, .html or .md by extension).",
+      valueName: "PATH"))
+  var reports: [String] = []
+
+  @Flag(
+    help: "Print only the verdict line of each file (PASS/WARNING/FAIL, path, profile, incidents).")
+  var check = false
+
+  @Option(
+    name: .customLong("frames-csv"),
+    help: ArgumentHelp(
+      "Write the per-frame analysis (T among its columns) as CSV to PATH.", valueName: "PATH"))
+  var framesCSV: String?
+
+  @Option(
+    help: "Rule set: wcag (area-aware WCAG 2.3.1, default), ofcom, or iris (IRIS's algorithm).")
+  var profile: Profile = .wcag
+
+  @Option(
+    name: .customLong("fail-on"),
+    help: "Exit 3 when a file's verdict is fail (default), warning or worse, or never.")
+  var failOn: FailOn = .fail
+
+  @Option(
+    name: .customLong("flash-threshold"),
+    help: ArgumentHelp(
+      "Luminance change of a transition (wcag/iris 0.1 relative; ofcom 20 cd/m2).", valueName: "X"))
+  var flashThreshold: Double?
+
+  @Option(
+    name: .customLong("dark-threshold"),
+    help: ArgumentHelp(
+      "The darker state must be below this (0.8 relative; ofcom 160 cd/m2).", valueName: "X"))
+  var darkThreshold: Double?
+
+  @Option(
+    name: .customLong("red-rules"), parsing: .upToNextOption,
+    help: ArgumentHelp(
+      "Red rules: classic, chromaticity, saturationChange (profile's default).", valueName: "RULE"))
+  var redRules: [RedRule] = []
+
+  @Option(
+    name: .customLong("red-ratio"),
+    help: ArgumentHelp(
+      "Saturated red: R/(R+G+B) on linear values at least this (0.8).", valueName: "X"))
+  var redRatio: Double?
+
+  @Option(
+    name: .customLong("red-threshold"),
+    help: ArgumentHelp(
+      "Classic red-value change of a red transition (20; pure red is 320).", valueName: "X"))
+  var redThreshold: Double?
+
+  @Option(
+    name: .customLong("red-distance"),
+    help: ArgumentHelp("WCAG 2.2 u'v' distance of a red transition (0.2).", valueName: "X"))
+  var redDistance: Double?
+
+  @Option(
+    name: .customLong("red-min-luminance"),
+    help: ArgumentHelp(
+      "Regions darker than this relative luminance are never saturated red (0.002).", valueName: "X"
+    ))
+  var redMinLuminance: Double?
+
+  @Option(
+    name: .customLong("max-transitions"),
+    help: ArgumentHelp(
+      "More transitions than this in a window fail (6: more than 3 flashes).", valueName: "N"))
+  var maxTransitions: Int?
+
+  @Option(
+    name: .customLong("min-transitions"),
+    help: ArgumentHelp("Lower end of the extended-flashing band (4).", valueName: "N"))
+  var minTransitions: Int?
+
+  @Option(
+    name: .customLong("window"),
+    help: ArgumentHelp("Flash-counting window in seconds (1).", valueName: "SECONDS"))
+  var window: Double?
+
+  @Option(
+    name: .customLong("extended-window"),
+    help: ArgumentHelp(
+      "Extended flashing: the window looked back over, seconds (5).", valueName: "SECONDS"))
+  var extendedWindow: Double?
+
+  @Option(
+    name: .customLong("extended-seconds"),
+    help: ArgumentHelp(
+      "Extended flashing: seconds in the band within that window (4).", valueName: "SECONDS"))
+  var extendedSeconds: Double?
+
+  @Option(
+    name: .customLong("extended-verdict"),
+    help: "What extended flashing makes a frame: warning (wcag) or fail (ofcom, iris).")
+  var extendedVerdict: Verdict?
+
+  @Option(
+    name: .customLong("field-area"),
+    help: "WCAG area limit reading: 21824 (G176, default) or 87296 (a whole 10-degree field).")
+  var fieldArea: FieldAreaReading?
+
+  @Option(
+    name: .customLong("screen-share"),
+    help: ArgumentHelp(
+      "Ofcom: flashing over more than this share of the screen fails; IRIS: changed-pixel share (0.25).",
+      valueName: "X"))
+  var screenShare: Double?
+
+  @Option(
+    name: .customLong("leading-edge"),
+    help: ArgumentHelp(
+      "Ofcom: flashes whose leading edges are this many seconds apart are exempt (0.36; 0 turns it off).",
+      valueName: "SECONDS"))
+  var leadingEdge: Double?
+
+  @Option(
+    name: .customLong("grid"),
+    help: ArgumentHelp(
+      "Region grid COLUMNSxROWS flashing is measured on (48x48).", valueName: "CxR"))
+  var grid: String?
+
+  @Option(
+    name: .customLong("iris-fps"),
+    help: ArgumentHelp(
+      "IRIS: its integer frame rate (default: the video's rounded).", valueName: "N"))
+  var irisFPS: Int?
+
+  /// True when some output needs the photosensitivity analysis.
+  var active: Bool { !reports.isEmpty || check || framesCSV != nil }
+
+  /// Whether any report needs thumbnails (only HTML shows them).
+  var needsThumbnails: Bool { reports.contains { ReportFormat(path: $0) == .html } }
+
+  func validate() throws {
+    for path in reports where ReportFormat(path: path) == nil {
+      throw ValidationError("--report \(path): the extension must be .json, .html or .md")
+    }
+    if Set(reports).count != reports.count {
+      throw ValidationError("--report: the same path twice")
+    }
+    if let framesCSV, reports.contains(framesCSV) {
+      throw ValidationError("--frames-csv and --report name the same file")
+    }
+    if !active && (thresholdsGiven || profile != .wcag || failOn != .fail) {
+      throw ValidationError(
+        "--profile, --fail-on and the thresholds need --report, --check or --frames-csv")
+    }
+    if let grid, parseGrid(grid) == nil {
+      throw ValidationError("--grid must be COLUMNSxROWS, e.g. 48x48")
+    }
+    let p = parameters()
+    if p.maxTransitions < 1 || p.minTransitions < 1 || p.minTransitions > p.maxTransitions {
+      throw ValidationError("--min-transitions and --max-transitions must satisfy 1 <= min <= max")
+    }
+    if p.windowSeconds <= 0 || p.extendedWindowSeconds <= 0 || p.extendedSeconds <= 0 {
+      throw ValidationError("--window, --extended-window and --extended-seconds must be positive")
+    }
+    if p.gridColumns < 1 || p.gridRows < 1 {
+      throw ValidationError("--grid needs at least one cell")
+    }
+    if let irisFPS, irisFPS < 1 { throw ValidationError("--iris-fps must be at least 1") }
+    for (name, value) in [
+      ("--flash-threshold", flashThreshold), ("--dark-threshold", darkThreshold),
+      ("--red-ratio", redRatio),
+      ("--red-threshold", redThreshold), ("--red-distance", redDistance),
+      ("--red-min-luminance", redMinLuminance), ("--screen-share", screenShare),
+      ("--leading-edge", leadingEdge),
+    ] {
+      if let value, !(value.isFinite && value >= 0) {
+        throw ValidationError("\(name) must be a number >= 0")
+      }
+    }
+  }
+
+  var thresholdsGiven: Bool {
+    let values: [Any?] = [
+      flashThreshold, darkThreshold, redRatio, redThreshold, redDistance, redMinLuminance,
+      maxTransitions,
+      minTransitions, window, extendedWindow, extendedSeconds, extendedVerdict, fieldArea,
+      screenShare,
+      leadingEdge, grid, irisFPS,
+    ]
+    return values.contains { $0 != nil } || !redRules.isEmpty
+  }
+
+  /// The profile's documented defaults with every given option applied.
+  func parameters() -> AnalysisParameters {
+    var p = AnalysisParameters(profile: profile)
+    if let flashThreshold { p.flashThreshold = flashThreshold }
+    if let darkThreshold { p.darkThreshold = darkThreshold }
+    if !redRules.isEmpty { p.redRules = redRules }
+    if let redRatio { p.redSaturationRatio = redRatio }
+    if let redThreshold { p.redThreshold = redThreshold }
+    if let redDistance { p.redChromaticityDistance = redDistance }
+    if let redMinLuminance { p.redMinimumLuminance = redMinLuminance }
+    if let maxTransitions { p.maxTransitions = maxTransitions }
+    if let minTransitions { p.minTransitions = minTransitions }
+    if let window { p.windowSeconds = window }
+    if let extendedWindow { p.extendedWindowSeconds = extendedWindow }
+    if let extendedSeconds { p.extendedSeconds = extendedSeconds }
+    if let extendedVerdict { p.extendedVerdict = extendedVerdict }
+    if let fieldArea { p.fieldAreaReading = fieldArea }
+    if let screenShare { p.screenAreaShare = screenShare }
+    if let leadingEdge { p.leadingEdgeExemptionSeconds = leadingEdge > 0 ? leadingEdge : nil }
+    if let grid, let (c, r) = parseGrid(grid) {
+      p.gridColumns = c
+      p.gridRows = r
+    }
+    if let irisFPS { p.irisFrameRate = irisFPS }
+    return p
+  }
+
+  func parseGrid(_ text: String) -> (Int, Int)? {
+    let parts = text.lowercased().split(separator: "x")
+    guard parts.count == 2, let c = Int(parts[0]), let r = Int(parts[1]), c > 0, r > 0 else {
+      return nil
+    }
+    return (c, r)
+  }
+}
+
+/// What the batch does with each file's report.
+struct ReportOutput: Sendable {
+  var parameters: AnalysisParameters
+  var reportPaths: [String]
+  var framesCSV: String?
+  var check: Bool
+  var failOn: FailOn
+  var thumbnails: Bool
+  var toolVersion: String
+}

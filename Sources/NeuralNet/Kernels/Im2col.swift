@@ -1,0 +1,103 @@
+/// Geometry of a 2-D sliding window (convolution or pooling) over NHWC images.
+struct WindowGeometry: Equatable, Sendable {
+  var batch: Int
+  var height: Int
+  var width: Int
+  var channels: Int
+  var kernelHeight: Int
+  var kernelWidth: Int
+  var stride: Int
+  var padding: Int
+
+  /// floor((H + 2p - k) / s) + 1, the usual output size (CS231n "Convolutional Networks").
+  var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+  var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+  /// Length of one im2col row: the window's pixels times channels, ordered (ky, kx, c).
+  var patchSize: Int { kernelHeight * kernelWidth * channels }
+  /// Number of im2col rows: one per output pixel of every image.
+  var patchCount: Int { batch * outputHeight * outputWidth }
+}
+
+/// Copies every window of `input` (N, H, W, C) into one row of `col` (patchCount x patchSize),
+/// zeros where the window hangs over the padding. One kernel row (fixed ky) of a window is
+/// contiguous in NHWC, so it is copied as a block.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: UnsafeMutablePointer<T>)
+{
+  let oh = g.outputHeight
+  let ow = g.outputWidth
+  let c = g.channels
+  let rowLength = g.patchSize
+  let parts =
+    g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
+  let src = SendableConstPointer(input)
+  let dstBase = SendablePointer(col)
+  parallelParts(parts) { part in
+    for b in partRange(part, of: parts, count: g.batch) {
+      let image = src.pointer + b * g.height * g.width * c
+      for oy in 0..<oh {
+        for ox in 0..<ow {
+          var dst = dstBase.pointer + ((b * oh + oy) * ow + ox) * rowLength
+          let x0 = ox * g.stride - g.padding
+          let kxLo = max(0, -x0)
+          let kxHi = min(g.kernelWidth, g.width - x0)
+          for ky in 0..<g.kernelHeight {
+            let iy = oy * g.stride - g.padding + ky
+            if iy < 0 || iy >= g.height || kxLo >= kxHi {
+              dst.update(repeating: 0, count: g.kernelWidth * c)
+            } else {
+              if kxLo > 0 { dst.update(repeating: 0, count: kxLo * c) }
+              let from = image + (iy * g.width + x0 + kxLo) * c
+              let to = dst + kxLo * c
+              for j in 0..<((kxHi - kxLo) * c) { to[j] = from[j] }
+              if kxHi < g.kernelWidth {
+                (dst + kxHi * c).update(repeating: 0, count: (g.kernelWidth - kxHi) * c)
+              }
+            }
+            dst += g.kernelWidth * c
+          }
+        }
+      }
+    }
+  }
+}
+
+/// The adjoint of `im2col`: adds every row of `col` back onto the pixels its window covers
+/// (overlapping windows sum), giving dLoss/dInput from dLoss/dcol. `output` must start at zero.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func col2im<T: NNScalar>(
+  _ g: WindowGeometry, col: UnsafePointer<T>, output: UnsafeMutablePointer<T>
+) {
+  let oh = g.outputHeight
+  let ow = g.outputWidth
+  let c = g.channels
+  let rowLength = g.patchSize
+  let parts =
+    g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
+  let srcBase = SendableConstPointer(col)
+  let dstBase = SendablePointer(output)
+  parallelParts(parts) { part in
+    for b in partRange(part, of: parts, count: g.batch) {
+      let image = dstBase.pointer + b * g.height * g.width * c
+      for oy in 0..<oh {
+        for ox in 0..<ow {
+          var src = srcBase.pointer + ((b * oh + oy) * ow + ox) * rowLength
+          let x0 = ox * g.stride - g.padding
+          let kxLo = max(0, -x0)
+          let kxHi = min(g.kernelWidth, g.width - x0)
+          for ky in 0..<g.kernelHeight {
+            let iy = oy * g.stride - g.padding + ky
+            if iy >= 0 && iy < g.height && kxLo < kxHi {
+              let dst = image + (iy * g.width + x0 + kxLo) * c
+              let s = src + kxLo * c
+              for j in 0..<((kxHi - kxLo) * c) { dst[j] += s[j] }
+            }
+            src += g.kernelWidth * c
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// Module NeuralNet: see Docs/ for its role in the data flow.

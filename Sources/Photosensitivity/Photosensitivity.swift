@@ -1,1 +1,0 @@
-// Module Photosensitivity: see Docs/ for its role in the data flow.

@@ -1,0 +1,97 @@
+/// One analysed frame, a row of the per-frame table (JSON `frames`, the frames CSV).
+public struct FrameRow: Codable, Sendable, Equatable {
+  /// Frame index (presentation order, from 0) and presentation time in seconds.
+  public var frame: Int
+  public var time: Double
+  /// Luminance transitions in the one-second window ending at this frame. Region profiles:
+  /// the largest count reached by an area above the limit. IRIS: whole-frame transitions.
+  public var luminanceTransitions: Int
+  /// Red transitions likewise (the largest over the profile's red rules).
+  public var redTransitions: Int
+  /// `max(luminanceTransitions, redTransitions) / 2`.
+  public var flashesPerSecond: Double
+  /// The most transitions any single region had, whatever its size (0 under IRIS: whole frame).
+  public var maxRegionTransitions: Int
+  /// Share of the screen covered by the counted flashing area (IRIS: its changed-pixel share).
+  public var flashingAreaShare: Double
+  /// Largest share of one 10-degree field covered by it (nil under IRIS, which has no field).
+  public var fieldShare: Double?
+  /// Frames in the extended window (5 s) whose count was in the 4...6 band.
+  public var luminanceExtendedCount: Int
+  public var redExtendedCount: Int
+  /// IRIS's frame result codes: 0 pass, 1 4...6 transitions, 2 extended failure, 3 flash failure.
+  public var luminanceResult: Int
+  public var redResult: Int
+  public var verdict: Verdict
+  /// Where it flashes in this frame (pixels), when the frame has at least 4 transitions.
+  public var region: PixelRect?
+}
+
+/// What went wrong in an incident.
+public enum IncidentKind: String, Codable, Sendable, CaseIterable {
+  case luminance, red, extended
+}
+
+/// A run of consecutive frames flagged for one kind of flashing.
+public struct Incident: Codable, Sendable, Equatable {
+  public var kind: IncidentKind
+  public var verdict: Verdict
+  /// From the first flagged frame's time to the end of the last flagged frame, in seconds.
+  public var start: Double
+  public var end: Double
+  /// SMPTE timecodes of `start` and `end` at the video's rate.
+  public var startTimecode: String
+  public var endTimecode: String
+  public var firstFrame: Int
+  public var lastFrame: Int
+  /// Highest transitions in one second in the run, and as flashes (transitions / 2).
+  public var peakTransitionsPerSecond: Int
+  public var peakFlashesPerSecond: Double
+  /// Largest flashing area in the run, as a share of the screen and of a 10-degree field.
+  public var largestScreenShare: Double
+  public var largestFieldShare: Double?
+  /// Bounding box of every region that flashed in the run, in pixels.
+  public var boundingBox: PixelRect
+  /// The frame with the most transitions (then the largest area): the one to show.
+  public var worstFrame: Int
+}
+
+/// Outcome of one criterion over the whole video.
+public struct CriterionResult: Codable, Sendable, Equatable {
+  /// `general-flash`, `red-flash-classic`, `red-flash-chromaticity`, `red-flash-saturation`,
+  /// `extended-flashing`.
+  public var id: String
+  public var title: String
+  public var verdict: Verdict
+  /// Frames this criterion flagged, and the largest count it saw.
+  public var flaggedFrames: Int
+  public var peakTransitionsPerSecond: Int
+  public var firstFlaggedTime: Double?
+}
+
+/// The video facts the analysis used.
+public struct AnalysedVideo: Codable, Sendable, Equatable {
+  public var width: Int
+  public var height: Int
+  /// Average frame rate (nil when unknown); IRIS uses `round` of it.
+  public var frameRate: Double?
+  public var frameCount: Int
+  /// Last frame time plus one frame duration.
+  public var duration: Double
+}
+
+/// The analysis result: JSON-ready (a versioned report wraps it), every parameter echoed.
+public struct PhotosensitivityResult: Codable, Sendable, Equatable {
+  public var parameters: AnalysisParameters
+  public var video: AnalysedVideo
+  /// The 10-degree field at this video's size, the grid, and the area limit in pixels.
+  public var fieldWidth: Double
+  public var fieldHeight: Double
+  public var gridColumns: Int
+  public var gridRows: Int
+  public var areaLimitPixels: Double
+  public var verdict: Verdict
+  public var criteria: [CriterionResult]
+  public var frames: [FrameRow]
+  public var incidents: [Incident]
+}

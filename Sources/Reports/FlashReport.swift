@@ -1,0 +1,60 @@
+import Foundation
+import Photosensitivity
+
+/// A report file's format, chosen by the path's extension.
+public enum ReportFormat: String, Sendable, CaseIterable {
+  case json, html, markdown
+
+  /// `.json`, `.html` (or `.htm`), `.md` (or `.markdown`), any case; nil for anything else.
+  public init?(path: String) {
+    switch (path as NSString).pathExtension.lowercased() {
+    case "json": self = .json
+    case "html", "htm": self = .html
+    case "md", "markdown": self = .markdown
+    default: return nil
+    }
+  }
+}
+
+/// Everything a report is rendered from: the versioned document plus what only the HTML and
+/// the frames CSV draw (the per-frame rows, the T table, the incidents' thumbnails).
+public struct FlashReport: Sendable {
+  public var document: ReportDocument
+  /// Every analysed frame's row (the flashes-per-second curve, the frames CSV).
+  public var frames: [FrameRow]
+  public var tSeries: TSeries
+  /// The incidents' pictures by worst frame index (`ThumbnailCollector.kept`).
+  public var pictures: [Int: IncidentPicture]
+  /// Incidents that have no thumbnail because the collector's limit was reached.
+  public var omittedThumbnails: Int
+
+  public init(
+    tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, tSeries: TSeries,
+    thumbnails: ThumbnailCollector? = nil, includeFramesInJSON: Bool = false
+  ) {
+    document = ReportDocument(
+      tool: tool, input: input, result: result, includeFrames: includeFramesInJSON)
+    frames = result.frames
+    self.tSeries = tSeries
+    pictures = thumbnails?.kept ?? [:]
+    omittedThumbnails = thumbnails?.omitted ?? 0
+  }
+
+  /// The report in `format`, as the bytes of the file.
+  public func render(_ format: ReportFormat) throws -> Data {
+    switch format {
+    case .json: return try document.jsonData()
+    case .html: return Data(html().utf8)
+    case .markdown: return Data(markdown().utf8)
+    }
+  }
+
+  /// The one line `--check` prints: `FAIL  path  (profile wcag, 2 incidents)`.
+  public var checkLine: String {
+    let d = document
+    let count = d.incidents.count == 1 ? "1 incident" : "\(d.incidents.count) incidents"
+    let partial = d.input.complete ? "" : ", partial: decoding stopped early"
+    return
+      "\(VerdictText.label(d.verdict))\t\(d.input.path)\t(profile \(d.profile.rawValue), \(count)\(partial))"
+  }
+}

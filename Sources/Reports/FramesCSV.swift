@@ -1,0 +1,46 @@
+import Foundation
+import Photosensitivity
+
+/// The per-frame analysis as CSV (RFC 4180, header line, `\n` line ends), one row per decoded
+/// frame. Docs/Reports.md documents the columns.
+public enum FramesCSV {
+  public static let columns = [
+    "frame", "time", "t", "flashes_per_second", "luminance_transitions", "red_transitions",
+    "max_region_transitions", "flashing_area_share", "field_share", "luminance_extended_count",
+    "red_extended_count", "luminance_result", "red_result", "verdict", "region_x", "region_y",
+    "region_width", "region_height",
+  ]
+
+  /// The header and every row. `t` is empty for frame 0 (the T table starts at frame 1), as are
+  /// `field_share` under `iris` and the region columns of frames with no flashing region.
+  public static func text(frames: [FrameRow], tSeries: TSeries) -> String {
+    var out = columns.joined(separator: ",") + "\n"
+    out.reserveCapacity(frames.count * 96)
+    for r in frames {
+      let cells: [String] = [
+        "\(r.frame)", number(r.time), tSeries.t(frame: r.frame).map(number) ?? "",
+        number(r.flashesPerSecond), "\(r.luminanceTransitions)", "\(r.redTransitions)",
+        "\(r.maxRegionTransitions)", number(r.flashingAreaShare), r.fieldShare.map(number) ?? "",
+        "\(r.luminanceExtendedCount)", "\(r.redExtendedCount)", "\(r.luminanceResult)",
+        "\(r.redResult)", r.verdict.rawValue, r.region.map { "\($0.x)" } ?? "",
+        r.region.map { "\($0.y)" } ?? "", r.region.map { "\($0.width)" } ?? "",
+        r.region.map { "\($0.height)" } ?? "",
+      ]
+      out += cells.joined(separator: ",")
+      out += "\n"
+    }
+    return out
+  }
+
+  /// The shortest text that reads back as the same Double (`2`, not `2.0`; never `-0`).
+  static func number(_ x: Double) -> String {
+    if x == 0 { return "0" }
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    return "\(x)"
+  }
+}
+
+extension FlashReport {
+  /// `FramesCSV.text` of this report's frames and T table.
+  public func framesCSV() -> String { FramesCSV.text(frames: frames, tSeries: tSeries) }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import Photosensitivity
+
+/// The versioned report of one analysed video: what the JSON report holds, and what the HTML
+/// and Markdown reports are rendered from. Docs/Reports.md documents every field.
+///
+/// The schema is owned here, not by `PhotosensitivityResult`, so the analysis model can change
+/// without silently changing the published format: a change to these types bumps
+/// `schemaVersion` (minor: fields added; major: fields renamed, removed or re-meant).
+public struct ReportDocument: Codable, Sendable, Equatable {
+  /// The schema this code writes.
+  public static let currentSchemaVersion = "1.0"
+
+  public var schemaVersion: String
+  public var tool: ToolInfo
+  /// The rule set (`wcag`, `ofcom`, `iris`); the same as `parameters.profile`.
+  public var profile: Profile
+  /// Every number the analysis used, so the result can be reproduced.
+  public var parameters: AnalysisParameters
+  public var input: InputFacts
+  public var analysis: AnalysisGeometry
+  /// The overall outcome: the worst criterion's verdict.
+  public var verdict: Verdict
+  /// One sentence that explains the verdict (the banner of the HTML report).
+  public var summary: String
+  public var criteria: [CriterionReport]
+  public var incidents: [IncidentReport]
+  /// The per-frame analysis, only when asked for (it grows with the video; the frames CSV is
+  /// the usual place for it).
+  public var frames: [FrameRow]?
+
+  public init(
+    tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, includeFrames: Bool = false
+  ) {
+    schemaVersion = Self.currentSchemaVersion
+    self.tool = tool
+    profile = result.parameters.profile
+    parameters = result.parameters
+    var input = input
+    input.frameCount = result.video.frameCount
+    input.duration = result.video.duration
+    input.width = result.video.width
+    input.height = result.video.height
+    if input.frameRate == nil { input.frameRate = result.video.frameRate }
+    self.input = input
+    analysis = AnalysisGeometry(
+      fieldWidth: result.fieldWidth, fieldHeight: result.fieldHeight,
+      gridColumns: result.gridColumns, gridRows: result.gridRows,
+      areaLimitPixels: result.areaLimitPixels,
+      areaLimitShareOfScreen: result.video.width * result.video.height > 0
+        ? result.areaLimitPixels / Double(result.video.width * result.video.height) : 0)
+    verdict = result.verdict
+    criteria = result.criteria.map(CriterionReport.init)
+    let byTime = result.frames.map(\.time)
+    incidents = result.incidents.enumerated().map { i, incident in
+      IncidentReport(number: i + 1, incident: incident, frameTimes: byTime)
+    }
+    frames = includeFrames ? result.frames : nil
+    summary = ""
+    summary = VerdictText.sentence(self)
+  }
+
+  /// The document as pretty, key-sorted JSON (stable bytes for the same input).
+  public func jsonData() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    var data = try encoder.encode(self)
+    data.append(0x0A)
+    return data
+  }
+
+  /// Reads a JSON report (any 1.x schema).
+  public static func decode(json data: Data) throws -> ReportDocument {
+    try JSONDecoder().decode(ReportDocument.self, from: data)
+  }
+}
+
+/// The program that wrote the report.
+public struct ToolInfo: Codable, Sendable, Equatable {
+  public var name: String
+  public var version: String
+  public init(name: String = "flashscan", version: String) {
+    self.name = name
+    self.version = version
+  }
+}
+
+/// What was analysed.
+public struct InputFacts: Codable, Sendable, Equatable {
+  /// The path as given on the command line (`-` for standard input).
+  public var path: String
+  /// File size in bytes (nil for standard input).
+  public var sizeBytes: Int64?
+  /// SHA-256 of the file's bytes, 64 lowercase hex digits (nil for standard input).
+  public var sha256: String?
+  /// Why `sha256` (or `sizeBytes`) is missing, when it is.
+  public var sha256Note: String?
+  /// The decoder's codec name, e.g. `h264`.
+  public var codec: String?
+  /// Seconds from the first frame's presentation time to the end of the last frame.
+  public var duration: Double
+  /// The stream's average frame rate (nil when the container declares none).
+  public var frameRate: Double?
+  public var width: Int
+  public var height: Int
+  /// Frames decoded and analysed.
+  public var frameCount: Int
+  /// False when decoding stopped early (a corrupt or truncated file): the report covers only
+  /// the frames before that point.
+  public var complete: Bool
+  /// The decoder's warnings (corrupt data, truncation), in order.
+  public var decodeWarnings: [String]
+
+  public init(
+    path: String, sizeBytes: Int64? = nil, sha256: String? = nil, sha256Note: String? = nil,
+    codec: String? = nil, duration: Double = 0, frameRate: Double? = nil, width: Int = 0,
+    height: Int = 0, frameCount: Int = 0, complete: Bool = true, decodeWarnings: [String] = []
+  ) {
+    self.path = path
+    self.sizeBytes = sizeBytes
+    self.sha256 = sha256
+    self.sha256Note = sha256Note
+    self.codec = codec
+    self.duration = duration
+    self.frameRate = frameRate
+    self.width = width
+    self.height = height
+    self.frameCount = frameCount
+    self.complete = complete
+    self.decodeWarnings = decodeWarnings
+  }
+
+  /// Size and SHA-256 of the file at `path` (streamed, constant memory); for `-` (standard
+  /// input, already consumed by the decoder) both stay nil with a note saying why.
+  public static func describing(path: String) throws -> InputFacts {
+    if path == "-" {
+      return InputFacts(
+        path: path, sha256Note: "not available: the video was read from standard input")
+    }
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    let size = (attributes[.size] as? NSNumber)?.int64Value
+    return InputFacts(path: path, sizeBytes: size, sha256: try SHA256.hex(ofFile: path))
+  }
+}
+
+/// The area geometry the analysis used at this video's size.
+public struct AnalysisGeometry: Codable, Sendable, Equatable {
+  /// The 10-degree field (341x256 at 1024x768, scaled to the video), in pixels.
+  public var fieldWidth: Double
+  public var fieldHeight: Double
+  /// The region grid flashing is measured on (wcag, ofcom).
+  public var gridColumns: Int
+  public var gridRows: Int
+  /// Flashing fails only above this many concurrently flashing pixels, and that as a share of
+  /// the screen.
+  public var areaLimitPixels: Double
+  public var areaLimitShareOfScreen: Double
+}
+
+/// One criterion's outcome over the whole video.
+public struct CriterionReport: Codable, Sendable, Equatable {
+  /// `general-flash`, `red-flash-classic`, `red-flash-chromaticity`, `red-flash-saturation`,
+  /// `extended-flashing`.
+  public var id: String
+  public var title: String
+  public var verdict: Verdict
+  /// Frames this criterion flagged.
+  public var flaggedFrames: Int
+  /// The largest count the criterion saw, in `peakUnit`.
+  public var peak: Int
+  /// `transitions per second` (flash criteria: 7 or more fails, i.e. more than 3 flashes), or
+  /// `frames in band` (extended flashing: frames of the 5 s window with 4 to 6 transitions).
+  public var peakUnit: String
+  /// Presentation time of the first flagged frame, seconds.
+  public var firstFlaggedTime: Double?
+
+  public init(_ c: CriterionResult) {
+    id = c.id
+    title = c.title
+    verdict = c.verdict
+    flaggedFrames = c.flaggedFrames
+    peak = c.peakTransitionsPerSecond
+    peakUnit = c.id == "extended-flashing" ? "frames in band" : "transitions per second"
+    firstFlaggedTime = c.firstFlaggedTime
+  }
+}
+
+/// A run of consecutive flagged frames of one kind.
+public struct IncidentReport: Codable, Sendable, Equatable {
+  /// 1-based, in order of `start` (the number shown in the HTML and Markdown tables).
+  public var number: Int
+  /// `luminance`, `red` or `extended`.
+  public var kind: IncidentKind
+  public var verdict: Verdict
+  /// Seconds: the first flagged frame's presentation time, and the end of the last one.
+  public var start: Double
+  public var end: Double
+  /// SMPTE timecodes of `start` and `end` (drop-frame `;` at 29.97 and 59.94 fps).
+  public var startTimecode: String
+  public var endTimecode: String
+  /// Frame range, inclusive, frames counted from 0 in presentation order.
+  public var firstFrame: Int
+  public var lastFrame: Int
+  public var peakTransitionsPerSecond: Int
+  /// `peakTransitionsPerSecond / 2`.
+  public var peakFlashesPerSecond: Double
+  /// Largest flashing area in the run as a share (0...1) of the screen, and of one 10-degree
+  /// field (nil under `iris`, which has no field).
+  public var largestScreenShare: Double
+  public var largestFieldShare: Double?
+  /// Where on the screen it flashes: the union of the flagged frames' flashing regions, pixels.
+  public var boundingBox: PixelRect
+  /// The frame shown as the incident's thumbnail (most transitions, then largest area).
+  public var worstFrame: Int
+  public var worstFrameTime: Double
+
+  public init(number: Int, incident i: Incident, frameTimes: [Double]) {
+    self.number = number
+    kind = i.kind
+    verdict = i.verdict
+    start = i.start
+    end = i.end
+    startTimecode = i.startTimecode
+    endTimecode = i.endTimecode
+    firstFrame = i.firstFrame
+    lastFrame = i.lastFrame
+    peakTransitionsPerSecond = i.peakTransitionsPerSecond
+    peakFlashesPerSecond = i.peakFlashesPerSecond
+    largestScreenShare = i.largestScreenShare
+    largestFieldShare = i.largestFieldShare
+    boundingBox = i.boundingBox
+    worstFrame = i.worstFrame
+    worstFrameTime = frameTimes.indices.contains(i.worstFrame) ? frameTimes[i.worstFrame] : i.start
+  }
+}

@@ -1,1 +1,0 @@
-// Module Reports: see Docs/ for its role in the data flow.

@@ -1,0 +1,111 @@
+import Foundation
+import Photosensitivity
+
+/// The words every report format shares: the verdict sentence, names, numbers.
+public enum VerdictText {
+  /// The standard a profile applies, as a reader knows it.
+  public static func standard(_ profile: Profile) -> String {
+    switch profile {
+    case .wcag: return "WCAG 2.3.1 (three flashes or below threshold)"
+    case .ofcom: return "the Ofcom flashing-images guidance (ITU-R BT.1702)"
+    case .iris: return "the IRIS photosensitivity algorithm"
+    }
+  }
+
+  public static func label(_ verdict: Verdict) -> String {
+    switch verdict {
+    case .pass: return "PASS"
+    case .warning: return "WARNING"
+    case .fail: return "FAIL"
+    }
+  }
+
+  public static func kind(_ kind: IncidentKind) -> String {
+    switch kind {
+    case .luminance: return "luminance flash"
+    case .red: return "red flash"
+    case .extended: return "extended flashing"
+    }
+  }
+
+  /// One sentence explaining the verdict: what failed (or warned), when first, how fast and how
+  /// large; for a pass, the strongest flashing seen.
+  static func sentence(_ d: ReportDocument) -> String {
+    let standard = standard(d.profile)
+    let limit = number(Double(d.parameters.maxTransitions) / 2)
+    let worst = d.incidents.filter { $0.verdict == d.verdict }
+    switch d.verdict {
+    case .pass:
+      let peak =
+        d.criteria.filter { $0.peakUnit == "transitions per second" }.map(\.peak).max() ?? 0
+      let peakText =
+        peak == 0
+        ? "no flashing over an area above the limit was found"
+        : "the most over an area above the limit was \(number(Double(peak) / 2)) flashes per second"
+      return
+        "Passes \(standard): no more than \(limit) flashes in any one second; \(peakText)."
+    case .warning, .fail:
+      guard let first = worst.first else {
+        return "\(d.verdict == .fail ? "Fails" : "Warning under") \(standard)."
+      }
+      let peak = worst.map(\.peakFlashesPerSecond).max() ?? first.peakFlashesPerSecond
+      let largest = worst.max { $0.largestScreenShare < $1.largestScreenShare } ?? first
+      var area = "up to \(percent(largest.largestScreenShare)) of the screen"
+      if let field = largest.largestFieldShare {
+        area += " (\(percent(field)) of a 10-degree field)"
+      }
+      let kinds = orderedKinds(worst.map(\.kind)).map(kind).joined(separator: " and ")
+      let count = worst.count == 1 ? "1 incident" : "\(worst.count) incidents"
+      let verb = d.verdict == .fail ? "Fails" : "Warning under"
+      let pace =
+        worst.allSatisfy { $0.kind == .extended }
+        ? "sustained flashing just under the limit"
+        : "up to \(number(peak)) flashes per second (limit \(limit))"
+      return
+        "\(verb) \(standard): \(kinds), \(pace), \(area), first at \(first.startTimecode) (\(seconds(first.start))); \(count)."
+    }
+  }
+
+  static func orderedKinds(_ kinds: [IncidentKind]) -> [IncidentKind] {
+    IncidentKind.allCases.filter { kinds.contains($0) }
+  }
+
+  /// `0.375` -> `37.5%`, one decimal at most, no trailing zero.
+  public static func percent(_ share: Double) -> String { number(share * 100, decimals: 1) + "%" }
+
+  /// `12.5 s`.
+  public static func seconds(_ s: Double) -> String { number(s, decimals: 3) + " s" }
+
+  /// A short decimal: at most `decimals` places, trailing zeros dropped, never `-0`.
+  public static func number(_ x: Double, decimals: Int = 2) -> String {
+    guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "inf" : "-inf") }
+    var text = String(format: "%.\(decimals)f", x)
+    if text.contains(".") {
+      while text.hasSuffix("0") { text.removeLast() }
+      if text.hasSuffix(".") { text.removeLast() }
+    }
+    if text == "-0" { text = "0" }
+    return text
+  }
+
+  /// `1,048,576 bytes` style grouping for sizes.
+  public static func bytes(_ n: Int64) -> String {
+    let digits = String(n)
+    var out = ""
+    for (i, c) in digits.reversed().enumerated() {
+      if i > 0 && i % 3 == 0 { out.append(",") }
+      out.append(c)
+    }
+    return String(out.reversed()) + " bytes"
+  }
+
+  /// The facts line about the video: `1280x720, 25 fps, 10.000 s, 250 frames`.
+  static func videoLine(_ input: InputFacts) -> String {
+    var parts = ["\(input.width)x\(input.height)"]
+    if let rate = input.frameRate { parts.append("\(number(rate, decimals: 3)) fps") }
+    parts.append(seconds(input.duration))
+    parts.append("\(input.frameCount) frames")
+    if let codec = input.codec { parts.append(codec) }
+    return parts.joined(separator: ", ")
+  }
+}

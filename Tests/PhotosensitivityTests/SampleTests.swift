@@ -1,0 +1,57 @@
+import Flashinator
+import Foundation
+import MediaIO
+import Photosensitivity
+import Testing
+
+/// The repository's sample clips (Scripts/make-samples), decoded with `VideoDecoder`.
+@Suite("Samples")
+struct SampleTests {
+  static func sample(_ name: String) -> String {
+    IrisData.packageRoot.appendingPathComponent("Samples/\(name)").path
+  }
+
+  @Test("flashing.mp4 fails (5 Hz full-screen flash from 2 s to 4 s), calm.mp4 passes")
+  func flashingAndCalm() throws {
+    let flashing = try PhotosensitivityAnalyzer.analyze(
+      VideoDecoder(path: Self.sample("flashing.mp4")), parameters: .wcag)
+    #expect(flashing.verdict == .fail)
+    let incident = try #require(flashing.incidents.first { $0.kind == .luminance })
+    #expect(incident.start > 2 && incident.start < 3)
+    #expect(incident.end > 3.5 && incident.end < 5)
+    // 10 changes a second; ffmpeg's `mod(t, 0.2) < 0.1` on 1/30 s frame times makes some
+    // half-periods 2 or 4 frames instead of 3, so a one-second window can hold 11.
+    #expect((10...11).contains(incident.peakTransitionsPerSecond))
+    let calm = try PhotosensitivityAnalyzer.analyze(
+      VideoDecoder(path: Self.sample("calm.mp4")), parameters: .wcag)
+    #expect(calm.verdict == .pass)
+    #expect(calm.incidents.isEmpty)
+  }
+
+  @Test("red-flash.mp4 fails the red rules, not the luminance one, within the red box")
+  func redFlash() throws {
+    let result = try PhotosensitivityAnalyzer.analyze(
+      VideoDecoder(path: Self.sample("red-flash.mp4")), parameters: .wcag)
+    #expect(result.verdict == .fail)
+    let red = try #require(result.incidents.first { $0.kind == .red })
+    // The box is x 80..<240 of 320, the full height.
+    #expect(red.boundingBox.x >= 70 && red.boundingBox.x <= 80)
+    #expect(red.boundingBox.x + red.boundingBox.width >= 240)
+    #expect(red.boundingBox.x + red.boundingBox.width <= 250)
+    #expect(result.criteria.first { $0.id == "red-flash-classic" }?.verdict == .fail)
+    #expect(result.criteria.first { $0.id == "red-flash-chromaticity" }?.verdict == .fail)
+  }
+
+  @Test("measuring on the pipeline's worker threads gives the same result as one thread")
+  func parallelEqualsSerial() throws {
+    for p in [AnalysisParameters.wcag, .iris] {
+      let serial = try PhotosensitivityAnalyzer.analyze(
+        VideoDecoder(path: Self.sample("flashing.mp4")), parameters: p, chunkSize: 5)
+      let parallel = try PhotosensitivityAnalyzer.analyze(
+        VideoDecoder(path: Self.sample("flashing.mp4")), parameters: p,
+        pipeline: ChunkPipeline(threads: 2, queueDepth: 3), chunkFrames: 7)
+      #expect(parallel == serial, "\(p.profile)")
+      #expect(serial.frames.count == 180)
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import FrameTensor
+import Photosensitivity
+import Reports
+import Testing
+
+/// A 64x48 clip at 25 fps: 1 s calm, then a 5 Hz full-screen black/white flash for 2 s, then
+/// 1 s calm (fails every profile), and the same clip without the flash (passes).
+enum Clip {
+  static let rate = 25.0
+  static let none = PixelRect(x: 0, y: 0, width: 0, height: 0)
+
+  static func flashing() -> (frames: Tensor<UInt8>, times: [Double]) {
+    let calm = Fixture.flashing(width: 64, height: 48, count: 100, rate: rate, hertz: 5, box: none)
+    let flash = Fixture.flashing(width: 64, height: 48, count: 100, rate: rate, hertz: 5, box: nil)
+    // Frames 25 ..< 75 flash, the rest are calm.
+    var storage = calm.frames.storage
+    let frameSize = 64 * 48 * 3
+    storage.replaceSubrange(
+      (25 * frameSize)..<(75 * frameSize),
+      with: flash.frames.storage[(25 * frameSize)..<(75 * frameSize)])
+    return (Tensor<UInt8>(shape: [100, 48, 64, 3], storage: storage), calm.times)
+  }
+}
+
+@Suite("Report document, Markdown, frames CSV")
+struct DocumentTests {
+  @Test("JSON round trip keeps every field; the schema's keys are the documented ones")
+  func jsonRoundTrip() throws {
+    let clip = Clip.flashing()
+    let report = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate).report
+    let data = try report.render(.json)
+    let decoded = try ReportDocument.decode(json: data)
+    #expect(decoded == report.document)
+    #expect(decoded.verdict == .fail)
+    #expect(decoded.schemaVersion == "1.0")
+
+    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    #expect(
+      Set(object.keys) == [
+        "schemaVersion", "tool", "profile", "parameters", "input", "analysis", "verdict", "summary",
+        "criteria", "incidents",
+      ])
+    let input = try #require(object["input"] as? [String: Any])
+    for key in [
+      "path", "sizeBytes", "sha256", "duration", "frameRate", "width", "height", "frameCount",
+      "complete",
+    ] {
+      #expect(input[key] != nil, "input.\(key) missing")
+    }
+    #expect(input["frameCount"] as? Int == 100)
+    #expect(input["width"] as? Int == 64)
+    #expect((input["duration"] as? Double).map { abs($0 - 4) < 1e-9 } == true)
+    let incidents = try #require(object["incidents"] as? [[String: Any]])
+    #expect(!incidents.isEmpty)
+    let first = try #require(incidents.first)
+    #expect(
+      Set(first.keys).isSuperset(of: [
+        "number", "kind", "verdict", "start", "end", "startTimecode", "endTimecode", "firstFrame",
+        "lastFrame", "peakFlashesPerSecond", "peakTransitionsPerSecond", "largestScreenShare",
+        "largestFieldShare", "boundingBox", "worstFrame", "worstFrameTime",
+      ]))
+    #expect(first["kind"] as? String == "luminance")
+    #expect(first["verdict"] as? String == "fail")
+    let box = try #require(first["boundingBox"] as? [String: Any])
+    #expect(box["x"] as? Int == 0 && box["width"] as? Int == 64 && box["height"] as? Int == 48)
+    // The flash starts at frame 25 (1 s); a failure needs a 7th transition within one second.
+    let start = try #require(first["start"] as? Double)
+    #expect(start > 1 && start < 2)
+    #expect((first["peakFlashesPerSecond"] as? Double).map { $0 > 3 } == true)
+
+    let parameters = try #require(object["parameters"] as? [String: Any])
+    #expect(parameters["profile"] as? String == "wcag")
+    #expect(parameters["maxTransitions"] as? Int == 6)
+    #expect(parameters["fieldAreaReading"] as? String == "21824")
+    let criteria = try #require(object["criteria"] as? [[String: Any]])
+    #expect(criteria.map { $0["id"] as? String }.contains("general-flash"))
+  }
+
+  @Test("every profile's document round-trips; the pass clip passes with no incidents")
+  func profiles() throws {
+    let clip = Clip.flashing()
+    for parameters in [AnalysisParameters.wcag, .ofcom, .iris] {
+      let report = try Fixture.report(
+        frames: clip.frames, times: clip.times, rate: Clip.rate, parameters: parameters
+      ).report
+      let decoded = try ReportDocument.decode(json: try report.render(.json))
+      #expect(decoded == report.document)
+      #expect(decoded.profile == parameters.profile)
+      #expect(decoded.verdict == .fail, "profile \(parameters.profile)")
+      #expect(decoded.summary.hasPrefix("Fails"))
+    }
+    let calm = Fixture.flashing(
+      width: 64, height: 48, count: 50, rate: 25, hertz: 5, box: Clip.none)
+    let pass = try Fixture.report(frames: calm.frames, times: calm.times, rate: 25).report
+    #expect(pass.document.verdict == .pass)
+    #expect(pass.document.incidents.isEmpty)
+    #expect(pass.document.summary.hasPrefix("Passes"))
+    #expect(pass.checkLine.hasPrefix("PASS\tclip.mkv"))
+  }
+
+  @Test("standard input: no hash, and a note saying why")
+  func standardInput() throws {
+    let facts = try InputFacts.describing(path: "-")
+    #expect(facts.sha256 == nil && facts.sizeBytes == nil)
+    #expect(facts.sha256Note?.contains("standard input") == true)
+  }
+
+  @Test("Markdown: summary, input table and one escaped row per incident")
+  func markdown() throws {
+    let clip = Clip.flashing()
+    let report = try Fixture.report(
+      frames: clip.frames, times: clip.times, rate: Clip.rate, path: "dir/a|b*c_.mkv"
+    ).report
+    let md = report.markdown()
+    let lines = md.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    #expect(lines[0] == "## flashscan: **FAIL**: a\\|b\\*c\\_.mkv")
+    #expect(lines.contains("> " + Markdown_escape(report.document.summary)))
+    #expect(md.contains("| File | dir/a\\|b\\*c\\_.mkv |"))
+    let header = try #require(lines.firstIndex { $0.hasPrefix("| # | Verdict | Kind |") })
+    #expect(lines[header + 1].hasPrefix("|---:|"))
+    let rows = lines[(header + 2)...].prefix { $0.hasPrefix("| ") }
+    #expect(rows.count == report.document.incidents.count)
+    for (row, incident) in zip(rows, report.document.incidents) {
+      #expect(row.hasPrefix("| \(incident.number) | **FAIL** | "))
+      // 11 cells: 12 unescaped pipes.
+      #expect(row.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count == 12)
+      #expect(row.contains(incident.startTimecode))
+    }
+  }
+
+  @Test("frames CSV: documented header, one row per frame, T from frame 1")
+  func framesCSV() throws {
+    let clip = Clip.flashing()
+    let report = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate).report
+    let lines = report.framesCSV().split(separator: "\n").map(String.init)
+    #expect(lines[0] == FramesCSV.columns.joined(separator: ","))
+    #expect(lines[0].hasPrefix("frame,time,t,"))
+    #expect(lines.count == 101)
+    let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
+    #expect(first.count == FramesCSV.columns.count)
+    #expect(first[0] == "0" && first[1] == "0" && first[2] == "")
+    // Frame 25 turns white from gray 40: T is that luminance step, positive.
+    let row25 = lines[26].split(separator: ",", omittingEmptySubsequences: false)
+    let t25 = try #require(Double(String(row25[2])))
+    #expect(t25 == report.tSeries.points[24].t && t25 > 0)
+    // A failing frame names its verdict and region.
+    let failing = lines.dropFirst().filter { $0.contains(",fail,") }
+    #expect(!failing.isEmpty)
+    #expect(failing.allSatisfy { $0.hasSuffix(",0,0,64,48") })
+  }
+}
+
+/// The same escaping the Markdown report applies (kept here to compare the quoted summary).
+func Markdown_escape(_ s: String) -> String {
+  var out = ""
+  for c in s {
+    if "\\`*_[]<>|~&".contains(c) { out += "\\\(c)" } else { out.append(c) }
+  }
+  return out
+}
