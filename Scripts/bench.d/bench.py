@@ -447,13 +447,13 @@ def main():
 
     rgb, null, luma = stat(c1080, "rgb"), stat(c1080, "null"), stat(c1080, "luma")
     if fs and rgb:
-        target("flashscan wall / rgb24 decode floor wall", f"{fs['wall'] / rgb['wall']:.2f}x", "<= 1.10x",
+        target("flashscan wall / rgb24 decode floor wall", f"{fs['wall'] / rgb['wall']:.3f}x", "<= 1.10x",
                fs["wall"] / rgb["wall"] <= 1.10)
-        target("(same in CPU time)", f"{fs['cpu'] / rgb['cpu']:.2f}x", "(information)", None)
+        target("(same in CPU time)", f"{fs['cpu'] / rgb['cpu']:.3f}x", "(information)", None)
     if luma and null:
-        target("flashscan --gray luma wall / decode-only floor wall", f"{luma['wall'] / null['wall']:.2f}x",
+        target("flashscan --gray luma wall / decode-only floor wall", f"{luma['wall'] / null['wall']:.3f}x",
                "<= 1.10x", luma["wall"] / null["wall"] <= 1.10)
-        target("(same in CPU time)", f"{luma['cpu'] / null['cpu']:.2f}x", "(information)", None)
+        target("(same in CPU time)", f"{luma['cpu'] / null['cpu']:.3f}x", "(information)", None)
     numpy_stats = [s for s in (stat(c1080, "staff"), stat(c1080, "part")) if s]
     if fs and numpy_stats:
         fastest = min(numpy_stats, key=lambda s: s["wall"])
@@ -461,7 +461,7 @@ def main():
                f"{fastest['wall'] / fs['wall']:.1f}x", ">= 20x", fastest["wall"] / fs["wall"] >= 20)
     if fs and rgb:
         target("flashscan peak RSS / rgb24 floor's", f"{fs['rss']:.0f} / {rgb['rss']:.0f} MiB = "
-               f"{fs['rss'] / rgb['rss']:.2f}x", "<= 1.25x", fs["rss"] / rgb["rss"] <= 1.25)
+               f"{fs['rss'] / rgb['rss']:.3f}x", "<= 1.25x", fs["rss"] / rgb["rss"] <= 1.25)
     lfs = stat(long1080, "fs")
     if fs and lfs:
         growth = lfs["rss"] / fs["rss"] - 1
@@ -470,11 +470,11 @@ def main():
     rep = stat(c1080, "report")
     photo = stat(c1080, "photo")
     if rep and fs:
-        target("flashscan --report wall / flashscan wall", f"{rep['wall'] / fs['wall']:.2f}x", "<= 1.5x",
+        target("flashscan --report wall / flashscan wall", f"{rep['wall'] / fs['wall']:.3f}x", "<= 1.5x",
                rep["wall"] / fs["wall"] <= 1.5)
     if rep and photo:
         target("flashscan --report wall / photosensitivity filter wall",
-               f"{rep['wall'] / photo['wall']:.2f}x", "< 1x", rep["wall"] < photo["wall"])
+               f"{rep['wall'] / photo['wall']:.3f}x", "< 1x", rep["wall"] < photo["wall"])
     elif photo and fs:
         target("(no --report yet) flashscan T table wall / photosensitivity filter wall",
                f"{fs['wall'] / photo['wall']:.2f}x", "(information)", None)

@@ -10,13 +10,13 @@ public struct FlashinatorOptions: Sendable {
   /// Worker threads computing rows (the decoder runs on the calling thread besides them).
   public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
   /// Frames per chunk; nil picks `FlashinatorOptions.automaticChunkFrames(frameBytes:)` from the
-  /// source's frame size, so a chunk holds about 25 MB whatever the resolution.
+  /// source's frame size, so a chunk holds about 19 MB whatever the resolution.
   public var chunkFrames: Int? = nil
   /// Chunks decoded but not yet delivered, at most; nil means `threads` (one chunk per worker; the
   /// decoder fills the next one meanwhile, so no worker waits while the decoder keeps up). Frames
   /// held are bounded by about (queueDepth + 2) * chunkFrames: the queue, the previous chunk of the
-  /// oldest job, and the chunk the decoder is filling. (Scripts/bench: at 1080p, 2 threads and 4-frame
-  /// chunks that is 16 frames, ~100 MB, and peak RSS stays within 1.25x the ffmpeg CLI's.)
+  /// oldest job, and the chunk the decoder is filling. (Scripts/bench: at 1080p, 2 threads and 3-frame
+  /// chunks that is 12 frames, ~75 MB, beside FFmpeg's own ~90 MB.)
   public var queueDepth: Int? = nil
 
   public init(
@@ -30,13 +30,14 @@ public struct FlashinatorOptions: Sendable {
     self.queueDepth = queueDepth
   }
 
-  /// The default chunk length: about 25 MB of frames a chunk, 1...16 frames (a 1080p RGB frame is
-  /// 6.2 MB, so 4; 720p gets 9; 480p and smaller 16), under the decoder's 30 MiB chunk limit.
-  /// Each chunk boundary costs one frame's extra pass over the previous frame: a quarter of a
-  /// frame's kernel time at 4 frames a chunk, half at 2 (Scripts/bench measured 2 -> 4 frames at
-  /// 1080p as 2% less CPU in all); bigger chunks would hold more memory than the decoder itself.
+  /// The default chunk length: about 19 MB of frames a chunk, 1...16 frames (a 1080p RGB frame is
+  /// 6.2 MB, so 3; 720p gets 7; 480p and smaller 16). Each chunk boundary costs one frame's extra
+  /// pass over the previous frame (a third of a frame's kernel time at 3 frames a chunk, half at 2);
+  /// the memory held is about (queueDepth + 2) chunks. Scripts/bench at 1080p on 2 cores: 2 frames
+  /// a chunk cost 2% more CPU in all than 4, and 4 held peak RSS at 1.29x the ffmpeg CLI's (limit
+  /// 1.25x); 3 is the compromise.
   public static func automaticChunkFrames(frameBytes: Int) -> Int {
-    let budget = 25 << 20
+    let budget = 19 << 20
     return Swift.max(1, Swift.min(16, budget / Swift.max(1, frameBytes)))
   }
 

@@ -66,7 +66,7 @@ struct ScanCommand: ParsableCommand {
   @Option(
     name: .customLong("chunk-frames"),
     help: ArgumentHelp(
-      "Frames decoded and analysed per chunk (default: automatic, about 25 MB of frames, 1-16).",
+      "Frames decoded and analysed per chunk (default: automatic, about 19 MB of frames, 1-16).",
       valueName: "N"))
   var chunkFrames: Int?
 
