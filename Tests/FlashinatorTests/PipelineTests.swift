@@ -61,8 +61,8 @@ import Testing
   }
 
   @Test func automaticChunkLength() throws {
-    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 1920 * 1080 * 3) == 2)
-    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 1280 * 720 * 3) == 6)
+    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 1920 * 1080 * 3) == 3)
+    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 1280 * 720 * 3) == 7)
     #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 64 * 64 * 3) == 16)
     #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 8000 * 8000 * 3) == 1)
     let (frames, times) = Self.randomVideo(seed: 9, frames: 40, h: 3, w: 4)
