@@ -25,6 +25,7 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HEADING = "## Speed and memory (Scripts/bench)"
 BEGIN = "<!-- bench:begin (written by Scripts/bench; edit the script, not this part) -->"
 END = "<!-- bench:end -->"
 
@@ -384,8 +385,6 @@ def main():
         return {"wall": wall, "cpu": cpu, "rss": rss, "n": len(runs), "tool": tool}
 
     lines = []
-    lines.append("## Speed and memory (Scripts/bench)")
-    lines.append("")
     lines.append(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
                  f"`Scripts/bench{' --quick' if args.quick else ''}` "
                  f"({reps} interleaved repetitions, numpy and the long clip {slow_reps}; medians; "
@@ -515,6 +514,7 @@ def main():
     section = "\n".join(lines) + "\n"
 
     print()
+    print(HEADING + "\n")
     print(section)
     if not args.no_doc:
         write_doc(args.doc, section)
@@ -524,7 +524,8 @@ def main():
 
 
 def write_doc(path, section):
-    """Replaces the bench part of `path` (between the markers), keeping everything else."""
+    """Replaces the bench part of `path` (between the markers, under HEADING), keeping everything
+    else; other scripts (Scripts/bench-nn) own other `## ` sections of the same file."""
     block = f"{BEGIN}\n{section}{END}\n"
     try:
         with open(path) as f:
@@ -538,7 +539,7 @@ def write_doc(path, section):
         tail = tail.lstrip("\n")
         text = head + block + ("\n" + tail if tail else "")
     else:
-        text = text.rstrip("\n") + "\n\n" + block
+        text = text.rstrip("\n") + "\n\n" + HEADING + "\n\n" + block
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
