@@ -27,6 +27,7 @@ struct InputTests {
       ])
     #expect(list.items.allSatisfy { $0.problem == nil })
     #expect(list.skippedByExtension == 3)
+    #expect(Set(list.skippedPaths) == ["\(dir)/noext", "\(dir)/notes.txt", "\(dir)/sub/readme"])
 
     let all = InputWalker(allFiles: true).collect([dir + "/"])
     #expect(

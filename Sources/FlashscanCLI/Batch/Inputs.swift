@@ -24,7 +24,9 @@ public struct InputList: Sendable, Equatable {
   /// True when an argument was a directory (the tables then gain a `file` column).
   public var walkedDirectory: Bool
   /// Files a walk passed over because their extension is not a video one (see `--all-files`).
-  public var skippedByExtension: Int
+  public var skippedByExtension: Int { skippedPaths.count }
+  /// Those files' paths, in walk order.
+  public var skippedPaths: [String]
 }
 
 /// Collects inputs: explicit paths are always taken; directories are walked recursively in sorted
@@ -64,7 +66,7 @@ public struct InputWalker {
   public func collect(_ arguments: [String]) -> InputList {
     var items: [InputItem] = []
     var walked = false
-    var skipped = 0
+    var skipped: [String] = []
     var visited = Set<FileID>()
     for dir in excludedDirectories {
       var st = stat()
@@ -94,11 +96,11 @@ public struct InputWalker {
     items.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     var unique: [InputItem] = []
     for item in items where unique.last?.path != item.path { unique.append(item) }
-    return InputList(items: unique, walkedDirectory: walked, skippedByExtension: skipped)
+    return InputList(items: unique, walkedDirectory: walked, skippedPaths: skipped)
   }
 
   private func walk(
-    _ dir: String, into items: inout [InputItem], visited: inout Set<FileID>, skipped: inout Int
+    _ dir: String, into items: inout [InputItem], visited: inout Set<FileID>, skipped: inout [String]
   ) {
     guard let handle = opendir(dir) else {
       items.append(InputItem(path: dir, problem: "cannot read directory: " + Self.reason(errno)))
@@ -135,7 +137,7 @@ public struct InputWalker {
         if allFiles || Self.hasVideoExtension(name) {
           items.append(InputItem(path: path))
         } else {
-          skipped += 1
+          skipped.append(path)
         }
       default:
         continue  // FIFOs, sockets, devices: opening them could block forever.

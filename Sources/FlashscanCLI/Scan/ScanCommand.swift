@@ -219,9 +219,12 @@ struct ScanCommand: ParsableCommand {
       console.info(SummaryText.totalLine(report))
     }
     if list.skippedByExtension > 0 {
+      // Name the first few, so a stray file in a folder is not silently passed over.
+      let shown = list.skippedPaths.prefix(5).joined(separator: ", ")
+      let more = list.skippedByExtension > 5 ? ", and \(list.skippedByExtension - 5) more" : ""
       console.info(
-        "note: \(list.skippedByExtension) file(s) without a video extension were not scanned (--all-files scans them)"
-      )
+        "note: \(list.skippedByExtension) file(s) without a video extension were not scanned"
+          + " (--all-files scans them): \(shown)\(more)")
     }
   }
 }
