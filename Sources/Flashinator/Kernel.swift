@@ -32,9 +32,11 @@ struct FlashKernel {
           let q = q.baseAddress!
           switch model.mode {
           case .mean:
-            run(MeanPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
+            runBytes(
+              MeanPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
           case .luma:
-            run(LumaPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
+            runBytes(
+              LumaPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
           case .bt601:
             run(
               WeightedPixels(
@@ -92,6 +94,104 @@ struct FlashKernel {
     }
   }
 
+  /// The table modes: screen each pair on its raw bytes, 64 pixels at a time, with SSE2-width
+  /// saturating byte differences against the per-byte bounds of `LuminanceModel.byteStepBound`;
+  /// only blocks where some channel moved far enough are summed and looked up. No per-frame pass
+  /// at all, so a chunk's previous frame costs only a read.
+  @inline(__always)
+  private func runBytes<P: PixelLuminance>(
+    _ pixelsOf: P, frames: [UnsafePointer<UInt8>], pixels: Int, states: inout [PairState]
+  ) {
+    let strip = Self.stripPixels
+    let channels = P.channels
+    var bounds = [ByteBounds](
+      repeating: ByteBounds(model: model, rise: 0, fall: 0), count: frames.count - 1)
+    states.withUnsafeMutableBufferPointer { states in
+      bounds.withUnsafeMutableBufferPointer { bounds in
+        var start = 0
+        while start < pixels {
+          let len = min(strip, pixels - start)
+          for p in 0..<(frames.count - 1) {
+            screenBytes(
+              pixelsOf, prev: frames[p] + start &* channels, cur: frames[p + 1] + start &* channels,
+              count: len, state: &states[p], bounds: &bounds[p])
+          }
+          start += len
+        }
+      }
+    }
+  }
+
+  /// The byte screen's state for one pair: the per-byte bounds as vectors and the key-step bounds.
+  struct ByteBounds {
+    var riseBytes: SIMD16<UInt8>
+    var fallBytes: SIMD16<UInt8>
+    var riseStep: Int
+    var fallStep: Int
+    init(model: LuminanceModel, rise: Double, fall: Double) {
+      riseBytes = SIMD16(repeating: model.byteStepBound(rise))
+      fallBytes = SIMD16(repeating: model.byteStepBound(fall))
+      riseStep = model.keyStepBound(rise)
+      fallStep = model.keyStepBound(fall)
+    }
+  }
+
+  static let byteBlockPixels = 64
+
+  @inline(__always)
+  private func screenBytes<P: PixelLuminance>(
+    _ pixelsOf: P, prev: UnsafePointer<UInt8>, cur: UnsafePointer<UInt8>, count: Int,
+    state: inout PairState, bounds: inout ByteBounds
+  ) {
+    let block = Self.byteBlockPixels
+    let vectors = block &* P.channels / 16
+    let prevRaw = UnsafeRawPointer(prev)
+    let curRaw = UnsafeRawPointer(cur)
+    var i = 0
+    while i < count {
+      let end = min(i &+ block, count)
+      if end &- i == block {
+        let rise = bounds.riseBytes
+        let fall = bounds.fallBytes
+        var acc = SIMD16<UInt8>()
+        let base = i &* P.channels
+        for v in 0..<vectors {
+          let c = curRaw.loadUnaligned(fromByteOffset: base &+ v &* 16, as: SIMD16<UInt8>.self)
+          let p = prevRaw.loadUnaligned(fromByteOffset: base &+ v &* 16, as: SIMD16<UInt8>.self)
+          acc |= saturatingSub(saturatingSub(c, p), rise) | saturatingSub(saturatingSub(p, c), fall)
+        }
+        let words = unsafeBitCast(acc, to: SIMD2<UInt64>.self)
+        if words[0] | words[1] == 0 {
+          i = end
+          continue
+        }
+      }
+      var rose = false
+      var fell = false
+      for j in i..<end {
+        let a = pixelsOf.key(prev, j)
+        let b = pixelsOf.key(cur, j)
+        if b &- a >= bounds.riseStep {
+          let e = pixelsOf.luminance(b) - pixelsOf.luminance(a)
+          if e > state.pos.threshold {
+            state.pos.insert(e)
+            rose = true
+          }
+        } else if a &- b >= bounds.fallStep {
+          let e = pixelsOf.luminance(a) - pixelsOf.luminance(b)
+          if e > state.neg.threshold {
+            state.neg.insert(e)
+            fell = true
+          }
+        }
+      }
+      if rose || fell {
+        bounds = ByteBounds(model: model, rise: state.pos.threshold, fall: state.neg.threshold)
+      }
+      i = end
+    }
+  }
+
   @inline(__always)
   private func screenPair<P: PixelLuminance>(
     _ pixelsOf: P, prev: UnsafePointer<Int32>, cur: UnsafePointer<Int32>, count: Int,
@@ -145,6 +245,12 @@ struct FlashKernel {
       i = end
     }
   }
+}
+
+/// max(a - b, 0) per byte; LLVM lowers it to SSE2's `psubusb`.
+@inline(__always)
+func saturatingSub(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
+  a.replacing(with: b, where: a .< b) &- b
 }
 
 /// How one gray mode turns pixels into keys, stand-ins and exact luminances.
