@@ -137,6 +137,7 @@ struct FlashKernel {
   }
 
   static let byteBlockPixels = 64
+  static let byteGroupPixels = 16
 
   @inline(__always)
   private func screenBytes<P: PixelLuminance>(
@@ -144,7 +145,9 @@ struct FlashKernel {
     state: inout PairState, bounds: inout ByteBounds
   ) {
     let block = Self.byteBlockPixels
-    let vectors = block &* P.channels / 16
+    let group = Self.byteGroupPixels
+    // One group of 16 pixels is `channels` vectors of 16 bytes.
+    let groupVectors = P.channels
     let prevRaw = UnsafeRawPointer(prev)
     let curRaw = UnsafeRawPointer(cur)
     var i = 0
@@ -153,42 +156,62 @@ struct FlashKernel {
       if end &- i == block {
         let rise = bounds.riseBytes
         let fall = bounds.fallBytes
-        var acc = SIMD16<UInt8>()
-        let base = i &* P.channels
-        for v in 0..<vectors {
-          let c = curRaw.loadUnaligned(fromByteOffset: base &+ v &* 16, as: SIMD16<UInt8>.self)
-          let p = prevRaw.loadUnaligned(fromByteOffset: base &+ v &* 16, as: SIMD16<UInt8>.self)
-          acc |= saturatingSub(saturatingSub(c, p), rise) | saturatingSub(saturatingSub(p, c), fall)
-        }
-        let words = unsafeBitCast(acc, to: SIMD2<UInt64>.self)
-        if words[0] | words[1] == 0 {
-          i = end
-          continue
-        }
-      }
-      var rose = false
-      var fell = false
-      for j in i..<end {
-        let a = pixelsOf.key(prev, j)
-        let b = pixelsOf.key(cur, j)
-        if b &- a >= bounds.riseStep {
-          let e = pixelsOf.luminance(b) - pixelsOf.luminance(a)
-          if e > state.pos.threshold {
-            state.pos.insert(e)
-            rose = true
+        var hits = 0
+        var offset = i &* P.channels
+        for g in 0..<(block / group) {
+          var acc = SIMD16<UInt8>()
+          for _ in 0..<groupVectors {
+            let c = curRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+            let p = prevRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+            acc |=
+              saturatingSub(saturatingSub(c, p), rise) | saturatingSub(saturatingSub(p, c), fall)
+            offset &+= 16
           }
-        } else if a &- b >= bounds.fallStep {
-          let e = pixelsOf.luminance(a) - pixelsOf.luminance(b)
-          if e > state.neg.threshold {
-            state.neg.insert(e)
-            fell = true
-          }
+          let words = unsafeBitCast(acc, to: SIMD2<UInt64>.self)
+          hits |= (words[0] | words[1] == 0 ? 0 : 1) &<< g
         }
-      }
-      if rose || fell {
-        bounds = ByteBounds(model: model, rise: state.pos.threshold, fall: state.neg.threshold)
+        // Only the groups of 16 pixels where some channel moved far enough are tested exactly.
+        while hits != 0 {
+          let g = hits.trailingZeroBitCount
+          hits &= hits &- 1
+          let from = i &+ g &* group
+          testExactly(pixelsOf, prev: prev, cur: cur, from: from, to: from &+ group, state: &state, bounds: &bounds)
+        }
+      } else {
+        testExactly(pixelsOf, prev: prev, cur: cur, from: i, to: end, state: &state, bounds: &bounds)
       }
       i = end
+    }
+  }
+
+  /// The exact test of pixels from..<to: keys, the key-step bound, then D in double against the
+  /// top k.
+  @inline(__always)
+  private func testExactly<P: PixelLuminance>(
+    _ pixelsOf: P, prev: UnsafePointer<UInt8>, cur: UnsafePointer<UInt8>, from: Int, to: Int,
+    state: inout PairState, bounds: inout ByteBounds
+  ) {
+    var rose = false
+    var fell = false
+    for j in from..<to {
+      let a = pixelsOf.key(prev, j)
+      let b = pixelsOf.key(cur, j)
+      if b &- a >= bounds.riseStep {
+        let e = pixelsOf.luminance(b) - pixelsOf.luminance(a)
+        if e > state.pos.threshold {
+          state.pos.insert(e)
+          rose = true
+        }
+      } else if a &- b >= bounds.fallStep {
+        let e = pixelsOf.luminance(a) - pixelsOf.luminance(b)
+        if e > state.neg.threshold {
+          state.neg.insert(e)
+          fell = true
+        }
+      }
+    }
+    if rose || fell {
+      bounds = ByteBounds(model: model, rise: state.pos.threshold, fall: state.neg.threshold)
     }
   }
 
