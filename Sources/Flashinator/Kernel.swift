@@ -175,10 +175,27 @@ struct FlashKernel {
           let g = hits.trailingZeroBitCount
           hits &= hits &- 1
           let from = i &+ g &* group
-          testExactly(pixelsOf, prev: prev, cur: cur, from: from, to: from &+ group, state: &state, bounds: &bounds)
+          if P.channels == 3 {
+            // Key steps of the group's 16 pixels in Int16 lanes: most groups that pass the byte
+            // screen (one channel moved far) still fail the key-step bound.
+            var most = Int32.min
+            var least = Int32.max
+            for k in 0..<16 {
+              let j = (from &+ k) &* 3
+              let a = Int32(prev[j]) &+ Int32(prev[j &+ 1]) &+ Int32(prev[j &+ 2])
+              let b = Int32(cur[j]) &+ Int32(cur[j &+ 1]) &+ Int32(cur[j &+ 2])
+              most = max(most, b &- a)
+              least = min(least, b &- a)
+            }
+            if Int(most) < bounds.riseStep && -Int(least) < bounds.fallStep { continue }
+          }
+          testExactly(
+            pixelsOf, prev: prev, cur: cur, from: from, to: from &+ group, state: &state,
+            bounds: &bounds)
         }
       } else {
-        testExactly(pixelsOf, prev: prev, cur: cur, from: i, to: end, state: &state, bounds: &bounds)
+        testExactly(
+          pixelsOf, prev: prev, cur: cur, from: i, to: end, state: &state, bounds: &bounds)
       }
       i = end
     }
