@@ -1,15 +1,16 @@
 /// The per-delta-frame computation of P and N (spec, "Steps" 1-5) over a run of frames.
 ///
 /// Design (Docs/Algorithm.md, "Kernel"):
-/// - Each pixel of each frame is visited once to make its integer stand-in for L (q, see
-///   `LuminanceModel`), one table lookup by `R + G + B` in the default mode; the stand-ins are reused
-///   by both pairs the frame is in. No frame of doubles is ever materialised.
-/// - The frames are walked in strips of `stripPixels` pixels, so a strip's stand-ins for every
-///   frame of the run stay in cache while its pairs are screened.
-/// - Each pair keeps its k largest rises and falls in a `TopK`. A change can only enter by beating
-///   the smallest kept value; the stand-ins tell, with Int32 arithmetic the compiler vectorises, 32
-///   pixels at a time, which pixels might. Only those get the exact D = L[b] - L[a] in double,
-///   from keys read again from the frames.
+/// - No frame of doubles is ever materialised; each pair keeps its k largest rises and falls in a
+///   `TopK`, and a change can only enter by beating the smallest kept value.
+/// - mean and luma: pairs are screened on their raw bytes, 64 pixels at a time with SIMD16<UInt8>
+///   saturating differences against a per-byte bound derived from the threshold
+///   (`LuminanceModel.byteStepBound`); only pixels that pass are summed and looked up exactly.
+/// - bt601 and bt709: each pixel of each frame gets an integer stand-in for L (q, see
+///   `LuminanceModel`), compared 32 pixels at a time with Int32 arithmetic; only pixels that pass
+///   get the exact D by `pow`.
+/// - The frames are walked in strips of `stripPixels` pixels, so a strip of every frame of the run
+///   stays in cache while its pairs are screened.
 struct FlashKernel {
   let model: LuminanceModel
   let topK: Int
