@@ -31,11 +31,10 @@ public struct FlashinatorOptions: Sendable {
   }
 
   /// The default chunk length: about 19 MB of frames a chunk, 1...16 frames (a 1080p RGB frame is
-  /// 6.2 MB, so 3; 720p gets 7; 480p and smaller 16). Each chunk boundary costs one frame's extra
-  /// pass over the previous frame (a third of a frame's kernel time at 3 frames a chunk, half at 2);
-  /// the memory held is about (queueDepth + 2) chunks. Scripts/bench at 1080p on 2 cores: 2 frames
-  /// a chunk cost 2% more CPU in all than 4, and 4 held peak RSS at 1.29x the ffmpeg CLI's (limit
-  /// 1.25x); 3 is the compromise.
+  /// 6.2 MB, so 3; 720p gets 7; 480p and smaller 16). In the mean and luma modes a chunk boundary
+  /// costs only a second read of the previous frame (the byte screen has no per-frame pass); the
+  /// memory held is about (queueDepth + 2) chunks. Scripts/bench at 1080p on 2 cores: 4 frames a
+  /// chunk held peak RSS at 1.29x the ffmpeg CLI's (limit 1.25x), 3 hold 1.09x.
   public static func automaticChunkFrames(frameBytes: Int) -> Int {
     let budget = 19 << 20
     return Swift.max(1, Swift.min(16, budget / Swift.max(1, frameBytes)))

@@ -86,6 +86,11 @@ struct LuminanceModel: Sendable {
   let bucketShift: Int
   /// How far q of a pixel's bucket can fall short of its exact q (0 for the exact tables).
   let slack: Int32
+  /// For the table modes: `reach[d]` is the largest change |L(b) - L(a)| of any two keys at most
+  /// `d` apart (non-decreasing in d; `reach[0] == 0`), computed from the table's own doubles, so a
+  /// key step below `keyStepBound(t)` provably cannot beat a threshold t. Empty for the weighted
+  /// modes.
+  let reach: [Double]
 
   static let quantScale = 65536.0
 
@@ -114,6 +119,15 @@ struct LuminanceModel: Sendable {
       self.quantized = table.map(Self.quantize)
       self.bucketShift = 0
       self.slack = 0
+      // The exact maximum over all pairs, not the convexity argument (L's growth is at the top),
+      // so the table's rounding cannot make the bound wrong.
+      var reach = [Double](repeating: 0, count: table.count)
+      for d in 1..<table.count {
+        var m = reach[d - 1]
+        for a in 0..<(table.count - d) { m = Swift.max(m, table[a + d] - table[a]) }
+        reach[d] = m
+      }
+      self.reach = reach
     case .bt601, .bt709:
       let shift = mode == .bt601 ? 6 : 9
       let buckets = (mode.maxKey >> shift) + 2
@@ -123,6 +137,7 @@ struct LuminanceModel: Sendable {
       self.bucketShift = shift
       // Widest bucket in q units, plus room for pow's last-bit error and the floors.
       self.slack = zip(q.dropFirst(), q).map { $0 - $1 }.max()! + 4
+      self.reach = []
     }
   }
 
@@ -145,5 +160,27 @@ struct LuminanceModel: Sendable {
     let floor: Int32 = slack == 0 ? 0 : -1
     if scaled >= Double(Int32.max) { return Int32.max }
     return Swift.max(Int32(scaled) - 2 - slack, floor)
+  }
+
+  /// The smallest key step d (|b - a|) whose change can beat `threshold`: `reach[d] > threshold`;
+  /// `reach.count` when none can. A change with a smaller key step is at most `reach[d]`, which is
+  /// not above the threshold. Table modes only.
+  func keyStepBound(_ threshold: Double) -> Int {
+    var lo = 0
+    var hi = reach.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if reach[mid] > threshold { hi = mid } else { lo = mid + 1 }
+    }
+    return lo
+  }
+
+  /// The per-byte screen of a table mode: when no channel of a pixel rose (fell) by more than this,
+  /// its key rose (fell) by at most `channels * byteStepBound`, which is below `keyStepBound`, so its
+  /// change cannot beat `threshold`. 255 when no change can.
+  func byteStepBound(_ threshold: Double) -> UInt8 {
+    let d = keyStepBound(threshold)
+    if d >= reach.count { return 255 }
+    return UInt8(Swift.min(255, Swift.max(0, d - 1) / mode.channels))
   }
 }

@@ -1,15 +1,16 @@
 /// The per-delta-frame computation of P and N (spec, "Steps" 1-5) over a run of frames.
 ///
 /// Design (Docs/Algorithm.md, "Kernel"):
-/// - Each pixel of each frame is visited once to make its integer stand-in for L (q, see
-///   `LuminanceModel`), one table lookup by `R + G + B` in the default mode; the stand-ins are reused
-///   by both pairs the frame is in. No frame of doubles is ever materialised.
-/// - The frames are walked in strips of `stripPixels` pixels, so a strip's stand-ins for every
-///   frame of the run stay in cache while its pairs are screened.
-/// - Each pair keeps its k largest rises and falls in a `TopK`. A change can only enter by beating
-///   the smallest kept value; the stand-ins tell, with Int32 arithmetic the compiler vectorises, 32
-///   pixels at a time, which pixels might. Only those get the exact D = L[b] - L[a] in double,
-///   from keys read again from the frames.
+/// - No frame of doubles is ever materialised; each pair keeps its k largest rises and falls in a
+///   `TopK`, and a change can only enter by beating the smallest kept value.
+/// - mean and luma: pairs are screened on their raw bytes, 64 pixels at a time with SIMD16<UInt8>
+///   saturating differences against a per-byte bound derived from the threshold
+///   (`LuminanceModel.byteStepBound`); only pixels that pass are summed and looked up exactly.
+/// - bt601 and bt709: each pixel of each frame gets an integer stand-in for L (q, see
+///   `LuminanceModel`), compared 32 pixels at a time with Int32 arithmetic; only pixels that pass
+///   get the exact D by `pow`.
+/// - The frames are walked in strips of `stripPixels` pixels, so a strip of every frame of the run
+///   stays in cache while its pairs are screened.
 struct FlashKernel {
   let model: LuminanceModel
   let topK: Int
@@ -32,9 +33,11 @@ struct FlashKernel {
           let q = q.baseAddress!
           switch model.mode {
           case .mean:
-            run(MeanPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
+            runBytes(
+              MeanPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
           case .luma:
-            run(LumaPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
+            runBytes(
+              LumaPixels(q: q, table: table!), frames: frames, pixels: pixels, states: &states)
           case .bt601:
             run(
               WeightedPixels(
@@ -92,6 +95,144 @@ struct FlashKernel {
     }
   }
 
+  /// The table modes: screen each pair on its raw bytes, 64 pixels at a time, with SSE2-width
+  /// saturating byte differences against the per-byte bounds of `LuminanceModel.byteStepBound`;
+  /// only blocks where some channel moved far enough are summed and looked up. No per-frame pass
+  /// at all, so a chunk's previous frame costs only a read.
+  @inline(__always)
+  private func runBytes<P: PixelLuminance>(
+    _ pixelsOf: P, frames: [UnsafePointer<UInt8>], pixels: Int, states: inout [PairState]
+  ) {
+    let strip = Self.stripPixels
+    let channels = P.channels
+    var bounds = [ByteBounds](
+      repeating: ByteBounds(model: model, rise: 0, fall: 0), count: frames.count - 1)
+    states.withUnsafeMutableBufferPointer { states in
+      bounds.withUnsafeMutableBufferPointer { bounds in
+        var start = 0
+        while start < pixels {
+          let len = min(strip, pixels - start)
+          for p in 0..<(frames.count - 1) {
+            screenBytes(
+              pixelsOf, prev: frames[p] + start &* channels, cur: frames[p + 1] + start &* channels,
+              count: len, state: &states[p], bounds: &bounds[p])
+          }
+          start += len
+        }
+      }
+    }
+  }
+
+  /// The byte screen's state for one pair: the per-byte bounds as vectors and the key-step bounds.
+  struct ByteBounds {
+    var riseBytes: SIMD16<UInt8>
+    var fallBytes: SIMD16<UInt8>
+    var riseStep: Int
+    var fallStep: Int
+    init(model: LuminanceModel, rise: Double, fall: Double) {
+      riseBytes = SIMD16(repeating: model.byteStepBound(rise))
+      fallBytes = SIMD16(repeating: model.byteStepBound(fall))
+      riseStep = model.keyStepBound(rise)
+      fallStep = model.keyStepBound(fall)
+    }
+  }
+
+  static let byteBlockPixels = 64
+  static let byteGroupPixels = 16
+
+  @inline(__always)
+  private func screenBytes<P: PixelLuminance>(
+    _ pixelsOf: P, prev: UnsafePointer<UInt8>, cur: UnsafePointer<UInt8>, count: Int,
+    state: inout PairState, bounds: inout ByteBounds
+  ) {
+    let block = Self.byteBlockPixels
+    let group = Self.byteGroupPixels
+    // One group of 16 pixels is `channels` vectors of 16 bytes.
+    let groupVectors = P.channels
+    let prevRaw = UnsafeRawPointer(prev)
+    let curRaw = UnsafeRawPointer(cur)
+    var i = 0
+    while i < count {
+      let end = min(i &+ block, count)
+      if end &- i == block {
+        let rise = bounds.riseBytes
+        let fall = bounds.fallBytes
+        var hits = 0
+        var offset = i &* P.channels
+        for g in 0..<(block / group) {
+          var acc = SIMD16<UInt8>()
+          for _ in 0..<groupVectors {
+            let c = curRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+            let p = prevRaw.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+            acc |=
+              saturatingSub(saturatingSub(c, p), rise) | saturatingSub(saturatingSub(p, c), fall)
+            offset &+= 16
+          }
+          let words = unsafeBitCast(acc, to: SIMD2<UInt64>.self)
+          hits |= (words[0] | words[1] == 0 ? 0 : 1) &<< g
+        }
+        // Only the groups of 16 pixels where some channel moved far enough are tested exactly.
+        while hits != 0 {
+          let g = hits.trailingZeroBitCount
+          hits &= hits &- 1
+          let from = i &+ g &* group
+          if P.channels == 3 {
+            // Key steps of the group's 16 pixels in Int16 lanes: most groups that pass the byte
+            // screen (one channel moved far) still fail the key-step bound.
+            var most = Int32.min
+            var least = Int32.max
+            for k in 0..<16 {
+              let j = (from &+ k) &* 3
+              let a = Int32(prev[j]) &+ Int32(prev[j &+ 1]) &+ Int32(prev[j &+ 2])
+              let b = Int32(cur[j]) &+ Int32(cur[j &+ 1]) &+ Int32(cur[j &+ 2])
+              most = max(most, b &- a)
+              least = min(least, b &- a)
+            }
+            if Int(most) < bounds.riseStep && -Int(least) < bounds.fallStep { continue }
+          }
+          testExactly(
+            pixelsOf, prev: prev, cur: cur, from: from, to: from &+ group, state: &state,
+            bounds: &bounds)
+        }
+      } else {
+        testExactly(
+          pixelsOf, prev: prev, cur: cur, from: i, to: end, state: &state, bounds: &bounds)
+      }
+      i = end
+    }
+  }
+
+  /// The exact test of pixels from..<to: keys, the key-step bound, then D in double against the
+  /// top k.
+  @inline(__always)
+  private func testExactly<P: PixelLuminance>(
+    _ pixelsOf: P, prev: UnsafePointer<UInt8>, cur: UnsafePointer<UInt8>, from: Int, to: Int,
+    state: inout PairState, bounds: inout ByteBounds
+  ) {
+    var rose = false
+    var fell = false
+    for j in from..<to {
+      let a = pixelsOf.key(prev, j)
+      let b = pixelsOf.key(cur, j)
+      if b &- a >= bounds.riseStep {
+        let e = pixelsOf.luminance(b) - pixelsOf.luminance(a)
+        if e > state.pos.threshold {
+          state.pos.insert(e)
+          rose = true
+        }
+      } else if a &- b >= bounds.fallStep {
+        let e = pixelsOf.luminance(a) - pixelsOf.luminance(b)
+        if e > state.neg.threshold {
+          state.neg.insert(e)
+          fell = true
+        }
+      }
+    }
+    if rose || fell {
+      bounds = ByteBounds(model: model, rise: state.pos.threshold, fall: state.neg.threshold)
+    }
+  }
+
   @inline(__always)
   private func screenPair<P: PixelLuminance>(
     _ pixelsOf: P, prev: UnsafePointer<Int32>, cur: UnsafePointer<Int32>, count: Int,
@@ -145,6 +286,12 @@ struct FlashKernel {
       i = end
     }
   }
+}
+
+/// max(a - b, 0) per byte; LLVM lowers it to SSE2's `psubusb`.
+@inline(__always)
+func saturatingSub(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
+  a.replacing(with: b, where: a .< b) &- b
 }
 
 /// How one gray mode turns pixels into keys, stand-ins and exact luminances.

@@ -66,4 +66,46 @@ import Testing
       #expect(got.map(\.t) == sums.map(\.t), "k \(k)")
     }
   }
+
+  /// Frames large enough for the byte screen's 64-pixel blocks, in both table modes: every random
+  /// style, plus sparse winners hidden among pixels where one channel swings hard while the key
+  /// barely moves (they pass the byte screen but not the key-step bound).
+  @Test(arguments: [GrayMode.mean, .luma])
+  func byteScreenBlocksMatchReference(mode: GrayMode) {
+    var g = SeededGenerator(seed: 0xB17E + UInt64(mode.channels))
+    let c = mode.channels
+    let (f, h, w) = (5, 37, 71)  // 2627 pixels: 41 whole blocks and a partial one
+    var cases: [Tensor<UInt8>] = (0..<5).map { Frames.random(f, h, w, c, style: $0, using: &g) }
+    var storage = [UInt8](repeating: 0, count: f * h * w * c)
+    for i in storage.indices { storage[i] = UInt8.random(in: 100...140, using: &g) }
+    for frame in 1..<f {
+      let base = frame * h * w * c
+      for p in 0..<(h * w) {
+        for ch in 0..<c {
+          storage[base + p * c + ch] =
+            storage[base - h * w * c + p * c + ch] &+ UInt8.random(in: 0...2, using: &g) &- 1
+        }
+        if c == 3 && Int.random(in: 0..<5, using: &g) == 0 {
+          // Two channels far apart: a big byte step, a small key step.
+          storage[base + p * 3] = 30
+          storage[base + p * 3 + 1] = 230
+        }
+      }
+      for _ in 0..<Int.random(in: 1...8, using: &g) {
+        let p = Int.random(in: 0..<(h * w), using: &g)
+        let v = UInt8.random(in: 0...255, using: &g)
+        for ch in 0..<c { storage[base + p * c + ch] = v }
+      }
+    }
+    cases.append(Tensor(shape: [f, h, w, c], storage: storage))
+    for (index, frames) in cases.enumerated() {
+      for k in [1, 5, 10] {
+        let got = Flashinator.table(frames: frames, topK: k, gray: mode)
+        let want = Reference.table(frames, topK: k, gray: mode)
+        #expect(got.map(\.t) == want.map(\.t), "case \(index) k \(k)")
+        #expect(got.map(\.pos) == want.map(\.p), "case \(index) k \(k)")
+        #expect(got.map(\.neg) == want.map { $0.n == 0 ? 0 : -$0.n }, "case \(index) k \(k)")
+      }
+    }
+  }
 }

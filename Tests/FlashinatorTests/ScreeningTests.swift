@@ -52,4 +52,50 @@ import Testing
     }
     #expect(missed == 0)
   }
+
+  /// The byte screen of the table modes (`keyStepBound`, `byteStepBound`): every ordered pair of
+  /// keys, against the largest smaller change and 0. A winner's key step must reach the key-step
+  /// bound, and its largest channel step, at least ceil(step / channels) however the step is spread
+  /// over the channels, must exceed the per-byte bound.
+  @Test(arguments: [GrayMode.mean, .luma])
+  func byteScreenNeverScreensOutAWinner(mode: GrayMode) {
+    let model = LuminanceModel.shared(mode)
+    let table = model.table!
+    let c = mode.channels
+    var changes: [(d: Double, step: Int)] = []
+    for a in 0..<table.count {
+      for b in (a + 1)..<table.count { changes.append((table[b] - table[a], b - a)) }
+    }
+    changes.sort { $0.d < $1.d }
+    var missed = 0
+    var previous = 0.0
+    for change in changes {
+      for threshold in [previous, 0] where change.d > threshold {
+        if change.step < model.keyStepBound(threshold) { missed += 1 }
+        let widest = (change.step + c - 1) / c
+        if !(widest > Int(model.byteStepBound(threshold))) { missed += 1 }
+      }
+      if change.d > previous { previous = change.d }
+    }
+    #expect(missed == 0)
+    // The bounds are not vacuous: once the threshold is the largest change, nothing passes.
+    #expect(model.keyStepBound(previous) == table.count)
+    #expect(model.byteStepBound(previous) == 255)
+    #expect(model.keyStepBound(0) == 1 && model.byteStepBound(0) == 0)
+  }
+
+  /// `saturatingSub` is max(a - b, 0) for every pair of bytes.
+  @Test func saturatingSubtractionIsExact() {
+    var wrong = 0
+    for a in 0...255 {
+      let x = SIMD16<UInt8>(repeating: UInt8(a))
+      var y = SIMD16<UInt8>()
+      for base in stride(from: 0, to: 256, by: 16) {
+        for lane in 0..<16 { y[lane] = UInt8(base + lane) }
+        let z = saturatingSub(x, y)
+        for lane in 0..<16 where Int(z[lane]) != max(a - base - lane, 0) { wrong += 1 }
+      }
+    }
+    #expect(wrong == 0)
+  }
 }
