@@ -57,7 +57,8 @@ let package = Package(
       name: "MediaIOTests", dependencies: ["MediaIO", "FrameTensor", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
-      name: "FlashinatorTests", dependencies: ["Flashinator", "FrameTensor", "MediaIO", "TestSupport"],
+      name: "FlashinatorTests",
+      dependencies: ["Flashinator", "FrameTensor", "MediaIO", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
       name: "PhotosensitivityTests",
@@ -69,6 +70,7 @@ let package = Package(
     .testTarget(
       name: "NeuralNetTests", dependencies: ["NeuralNet", "FrameTensor"], swiftSettings: strict),
     .testTarget(
-      name: "CLITests", dependencies: ["TestSupport", "FlashscanCLI", "flashscan"], swiftSettings: strict),
+      name: "CLITests", dependencies: ["TestSupport", "FlashscanCLI", "flashscan"],
+      swiftSettings: strict),
   ]
 )

@@ -53,7 +53,8 @@ public struct Tensor<Element> {
     precondition(indices.count == shape.count, "index rank \(indices.count) != tensor rank \(rank)")
     var flat = 0
     for (axis, index) in indices.enumerated() {
-      precondition(index >= 0 && index < shape[axis], "index \(index) out of range for axis \(axis)")
+      precondition(
+        index >= 0 && index < shape[axis], "index \(index) out of range for axis \(axis)")
       flat = flat * shape[axis] + index
     }
     return flat
@@ -83,7 +84,8 @@ public struct Tensor<Element> {
     var newShape = shape
     newShape[0] = range.count
     return Tensor(
-      shape: newShape, storage: Array(storage[(range.lowerBound * inner)..<(range.upperBound * inner)]))
+      shape: newShape,
+      storage: Array(storage[(range.lowerBound * inner)..<(range.upperBound * inner)]))
   }
 
   /// Item `index` of the outermost dimension, with that dimension removed.
@@ -141,7 +143,8 @@ extension Tensor where Element: Numeric {
 extension Tensor where Element == UInt8 {
   /// Converts 8-bit samples (for example decoded frames) to floating point, optionally scaled
   /// (`scale: 1/255` maps to 0...1), keeping the NHWC layout.
-  public func toFloatingPoint<T: BinaryFloatingPoint>(_: T.Type = T.self, scale: T = 1) -> Tensor<T> {
+  public func toFloatingPoint<T: BinaryFloatingPoint>(_: T.Type = T.self, scale: T = 1) -> Tensor<T>
+  {
     Tensor<T>(shape: shape, storage: storage.map { T($0) * scale })
   }
 }

@@ -100,7 +100,8 @@ public struct InputWalker {
   }
 
   private func walk(
-    _ dir: String, into items: inout [InputItem], visited: inout Set<FileID>, skipped: inout [String]
+    _ dir: String, into items: inout [InputItem], visited: inout Set<FileID>,
+    skipped: inout [String]
   ) {
     guard let handle = opendir(dir) else {
       items.append(InputItem(path: dir, problem: "cannot read directory: " + Self.reason(errno)))
