@@ -48,14 +48,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
   }
 
   /// The verdict a frame's result code gives under this profile.
-  func severity(_ code: Int) -> Verdict {
-    switch code {
-    case 3: return .fail
-    case 2: return parameters.extendedVerdict
-    case 1: return parameters.warnOnTransitionBand ? .warning : .pass
-    default: return .pass
-    }
-  }
+  func severity(_ code: Int) -> Verdict { parameters.severity(code) }
 
   /// The result of everything consumed so far.
   public func finish() -> PhotosensitivityResult {
@@ -181,20 +174,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
         open = nil
       }
       for (i, row) in rows.enumerated() {
-        let s: Verdict
-        let transitions: Int
-        switch kind {
-        case .luminance:
-          s = row.luminanceResult == 2 ? .pass : severity(row.luminanceResult)
-          transitions = row.luminanceTransitions
-        case .red:
-          s = row.redResult == 2 ? .pass : severity(row.redResult)
-          transitions = row.redTransitions
-        case .extended:
-          s = row.luminanceResult == 2 || row.redResult == 2 ? parameters.extendedVerdict : .pass
-          transitions = max(row.luminanceTransitions, row.redTransitions)
-        }
-        guard s > .pass else {
+        guard let (s, transitions) = parameters.incidentFlag(kind, row) else {
           close()
           continue
         }

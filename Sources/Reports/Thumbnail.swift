@@ -305,27 +305,8 @@ public struct ThumbnailCollector: Sendable {
   }
 
   /// The transitions that rank a row within a run of `kind`, or nil when the row is not part of
-  /// such a run. Mirrors the analysis: the extended result (code 2) belongs to `extended`, codes
-  /// 3 (fail) and 1 (the 4 to 6 band, a warning only under iris) to their own kind.
+  /// such a run: the analysis's own incident rule.
   func flagged(_ kind: IncidentKind, _ row: FrameRow) -> Int? {
-    switch kind {
-    case .luminance:
-      return row.luminanceResult != 2 && severity(row.luminanceResult) > .pass
-        ? row.luminanceTransitions : nil
-    case .red:
-      return row.redResult != 2 && severity(row.redResult) > .pass ? row.redTransitions : nil
-    case .extended:
-      return (row.luminanceResult == 2 || row.redResult == 2) && parameters.extendedVerdict > .pass
-        ? max(row.luminanceTransitions, row.redTransitions) : nil
-    }
-  }
-
-  func severity(_ code: Int) -> Verdict {
-    switch code {
-    case 3: return .fail
-    case 2: return parameters.extendedVerdict
-    case 1: return parameters.warnOnTransitionBand ? .warning : .pass
-    default: return .pass
-    }
+    parameters.incidentFlag(kind, row)?.transitions
   }
 }
