@@ -2,7 +2,8 @@
 // flashscan: find the flashes in real video files.
 // Data flow, one module per stage:
 //   CFFmpeg -> MediaIO (demux, decode, convert) -> FrameTensor (frames as (F, H, W, 3) UInt8)
-//   -> Flashinator (T table) / Photosensitivity (WCAG, Ofcom, IRIS) -> Reports -> FlashscanCLI -> flashscan
+//   -> Flashinator (T table) / Photosensitivity (WCAG, Ofcom, IRIS; CKernels: C SIMD kernels)
+//   -> Reports -> FlashscanCLI -> flashscan
 //   NeuralNet works on the same FrameTensor type.
 import PackageDescription
 
@@ -34,11 +35,17 @@ let package = Package(
     .target(name: "FrameTensor", swiftSettings: strict),
     .target(name: "MediaIO", dependencies: ["CFFmpeg", "FrameTensor"], swiftSettings: strict),
     .target(name: "Flashinator", dependencies: ["FrameTensor", "MediaIO"], swiftSettings: strict),
+    // Two kernels in C: the region profiles' per-pixel sums (AVX-512 VBMI table lookups where the
+    // CPU has them, a scalar loop with the same results elsewhere) and SHA-256 with the x86 SHA
+    // extensions.
+    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
     .target(
-      name: "Photosensitivity", dependencies: ["FrameTensor", "MediaIO", "Flashinator"],
+      name: "Photosensitivity",
+      dependencies: ["FrameTensor", "MediaIO", "Flashinator", "CKernels"],
       swiftSettings: strict),
     .target(
-      name: "Reports", dependencies: ["Photosensitivity", "Flashinator", "MediaIO", "FrameTensor"],
+      name: "Reports",
+      dependencies: ["Photosensitivity", "Flashinator", "MediaIO", "FrameTensor", "CKernels"],
       swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(

@@ -53,6 +53,11 @@ struct ColorTables: Sendable {
   let lumB: [Float]
   /// cd/m2 of each 8-bit luma code through the display model.
   let candela: [Float]
+  /// The region profiles' 16-bit fixed-point tables: `round(lin * 65535)` and
+  /// `round(cd / cdWhite * 65535)` with `cdWhite` the largest cd/m2 of the model (its white).
+  let linear16: [UInt16]
+  let candela16: [UInt16]
+  let candelaWhite: Double
 
   init(displayModel: DisplayModel) {
     let lin = (0...255).map { Float(Colorimetry.linear(UInt8($0))) }
@@ -61,5 +66,12 @@ struct ColorTables: Sendable {
     lumG = lin.map { Float(0.7152) * $0 }
     lumB = lin.map { Float(0.0722) * $0 }
     candela = (0...255).map { Float(displayModel.candela(luma: Double($0))) }
+    linear16 = (0...255).map { UInt16((Colorimetry.linear(UInt8($0)) * 65535).rounded()) }
+    let cd = (0...255).map { displayModel.candela(luma: Double($0)) }
+    let white = cd.filter(\.isFinite).max() ?? 0
+    candelaWhite = white
+    candela16 = cd.map {
+      white > 0 && $0.isFinite ? UInt16((min(max($0 / white, 0), 1) * 65535).rounded()) : 0
+    }
   }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import FrameTensor
 import MediaIO
 
@@ -44,21 +45,43 @@ public struct PhotosensitivityMeasurer: Sendable {
   public let parameters: AnalysisParameters
   public let grid: RegionGrid
   let tables: ColorTables
+  /// Whether the region sums may use the CPU's vector unit (AVX-512 VBMI); false forces the
+  /// scalar loop. Both give identical sums (the tests compare them).
+  public let allowSIMD: Bool
 
-  public init(width: Int, height: Int, parameters: AnalysisParameters) {
+  /// True when this CPU runs the vectorised region sums.
+  public static var simdAvailable: Bool { fs_region_simd_available() != 0 }
+
+  public init(
+    width: Int, height: Int, parameters: AnalysisParameters, allowSIMD: Bool = true
+  ) {
     self.parameters = parameters
     self.grid = RegionGrid(width: width, height: height, parameters: parameters)
     self.tables = ColorTables(displayModel: parameters.displayModel)
+    self.allowSIMD = allowSIMD
   }
 
   /// Measures every frame of `chunk` (rgb24, (n, H, W, 3)). `previous` is the frame just before
   /// the chunk ((H, W, 3) or (1, H, W, 3)), nil at the start of the stream; only the IRIS
   /// profile needs it (its changed-pixel counts).
   public func measure(chunk: FrameChunk, previous: Tensor<UInt8>?) -> [FrameMeasure] {
+    guard let previous else { return measure(chunk: chunk, previousChunk: nil) }
+    precondition(previous.count == chunk.frameSize, "previous frame size differs")
+    let frames = previous.rank == 3 ? previous.reshaped([1] + previous.shape) : previous
+    return measure(
+      chunk: chunk,
+      previousChunk: FrameChunk(frames: frames, times: [0], firstIndex: chunk.firstIndex - 1))
+  }
+
+  /// `measure(chunk:previous:)` for a `ChunkPipeline.runChunks` work closure: `previousChunk` is
+  /// the whole chunk before, whose last frame is read in place (no copy).
+  public func measure(chunk: FrameChunk, previousChunk: FrameChunk?) -> [FrameMeasure] {
     precondition(chunk.channels == 3, "photosensitivity needs rgb24 frames")
     precondition(chunk.width == grid.width && chunk.height == grid.height, "frame size changed")
     let frameSize = chunk.frameSize
-    if let previous { precondition(previous.count == frameSize, "previous frame size differs") }
+    if let previousChunk {
+      precondition(previousChunk.frameSize == frameSize, "previous frame size differs")
+    }
     var result: [FrameMeasure] = []
     result.reserveCapacity(chunk.count)
     chunk.frames.withUnsafeBufferPointer { all in
@@ -72,8 +95,13 @@ public struct PhotosensitivityMeasurer: Sendable {
             let prev = UnsafeBufferPointer(
               rebasing: all[((i - 1) * frameSize)..<(i * frameSize)])
             measureWholeFrame(frame, previous: prev, into: &m)
-          } else if let previous {
-            previous.withUnsafeBufferPointer { measureWholeFrame(frame, previous: $0, into: &m) }
+          } else if let previousChunk, previousChunk.count > 0 {
+            let last = (previousChunk.count - 1) * frameSize
+            previousChunk.frames.withUnsafeBufferPointer {
+              measureWholeFrame(
+                frame, previous: UnsafeBufferPointer(rebasing: $0[last..<(last + frameSize)]),
+                into: &m)
+            }
           } else {
             measureWholeFrame(frame, previous: nil, into: &m)
           }
@@ -158,112 +186,48 @@ public struct PhotosensitivityMeasurer: Sendable {
     }
   }
 
-  /// Per-cell means of linear R, G, B and of the classic red value (and, for Ofcom, of cd/m2).
+  /// Per-cell means of linear R, G, B and of the classic red value (and, for Ofcom, of cd/m2),
+  /// from exact integer sums of the 16-bit fixed-point tables (CKernels), so the result
+  /// does not depend on the CPU, the summation order or the thread.
   func measureRegions(
     _ frameBuffer: UnsafeBufferPointer<UInt8>, candela: Bool, into m: inout FrameMeasure
   ) {
-    let frame = frameBuffer.baseAddress!
     let cells = grid.cellCount
-    var sumRGB = [Float](repeating: 0, count: cells * 3)
-    var sumRed = [Float](repeating: 0, count: cells)
-    var sumCd = [Float](repeating: 0, count: candela ? cells : 0)
-    let ratio = Float(parameters.redSaturationRatio)
-    let width = grid.width
-    let columns = grid.columns
-    tables.linear.withUnsafeBufferPointer { linBuffer in
-      tables.candela.withUnsafeBufferPointer { cdBuffer in
-        let lin = linBuffer.baseAddress!
-        let cdTable = cdBuffer.baseAddress!
-        sumRGB.withUnsafeMutableBufferPointer { sRGB in
-          sumRed.withUnsafeMutableBufferPointer { sRed in
-            sumCd.withUnsafeMutableBufferPointer { sCd in
-              grid.columnBounds.withUnsafeBufferPointer { cb in
-                for cy in 0..<grid.rows {
-                  for y in grid.rowBounds[cy]..<grid.rowBounds[cy + 1] {
-                    let rowStart = y * width * 3
-                    for cx in 0..<columns {
-                      // Two interleaved pixel streams: each float sum then depends on every
-                      // second pixel only, halving the add-latency chain that bounds the loop.
-                      var r0: Float = 0
-                      var g0: Float = 0
-                      var b0: Float = 0
-                      var red0: Float = 0
-                      var cd0: Float = 0
-                      var r1: Float = 0
-                      var g1: Float = 0
-                      var b1: Float = 0
-                      var red1: Float = 0
-                      var cd1: Float = 0
-                      var o = rowStart + cb[cx] * 3
-                      let end = rowStart + cb[cx + 1] * 3
-                      while o + 3 < end {
-                        let lr0 = lin[Int(frame[o])]
-                        let lg0 = lin[Int(frame[o + 1])]
-                        let lb0 = lin[Int(frame[o + 2])]
-                        let lr1 = lin[Int(frame[o + 3])]
-                        let lg1 = lin[Int(frame[o + 4])]
-                        let lb1 = lin[Int(frame[o + 5])]
-                        r0 += lr0
-                        g0 += lg0
-                        b0 += lb0
-                        r1 += lr1
-                        g1 += lg1
-                        b1 += lb1
-                        // Branch-free saturated-red test `R >= ratio * (R+G+B)`; when it holds,
-                        // R - G - B >= 0.6 (R+G+B) >= 0, so no clamp is needed (x 320 at the end).
-                        let q0 = lg0 + lb0
-                        let q1 = lg1 + lb1
-                        red0 += lr0 >= ratio * (lr0 + q0) ? lr0 - q0 : 0
-                        red1 += lr1 >= ratio * (lr1 + q1) ? lr1 - q1 : 0
-                        if candela {
-                          cd0 += cdTable[Colorimetry.luma(frame[o], frame[o + 1], frame[o + 2])]
-                          cd1 += cdTable[Colorimetry.luma(frame[o + 3], frame[o + 4], frame[o + 5])]
-                        }
-                        o += 6
-                      }
-                      if o < end {
-                        let lr = lin[Int(frame[o])]
-                        let lg = lin[Int(frame[o + 1])]
-                        let lb = lin[Int(frame[o + 2])]
-                        r0 += lr
-                        g0 += lg
-                        b0 += lb
-                        let q = lg + lb
-                        red0 += lr >= ratio * (lr + q) ? lr - q : 0
-                        if candela {
-                          cd0 += cdTable[Colorimetry.luma(frame[o], frame[o + 1], frame[o + 2])]
-                        }
-                      }
-                      let r = r0 + r1
-                      let g = g0 + g1
-                      let b = b0 + b1
-                      let red = (red0 + red1) * 320
-                      let cd = cd0 + cd1
-                      let c = cy * columns + cx
-                      sRGB[c * 3] += r
-                      sRGB[c * 3 + 1] += g
-                      sRGB[c * 3 + 2] += b
-                      sRed[c] += red
-                      if candela { sCd[c] += cd }
-                    }
-                  }
-                }
-              }
+    var sums = [UInt64](repeating: 0, count: cells * Int(FS_REGION_SUMS))
+    let status = tables.linear16.withUnsafeBufferPointer { lin in
+      tables.candela16.withUnsafeBufferPointer { cd in
+        grid.columnBounds32.withUnsafeBufferPointer { cb in
+          grid.rowBounds32.withUnsafeBufferPointer { rb in
+            sums.withUnsafeMutableBufferPointer { out in
+              var layout = fs_region_layout(
+                width: Int32(grid.width), height: Int32(grid.height),
+                columns: Int32(grid.columns), rows: Int32(grid.rows),
+                column_bounds: cb.baseAddress, row_bounds: rb.baseAddress)
+              return fs_region_sums(
+                frameBuffer.baseAddress, grid.width * 3, &layout, lin.baseAddress,
+                candela ? cd.baseAddress : nil, allowSIMD ? 1 : 0, out.baseAddress)
             }
           }
         }
       }
     }
+    precondition(status == 0, "out of memory measuring a frame")
+    let n = Int(FS_REGION_SUMS)
+    var rgb = [Float](repeating: 0, count: cells * 3)
+    var red = [Float](repeating: 0, count: cells)
+    var cd = [Float](repeating: 0, count: candela ? cells : 0)
     for c in 0..<cells {
-      let inv = 1 / Float(grid.cellArea(c))
-      sumRGB[c * 3] *= inv
-      sumRGB[c * 3 + 1] *= inv
-      sumRGB[c * 3 + 2] *= inv
-      sumRed[c] *= inv
-      if candela { sumCd[c] *= inv }
+      let unit = 1 / (65535 * Double(grid.cellArea(c)))
+      rgb[c * 3] = Float(Double(sums[c * n + Int(FS_REGION_SUM_R)]) * unit)
+      rgb[c * 3 + 1] = Float(Double(sums[c * n + Int(FS_REGION_SUM_G)]) * unit)
+      rgb[c * 3 + 2] = Float(Double(sums[c * n + Int(FS_REGION_SUM_B)]) * unit)
+      red[c] = Float(Double(sums[c * n + Int(FS_REGION_SUM_RED)]) * 320 * unit)
+      if candela {
+        cd[c] = Float(Double(sums[c * n + Int(FS_REGION_SUM_CANDELA)]) * tables.candelaWhite * unit)
+      }
     }
-    m.cellLinearRGB = sumRGB
-    m.cellRed = sumRed
-    m.cellCandela = sumCd
+    m.cellLinearRGB = rgb
+    m.cellRed = red
+    m.cellCandela = cd
   }
 }

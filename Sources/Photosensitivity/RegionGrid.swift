@@ -31,6 +31,9 @@ public struct RegionGrid: Sendable, Equatable {
   /// Pixel boundaries, `columns + 1` and `rows + 1` of them.
   public let columnBounds: [Int]
   public let rowBounds: [Int]
+  /// The same boundaries as 32-bit integers, for the C kernel.
+  let columnBounds32: [Int32]
+  let rowBounds32: [Int32]
   /// The 10-degree field at the video's size, in pixels.
   public let fieldWidth: Double
   public let fieldHeight: Double
@@ -48,6 +51,8 @@ public struct RegionGrid: Sendable, Equatable {
     self.rows = rows
     columnBounds = (0...columns).map { $0 * width / columns }
     rowBounds = (0...rows).map { $0 * height / rows }
+    columnBounds32 = columnBounds.map { Int32($0) }
+    rowBounds32 = rowBounds.map { Int32($0) }
     fieldWidth = Double(width) * p.fieldWidthAtReference / p.referenceWidth
     fieldHeight = Double(height) * p.fieldHeightAtReference / p.referenceHeight
     let fc = Int((Double(columns) * p.fieldWidthAtReference / p.referenceWidth).rounded())

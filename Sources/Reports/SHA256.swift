@@ -1,7 +1,10 @@
+import CKernels
 import Foundation
 
 /// Streaming SHA-256 (FIPS 180-4), so a report can name the exact file it judged without a
-/// crypto package. Feed bytes with `update`, read the digest with `finalize`.
+/// crypto package. Feed bytes with `update`, read the digest with `finalize`. Whole blocks go
+/// through the CPU's SHA extensions when it has them (CKernels, about 1.5 GB/s here), else
+/// through the Swift compression function below (both are tested against known digests).
 public struct SHA256: Sendable {
   /// Round constants: the first 32 bits of the fractional parts of the cube roots of the first
   /// 64 primes (FIPS 180-4, 4.2.2).
@@ -27,6 +30,11 @@ public struct SHA256: Sendable {
   private var buffer: [UInt8] = []
   private var length: UInt64 = 0
 
+  /// Whether this CPU has the SHA extensions.
+  public static let hardware = fs_sha256_available() != 0
+  /// False keeps this hasher on the Swift compression function (tests compare the two).
+  public var useHardware = true
+
   public init() { buffer.reserveCapacity(64) }
 
   /// Hashes the next bytes of the message.
@@ -42,6 +50,13 @@ public struct SHA256: Sendable {
         buffer.withUnsafeBytes { compress($0.baseAddress!) }
         buffer.removeAll(keepingCapacity: true)
       }
+    }
+    let blocks = (bytes.count - offset) / 64
+    if blocks > 0 && Self.hardware && useHardware {
+      var words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
+      fs_sha256_compress(&words, base.assumingMemoryBound(to: UInt8.self) + offset, blocks)
+      state = (words[0], words[1], words[2], words[3], words[4], words[5], words[6], words[7])
+      offset += 64 * blocks
     }
     while bytes.count - offset >= 64 {
       compress(base + offset)

@@ -25,9 +25,10 @@ struct SHA256Tests {
     #expect(SHA256.hex(of: Array(message.utf8)) == digest)
   }
 
-  @Test("a million 'a', fed in uneven pieces")
-  func millionA() {
+  @Test("a million 'a', fed in uneven pieces", arguments: [true, false])
+  func millionA(hardware: Bool) {
     var hasher = SHA256()
+    hasher.useHardware = hardware
     let bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
     var offset = 0
     var piece = 1
@@ -66,6 +67,26 @@ struct SHA256Tests {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     let out = String(decoding: try FFmpegCLI.execute("/usr/bin/sha256sum", [path]), as: UTF8.self)
     #expect(try SHA256.hex(ofFile: path) == String(out.prefix(64)))
+  }
+
+  /// The SHA-extension path (when this CPU has it) and the Swift compression function give the
+  /// same digests for every split of a message into updates.
+  @Test("the CPU's SHA extensions and the Swift compression agree")
+  func hardwareAgrees() {
+    var generator = SystemRandomNumberGenerator()
+    for length in [0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 4096, 100_003] {
+      let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      let cut = length / 3
+      var digests: [[UInt8]] = []
+      for hardware in [true, false] {
+        var hasher = SHA256()
+        hasher.useHardware = hardware
+        hasher.update(bytes[..<cut])
+        hasher.update(bytes[cut...])
+        digests.append(hasher.finalize())
+      }
+      #expect(digests[0] == digests[1], "length \(length), hardware available: \(SHA256.hardware)")
+    }
   }
 
   @Test("a missing file throws")

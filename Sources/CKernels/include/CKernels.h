@@ -1,0 +1,65 @@
+// flashscan's two C kernels, where the CPU's vector and crypto instructions pay:
+//
+// - The per-pixel half of the region profiles (wcag, ofcom) of the photosensitivity analysis:
+//   per-cell integer sums of 16-bit fixed-point linear R, G, B, the classic red value and
+//   (optionally) the display model's cd/m2 (Docs/Photosensitivity.md, "Region sums"). Two
+//   implementations give bit-identical sums: a portable scalar loop, and on x86-64 CPUs with
+//   AVX-512 VBMI one that does 64 table lookups per instruction (vpermi2b).
+// - The SHA-256 compression function with the x86 SHA extensions, for the report's input hash
+//   (the Swift implementation in Reports is used where the CPU lacks them).
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The sums `fs_region_sums` adds per cell, in this order (index `cell * FS_REGION_SUMS + k`).
+enum {
+  FS_REGION_SUM_R = 0,
+  FS_REGION_SUM_G = 1,
+  FS_REGION_SUM_B = 2,
+  FS_REGION_SUM_RED = 3,
+  FS_REGION_SUM_CANDELA = 4,
+  FS_REGION_SUMS = 5
+};
+
+typedef struct fs_region_layout {
+  int32_t width;
+  int32_t height;
+  int32_t columns;
+  int32_t rows;
+  /// Pixel boundaries: `columns + 1` and `rows + 1` of them, from 0 to width (height), increasing.
+  const int32_t *column_bounds;
+  const int32_t *row_bounds;
+} fs_region_layout;
+
+/// 1 when this CPU runs the AVX-512 VBMI implementation.
+int fs_region_simd_available(void);
+
+/// Adds one rgb24 frame (`height` rows of `3 * width` bytes, `stride` bytes apart) to `sums`
+/// (`columns * rows * FS_REGION_SUMS` counters, which the caller zeroes first). Per pixel with
+/// 16-bit codes `R = linear[r]`, `G = linear[g]`, `B = linear[b]`:
+///   red = R - G - B when G + B <= floor(R / 4) (that is `R >= 0.8 (R + G + B)`), else 0;
+///   candela = candela[(54 r + 183 g + 19 b + 128) >> 8] when `candela` is not NULL, else 0.
+/// `allow_simd` 0 forces the scalar implementation (both give the same sums).
+/// Returns 0, or -1 when scratch memory could not be allocated.
+int fs_region_sums(const uint8_t *rgb, ptrdiff_t stride, const fs_region_layout *layout,
+                   const uint16_t linear[256], const uint16_t *candela, int allow_simd,
+                   uint64_t *sums);
+
+/// 1 when this CPU has the x86 SHA extensions (and SSE4.1) that `fs_sha256_compress` needs.
+int fs_sha256_available(void);
+
+/// Runs `blocks` consecutive 64-byte blocks of `data` through the SHA-256 compression function
+/// (FIPS 180-4, 6.2.2), updating `state` (H0..H7). Only call when `fs_sha256_available()`.
+void fs_sha256_compress(uint32_t state[8], const uint8_t *data, size_t blocks);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
