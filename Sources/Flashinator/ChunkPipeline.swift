@@ -60,11 +60,13 @@ public struct ChunkPipeline: Sendable {
     return n == 1 ? chunk.frames : chunk.frames.slice((n - 1)..<n)
   }
 
-  /// `run` with the whole previous chunk (shared, never copied) in place of its last frame; the
-  /// flashinator reads that frame in place. A job keeps its previous chunk alive until it has run,
-  /// so at most `queueDepth + 1` chunks are held (plus the one the source is filling).
+  /// `run` with the whole previous chunk (shared, never copied) in place of its last frame, so
+  /// `work` reads that frame in place (`Flashinator.rows(chunk:previousChunk:)`,
+  /// `PhotosensitivityMeasurer.measure(chunk:previousChunk:)`). A job keeps its previous chunk
+  /// alive until it has run, so at most `queueDepth + 1` chunks are held (plus the one the source
+  /// is filling).
   @discardableResult
-  func runChunks<R: Sendable>(
+  public func runChunks<R: Sendable>(
     source: FrameSource, chunkFrames: Int,
     work: @escaping @Sendable (FrameChunk, FrameChunk?) -> R,
     deliver: (R) throws -> Void

@@ -79,6 +79,16 @@ extension Flashinator {
     return try ChunkRows(model: LuminanceModel.shared(gray), topK: topK)
       .rows(chunk: chunk, previous: previous).get()
   }
+
+  /// `rows(chunk:previousFrame:)` for a `ChunkPipeline.runChunks` work closure: `previousChunk` is
+  /// the whole chunk before, whose last frame is read in place (no copy).
+  public static func rows(
+    chunk: FrameChunk, previousChunk: FrameChunk?, topK: Int = 5, gray: GrayMode = .mean
+  ) throws -> [TRow] {
+    guard topK >= 1 else { throw FlashinatorError.invalidOption("top-k must be at least 1") }
+    return try ChunkRows(model: LuminanceModel.shared(gray), topK: topK)
+      .rows(chunk: chunk, previous: previousChunk).get()
+  }
 }
 
 /// The work of one chunk: the rows of the pairs it ends (its first frame pairs with the previous

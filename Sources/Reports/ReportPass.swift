@@ -44,17 +44,20 @@ public struct ReportPass: Sendable {
     collector = thumbnails ? ThumbnailCollector(parameters: parameters) : nil
   }
 
-  /// The per-chunk job for `ChunkPipeline.run` (thread-safe: it only reads `self`).
-  public var work: @Sendable (FrameChunk, Tensor<UInt8>?) -> ChunkResult {
+  /// The per-chunk job for `ChunkPipeline.runChunks` (thread-safe: it only reads `self`); the
+  /// previous chunk's last frame is read in place.
+  public var work: @Sendable (FrameChunk, FrameChunk?) -> ChunkResult {
     let (topK, gray) = (self.topK, self.gray)
     let measurer = self.measurer
     return { chunk, previous in
       // A frame of another size would trip the measurer's precondition: the T side reports it.
       let tRows = Result {
-        try Flashinator.rows(chunk: chunk, previousFrame: previous, topK: topK, gray: gray)
+        try Flashinator.rows(chunk: chunk, previousChunk: previous, topK: topK, gray: gray)
       }
-      let sameSize = chunk.width == measurer.grid.width && chunk.height == measurer.grid.height
-      let measures = sameSize ? measurer.measure(chunk: chunk, previous: previous) : []
+      let sameSize =
+        chunk.width == measurer.grid.width && chunk.height == measurer.grid.height
+        && (previous.map { $0.width == chunk.width && $0.height == chunk.height } ?? true)
+      let measures = sameSize ? measurer.measure(chunk: chunk, previousChunk: previous) : []
       return ChunkResult(chunk: chunk, tRows: tRows, measures: measures)
     }
   }

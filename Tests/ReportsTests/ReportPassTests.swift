@@ -16,7 +16,7 @@ struct ReportPassTests {
       frames: clip.frames, times: clip.times, frameRate: Clip.rate, path: "c.mkv")
     var pass = ReportPass(info: source.info, parameters: parameters)
     var delivered: [TRow] = []
-    let stats = try ChunkPipeline(threads: 2, queueDepth: 3).run(
+    let stats = try ChunkPipeline(threads: 2, queueDepth: 3).runChunks(
       source: source, chunkFrames: chunk, work: pass.work,
       deliver: { delivered += try pass.deliver($0) })
     #expect(stats.frames == 100)

@@ -44,13 +44,14 @@ struct VideoTableScanner: FileScanner {
           engine.chunkFrames
           ?? FlashinatorOptions.automaticChunkFrames(
             frameBytes: decoder.info.width * decoder.info.height * 3)
-        try ChunkPipeline(threads: engine.threads, queueDepth: engine.effectiveQueueDepth).run(
-          source: source, chunkFrames: chunkFrames, work: pass!.work,
-          deliver: { result in
-            for r in try pass!.deliver(result) {
-              try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
-            }
-          })
+        try ChunkPipeline(threads: engine.threads, queueDepth: engine.effectiveQueueDepth)
+          .runChunks(
+            source: source, chunkFrames: chunkFrames, work: pass!.work,
+            deliver: { result in
+              for r in try pass!.deliver(result) {
+                try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
+              }
+            })
       } else {
         try Flashinator.scan(source, options: engine) { r in
           try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
