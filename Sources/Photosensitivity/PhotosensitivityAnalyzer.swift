@@ -7,11 +7,12 @@ public struct PhotosensitivityAnalyzer: Sendable {
   public let parameters: AnalysisParameters
   public let grid: RegionGrid
   public let frameRate: Double?
-  enum Engine: Sendable {
-    case iris(IrisEngine)
-    case regions(RegionEngine)
-  }
-  var engine: Engine
+  /// The profile's engine, exactly one of the two. Optionals mutated in place (`regions!.consume`)
+  /// keep the engines' per-cell arrays uniquely referenced: an enum payload bound with
+  /// `case .regions(var e)` is a second reference, and every array it touched was copied on
+  /// every frame.
+  var iris: IrisEngine?
+  var regions: RegionEngine?
   var raws: [RawFrame] = []
 
   /// `frameRate` is the stream's average rate (IRIS rounds it to its integer fps; the region
@@ -23,9 +24,9 @@ public struct PhotosensitivityAnalyzer: Sendable {
     switch parameters.profile {
     case .iris:
       let fps = parameters.irisFrameRate ?? Int((frameRate ?? 25).rounded())
-      engine = .iris(IrisEngine(parameters: parameters, width: width, height: height, fps: fps))
+      iris = IrisEngine(parameters: parameters, width: width, height: height, fps: fps)
     case .wcag, .ofcom:
-      engine = .regions(RegionEngine(parameters: parameters, grid: grid, frameRate: frameRate))
+      regions = RegionEngine(parameters: parameters, grid: grid, frameRate: frameRate)
     }
   }
 
@@ -36,13 +37,10 @@ public struct PhotosensitivityAnalyzer: Sendable {
       precondition(
         m.profile == parameters.profile,
         "measured for \(m.profile), analysing \(parameters.profile)")
-      switch engine {
-      case .iris(var e):
-        raws.append(e.consume(m))
-        engine = .iris(e)
-      case .regions(var e):
-        raws.append(e.consume(m))
-        engine = .regions(e)
+      if regions != nil {
+        raws.append(regions!.consume(m))
+      } else {
+        raws.append(iris!.consume(m))
       }
     }
   }
@@ -250,9 +248,9 @@ extension PhotosensitivityAnalyzer {
       width: info.width, height: info.height, parameters: parameters)
     var analyzer = PhotosensitivityAnalyzer(
       width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
-    try pipeline.run(
+    try pipeline.runChunks(
       source: source, chunkFrames: chunkFrames,
-      work: { chunk, previous in measurer.measure(chunk: chunk, previous: previous) },
+      work: { chunk, previous in measurer.measure(chunk: chunk, previousChunk: previous) },
       deliver: { analyzer.consume($0) })
     return analyzer.finish()
   }

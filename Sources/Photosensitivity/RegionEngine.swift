@@ -62,6 +62,39 @@ struct RegionEngine: Sendable {
       lastTime = Array(repeating: -.infinity, count: cells)
       lastLeading = Array(repeating: false, count: cells)
     }
+
+    /// Drops the transitions at or before `cutoff` and writes each cell's count (after Ofcom's
+    /// leading-edge rule) into `counts`; returns how many were dropped. Works in place (a
+    /// mutating method), so no cell's arrays are copied or retained per frame.
+    mutating func trim(
+      cutoff: Double, counts: inout [Int], maxTransitions: Int, leadingEdgeGap: Double?
+    ) -> Int {
+      var dropped = 0
+      for c in 0..<times.count {
+        if let first = times[c].first, first <= cutoff {
+          let keep = times[c].firstIndex { $0 > cutoff } ?? times[c].count
+          times[c].removeFirst(keep)
+          leading[c].removeFirst(keep)
+          dropped += keep
+        }
+        counts[c] = count(cell: c, maxTransitions: maxTransitions, leadingEdgeGap: leadingEdgeGap)
+      }
+      return dropped
+    }
+
+    /// Transitions in cell `c` within the window, after Ofcom's leading-edge rule: when every
+    /// flash's leading edge is at least `leadingEdgeGap` after the one before, the flashing is
+    /// acceptable and counts as `maxTransitions`.
+    func count(cell c: Int, maxTransitions: Int, leadingEdgeGap: Double?) -> Int {
+      let n = times[c].count
+      guard n > maxTransitions, let gap = leadingEdgeGap else { return n }
+      var previous: Double? = nil
+      for (t, lead) in zip(times[c], leading[c]) where lead {
+        if let previous, t - previous < gap { return n }
+        previous = t
+      }
+      return maxTransitions
+    }
   }
 
   struct AreaStats: Sendable {
@@ -132,19 +165,6 @@ struct RegionEngine: Sendable {
     histories[s].leading[c].append(leading)
     histories[s].lastTime[c] = t
     histories[s].lastLeading[c] = leading
-  }
-
-  /// Transitions of `signal` in cell `c` within the window, after Ofcom's leading-edge rule.
-  func count(_ signal: Signal, cell c: Int) -> Int {
-    let h = histories[signal.rawValue]
-    let n = h.times[c].count
-    guard n > p.maxTransitions, let gap = p.leadingEdgeExemptionSeconds else { return n }
-    var previous: Double? = nil
-    for (t, lead) in zip(h.times[c], h.leading[c]) where lead {
-      if let previous, t - previous < gap { return n }
-      previous = t
-    }
-    return p.maxTransitions  // every flash's leading edge far enough apart: acceptable
   }
 
   /// Area of the cells whose count is at least `n`: total, largest in a field window, bounds.
@@ -271,16 +291,9 @@ struct RegionEngine: Sendable {
         continue
       }
       var counts = [Int](repeating: 0, count: cells)
-      for c in 0..<cells {
-        let times = histories[signal.rawValue].times[c]
-        if let first = times.first, first <= cutoff {
-          let keep = times.firstIndex { $0 > cutoff } ?? times.count
-          histories[signal.rawValue].times[c].removeFirst(keep)
-          pending[signal.rawValue] -= keep
-          histories[signal.rawValue].leading[c].removeFirst(keep)
-        }
-        counts[c] = count(signal, cell: c)
-      }
+      pending[signal.rawValue] -= histories[signal.rawValue].trim(
+        cutoff: cutoff, counts: &counts, maxTransitions: p.maxTransitions,
+        leadingEdgeGap: p.leadingEdgeExemptionSeconds)
       raw.maxRegionTransitions = max(raw.maxRegionTransitions, counts.max() ?? 0)
       let (n, a) = frameTransitions(counts)
       if signal == .luminance {
