@@ -19,11 +19,14 @@ struct VideoTableScanner: FileScanner {
     row: (TableRow) throws -> Void
   ) throws -> ScanOutcome {
     // FFmpeg's own automatic choice for frame threading is cores + 1 (one more frame in flight
-    // than cores keeps them busy across frame dependencies); the ffmpeg CLI floors use it, and
-    // Scripts/bench measured threads + 1 as 5% less wall time than threads at 1080p on 2 cores.
+    // than cores keeps them busy across frame dependencies), and the ffmpeg CLI floors use it.
+    // flashscan runs its own threads beside the decoder's (the converting thread and the
+    // workers), and two frames more in flight than cores keep the cores busier still: at 1080p
+    // on 2 cores, threads + 2 took 6-8% less wall time than threads + 1 (same CPU time) for
+    // 5 MB more peak memory per extra frame (Docs/Benchmarks.md).
     let options = DecodeOptions(
       streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24,
-      decoderThreads: threads > 1 ? threads + 1 : 1)
+      decoderThreads: threads > 1 ? threads + 2 : 1)
     let decoder = try VideoDecoder(path: path, options: options)
     let source = CountingSource(decoder, stop: stop, decoded: decoded)
     try started(ScanStart(estimatedFrames: decoder.info.estimatedFrameCount))
