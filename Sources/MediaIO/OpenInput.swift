@@ -28,7 +28,6 @@ final class OpenInput {
       avcodec_free_context(&codec)
       avformat_close_input(&format)  // does not free a custom AVIOContext
       pipe?.close()
-      if let spoolPath { unlink(spoolPath) }
       if ownedDescriptor >= 0 { Glibc.close(ownedDescriptor) }
     }
   }
@@ -103,14 +102,17 @@ final class OpenInput {
     }
     if spool {
       let (fd, path) = try makeTemporaryFile(name: name, directory: options.spoolDirectory)
+      // Unlinked at once: the open descriptor keeps the data, and nothing is left behind
+      // however the process ends (even killed mid-spool). FFmpeg reads it through /dev/fd.
+      unlink(path)
       resources.spoolPath = path
-      defer { Glibc.close(fd) }
+      resources.ownedDescriptor = fd
       do {
         try pipe.spool(to: fd)
       } catch let error as PipeError {
         throw MediaError.io(path: name, reason: "cannot spool to \(path): \(error.text)")
       }
-      return try open(resources: resources, url: path, name: name, options: options)
+      return try open(resources: resources, url: "/dev/fd/\(fd)", name: name, options: options)
     }
     guard let io = pipe.makeContext(), let format = avformat_alloc_context() else {
       throw MediaError.io(path: name, reason: "out of memory")

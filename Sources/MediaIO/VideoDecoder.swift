@@ -17,8 +17,9 @@ public final class VideoDecoder: FrameSource {
   /// decoded before that point are still returned.
   public private(set) var isPartial = false
 
-  /// The temporary file standard input was spooled to (an MP4/MOV with `mdat` before `moov`),
-  /// nil otherwise. It is removed when the decoder is released.
+  /// Where the temporary file standard input was spooled to was created (an MP4/MOV with
+  /// `mdat` before `moov`), nil otherwise. It is unlinked as soon as it is created and read
+  /// through its open descriptor, so it never outlives the process, however that ends.
   public var spoolPath: String? { input.spoolPath }
 
   private let options: DecodeOptions

@@ -62,6 +62,46 @@ struct BatchEndToEndTests {
     #expect(readText(dir.file("err")) == "")
   }
 
+  /// Standard input that must be spooled (an MP4 with its index at the end) goes to a file that
+  /// is unlinked as soon as it is made: killed outright mid-spool (no handler runs), flashscan
+  /// leaves nothing in the temporary directory.
+  @Test func killedWhileSpoolingLeavesNoTemporaryFile() throws {
+    let dir = try TemporaryDirectory(prefix: "cli-spool")
+    let spool = dir.file("tmp")
+    try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: false)
+    let clip = dir.file("moov-at-end.mp4")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=4", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p", clip,
+    ])
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+    let running = try Flashscan.start(["-"], pipeStdin: true, environment: ["TMPDIR": spool])
+    // Half the file: flashscan sees `mdat` before `moov` and starts spooling, then waits for more.
+    running.stdinPipe.fileHandleForWriting.write(bytes.prefix(bytes.count / 2))
+    let fdDir = "/proc/\(running.process.processIdentifier)/fd"
+    var spoolTarget: String?
+    let deadline = Date().addingTimeInterval(30)
+    while spoolTarget == nil && Date() < deadline && running.process.isRunning {
+      for fd in (try? FileManager.default.contentsOfDirectory(atPath: fdDir)) ?? [] {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(
+          atPath: fdDir + "/" + fd),
+          target.hasPrefix(spool + "/flashscan-stdin-")
+        {
+          spoolTarget = target
+        }
+      }
+      usleep(10_000)
+    }
+    let target = try #require(spoolTarget, "no spool file opened; stderr: \(running.stderrSoFar)")
+    #expect(target.hasSuffix("(deleted)"), "\(target)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spool).isEmpty)
+    running.signal(SIGKILL)
+    let result = running.finish()
+    try? running.stdinPipe.fileHandleForWriting.close()
+    #expect(result.signaled)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: spool).isEmpty, "\(listing(spool))")
+  }
+
   @Test func interruptLeavesCompleteOutputsAndNoPartialFiles() throws {
     let dir = try TemporaryDirectory(prefix: "cli-sigint")
     let clip = dir.file("a.mkv")

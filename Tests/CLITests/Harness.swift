@@ -47,12 +47,16 @@ enum Flashscan {
     let stdoutPipe = Pipe()
 
     init(
-      _ arguments: [String], stdinFile: String?, pipeStdin: Bool, cwd: String?, captureStdout: Bool
+      _ arguments: [String], stdinFile: String?, pipeStdin: Bool, cwd: String?, captureStdout: Bool,
+      environment: [String: String] = [:]
     ) throws {
       let binary = try #require(
         Flashscan.binary, "the flashscan executable was not built beside the tests")
       process.executableURL = URL(fileURLWithPath: binary)
       process.arguments = arguments
+      if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+      }
       if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
       if let stdinFile {
         process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile))
@@ -116,10 +120,11 @@ enum Flashscan {
 
   static func start(
     _ arguments: [String], stdinFile: String? = nil, pipeStdin: Bool = false, cwd: String? = nil,
-    captureStdout: Bool = true
+    captureStdout: Bool = true, environment: [String: String] = [:]
   ) throws -> Running {
     try Running(
-      arguments, stdinFile: stdinFile, pipeStdin: pipeStdin, cwd: cwd, captureStdout: captureStdout)
+      arguments, stdinFile: stdinFile, pipeStdin: pipeStdin, cwd: cwd, captureStdout: captureStdout,
+      environment: environment)
   }
 
   static func run(_ arguments: [String], stdinFile: String? = nil, cwd: String? = nil) throws
