@@ -14,6 +14,15 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     default: return nil
     }
   }
+
+  /// The usual extension: `json`, `html`, `md`.
+  public var fileExtension: String {
+    switch self {
+    case .json: return "json"
+    case .html: return "html"
+    case .markdown: return "md"
+    }
+  }
 }
 
 /// Everything a report is rendered from: the versioned document plus what only the HTML and

@@ -111,6 +111,50 @@ struct ReportEndToEndTests {
     #expect(lines.last?.hasPrefix("FAIL\t\(flash)\t(profile wcag, ") == true)
   }
 
+  @Test("--report-dir writes each input's reports under a mirror of the input paths")
+  func reportDirectory() throws {
+    let dir = try TemporaryDirectory(prefix: "cli-report")
+    let tree = dir.file("tree")
+    try FileManager.default.createDirectory(
+      atPath: tree + "/sub", withIntermediateDirectories: true)
+    let flash = tree + "/flash.mkv"
+    let calm = tree + "/sub/calm.mkv"
+    try Self.clip(flash, flashing: true)
+    try Self.clip(calm, flashing: false)
+    try "not a video".write(toFile: tree + "/sub/broken.mkv", atomically: true, encoding: .utf8)
+    let out = dir.file("reports")
+
+    // JSON and Markdown only, two files at once; the broken file gets its error line and no
+    // report, the others complete, and the input error decides the exit status (1).
+    let result = try Flashscan.run([
+      tree, "--report-dir", out, "--report-format", "json", "--report-format", "md", "--jobs", "2",
+    ])
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(
+      result.errorLines.contains { $0.contains("broken.mkv") && $0.contains("not a media file") })
+    let mirror = out + "/" + tree.split(separator: "/").joined(separator: "/")
+    let written = try FileManager.default.subpathsOfDirectory(atPath: out).filter {
+      $0.hasSuffix(".json") || $0.hasSuffix(".md") || $0.hasSuffix(".html")
+    }
+    #expect(written.count == 4, "\(written)")
+    #expect(try Self.json(mirror + "/flash.mkv.json")["verdict"] as? String == "fail")
+    #expect(try Self.json(mirror + "/sub/calm.mkv.json")["verdict"] as? String == "pass")
+    let markdown = try String(contentsOfFile: mirror + "/flash.mkv.md", encoding: .utf8)
+    #expect(markdown.contains("**FAIL**"))
+    #expect(!FileManager.default.fileExists(atPath: mirror + "/sub/broken.mkv.json"))
+    // The table is still printed (both good files' rows, with their names).
+    #expect(result.stdout.contains(flash) && result.stdout.contains(calm))
+
+    // With --check and the default formats (JSON and HTML): verdict lines, exit 3 for the fail.
+    let checked = try Flashscan.run([flash, calm, "--check", "--report-dir", out])
+    #expect(checked.status == 3, "\(checked.stderr)")
+    #expect(checked.stdout.split(separator: "\n").count == 2)
+    let html = try String(contentsOfFile: mirror + "/flash.mkv.html", encoding: .utf8)
+    #expect(html.contains("FAIL"))
+    #expect(FileManager.default.fileExists(atPath: mirror + "/sub/calm.mkv.json"))
+    #expect(temporaryLeftovers(out).isEmpty, "\(listing(out))")
+  }
+
   @Test("profile and thresholds are applied and echoed")
   func parametersEchoed() throws {
     let dir = try TemporaryDirectory(prefix: "cli-report")
@@ -152,7 +196,8 @@ struct ReportEndToEndTests {
       ["--gray", "luma", "--check"],
       ["--check", "-o", "t.csv"], ["--report", "r.json", "--frames-csv", "r.json"],
       ["--grid", "4", "--check"],
-      ["--check", "--min-transitions", "7"],
+      ["--check", "--min-transitions", "7"], ["--report-format", "md"],
+      ["--report-dir", "out", "--report-format", "pdf"],
     ])
   func usage(arguments: [String]) throws {
     let dir = try TemporaryDirectory(prefix: "cli-report")

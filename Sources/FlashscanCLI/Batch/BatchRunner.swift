@@ -192,6 +192,22 @@ final class BatchRunner: @unchecked Sendable {
       try writer.write(bytes: [UInt8](bytes))
       try writer.commit()
     }
+    if let dir = out.reportDirectory {
+      for format in out.directoryFormats {
+        let path = mirroredOutputPath(
+          for: items[index].path, in: dir, extension: format.fileExtension)
+        let bytes: Data
+        do {
+          bytes = try report.render(format)
+        } catch {
+          throw OutputError(path: path, reason: "cannot render the report: \(error)")
+        }
+        let writer = try AtomicFileWriter(path: path, createDirectories: true)
+        defer { writer.discard() }
+        try writer.write(bytes: [UInt8](bytes))
+        try writer.commit()
+      }
+    }
     if let path = out.framesCSV {
       let writer = try AtomicFileWriter(path: path)
       defer { writer.discard() }

@@ -189,6 +189,14 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 public func mirroredOutputPath(for input: String, in directory: String, format: TableFormat)
   -> String
 {
+  mirroredOutputPath(for: input, in: directory, extension: format.fileExtension)
+}
+
+/// `input`'s mirrored path under `directory` with the extension `ext` (appended to the input's
+/// whole name, so `a.mp4` and `a.mkv` do not collide).
+public func mirroredOutputPath(for input: String, in directory: String, extension ext: String)
+  -> String
+{
   let relative: String
   if input == "-" {
     relative = "stdin"
@@ -199,5 +207,5 @@ public func mirroredOutputPath(for input: String, in directory: String, format: 
     relative = parts.joined(separator: "/")
   }
   let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-  return (base.isEmpty ? "/" : base + "/") + relative + "." + format.fileExtension
+  return (base.isEmpty ? "/" : base + "/") + relative + "." + ext
 }

@@ -8,6 +8,19 @@ extension FieldAreaReading: ExpressibleByArgument {}
 extension RedRule: ExpressibleByArgument {}
 extension Verdict: ExpressibleByArgument {}
 
+/// A format `--report-dir` writes.
+enum DirectoryReportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+  case json, html, md
+
+  var format: ReportFormat {
+    switch self {
+    case .json: return .json
+    case .html: return .html
+    case .md: return .markdown
+    }
+  }
+}
+
 /// Which verdict makes the run exit 3.
 enum FailOn: String, ExpressibleByArgument, CaseIterable, Sendable {
   case fail, warning, never
@@ -30,6 +43,20 @@ struct ReportOptions: ParsableArguments {
       "Write the photosensitivity report to PATH (repeatable; .json, .html or .md by extension).",
       valueName: "PATH"))
   var reports: [String] = []
+
+  @Option(
+    name: .customLong("report-dir"),
+    help: ArgumentHelp(
+      "Write each input's report under DIR, mirroring the input paths (any number of inputs).",
+      valueName: "DIR"))
+  var reportDir: String?
+
+  @Option(
+    name: .customLong("report-format"),
+    help: ArgumentHelp(
+      "The formats --report-dir writes: json, html, md (repeatable; default json and html).",
+      valueName: "FORMAT"))
+  var reportFormats: [DirectoryReportFormat] = []
 
   @Flag(
     help: "Print only the verdict line of each file (PASS/WARNING/FAIL, path, profile, incidents).")
@@ -157,10 +184,19 @@ struct ReportOptions: ParsableArguments {
   var irisFPS: Int?
 
   /// True when some output needs the photosensitivity analysis.
-  var active: Bool { !reports.isEmpty || check || framesCSV != nil }
+  var active: Bool { !reports.isEmpty || check || framesCSV != nil || reportDir != nil }
+
+  /// The formats `--report-dir` writes, each once, in a fixed order.
+  var directoryFormats: [ReportFormat] {
+    guard reportDir != nil else { return [] }
+    let chosen = reportFormats.isEmpty ? [.json, .html] : reportFormats
+    return DirectoryReportFormat.allCases.filter(chosen.contains).map(\.format)
+  }
 
   /// Whether any report needs thumbnails (only HTML shows them).
-  var needsThumbnails: Bool { reports.contains { ReportFormat(path: $0) == .html } }
+  var needsThumbnails: Bool {
+    reports.contains { ReportFormat(path: $0) == .html } || directoryFormats.contains(.html)
+  }
 
   func validate() throws {
     for path in reports where ReportFormat(path: path) == nil {
@@ -172,9 +208,16 @@ struct ReportOptions: ParsableArguments {
     if let framesCSV, reports.contains(framesCSV) {
       throw ValidationError("--frames-csv and --report name the same file")
     }
+    if !reportFormats.isEmpty && reportDir == nil {
+      throw ValidationError("--report-format needs --report-dir")
+    }
+    if let reportDir, reportDir.isEmpty {
+      throw ValidationError("--report-dir needs a directory")
+    }
     if !active && (thresholdsGiven || profile != .wcag || failOn != .fail) {
       throw ValidationError(
-        "--profile, --fail-on and the thresholds need --report, --check or --frames-csv")
+        "--profile, --fail-on and the thresholds need --report, --report-dir, --check or --frames-csv"
+      )
     }
     if let grid, parseGrid(grid) == nil {
       throw ValidationError("--grid must be COLUMNSxROWS, e.g. 48x48")
@@ -254,6 +297,9 @@ struct ReportOptions: ParsableArguments {
 struct ReportOutput: Sendable {
   var parameters: AnalysisParameters
   var reportPaths: [String]
+  /// `--report-dir`: each input's reports under it, mirroring the input paths, in these formats.
+  var reportDirectory: String? = nil
+  var directoryFormats: [ReportFormat] = []
   var framesCSV: String?
   var check: Bool
   var failOn: FailOn

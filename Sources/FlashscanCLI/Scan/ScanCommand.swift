@@ -145,7 +145,8 @@ struct ScanCommand: ParsableCommand {
       let single = inputs.count == 1 && !Self.isDirectory(inputs[0])
       if !single && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil) {
         throw ValidationError(
-          "--report and --frames-csv take a single input file (--check takes many)")
+          "--report and --frames-csv take a single input file (--report-dir and --check take many)"
+        )
       }
       if reportOptions.check && (output != nil || outputDir != nil) {
         throw ValidationError(
@@ -160,7 +161,9 @@ struct ScanCommand: ParsableCommand {
     SignalTrap.install(stop: stop)
     let console = Console(forceProgress: progress, quiet: quiet)
 
-    let walker = InputWalker(allFiles: allFiles, excludedDirectories: outputDir.map { [$0] } ?? [])
+    let walker = InputWalker(
+      allFiles: allFiles,
+      excludedDirectories: [outputDir, reportOptions.reportDir].compactMap { $0 })
     let list = walker.collect(inputs)
     let items = shard.map { $0.select(list.items) } ?? list.items
     let withFile = inputs.count > 1 || list.walkedDirectory
@@ -183,6 +186,8 @@ struct ScanCommand: ParsableCommand {
       reportOptions.active
       ? ReportOutput(
         parameters: reportOptions.parameters(), reportPaths: reportOptions.reports,
+        reportDirectory: reportOptions.reportDir,
+        directoryFormats: reportOptions.directoryFormats,
         framesCSV: reportOptions.framesCSV,
         check: reportOptions.check, failOn: reportOptions.failOn,
         thumbnails: reportOptions.needsThumbnails,
