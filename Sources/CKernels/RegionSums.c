@@ -43,14 +43,18 @@ static void row_scalar(const uint8_t *row, int32_t from, int32_t to, int32_t cy,
 #if FS_X86
 
 #define FS_VBMI __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+#ifndef FS_PREFETCH_ROWS
+#define FS_PREFETCH_ROWS 12
+#endif
 
 // The vector path works on blocks of 64 pixels. Table lookups give byte planes (low and high
 // bytes of the 16-bit values) whose 8-byte groups are 8 consecutive pixels; `vpsadbw` sums each
-// group, and the group sums are added up over the rows of a band in small arrays, then handed to
-// the cells once per band. A group that a cell boundary cuts is also summed over just its pixels
-// left of the boundary (a mask), so the split is exact. The red value is formed on 16-bit words
-// and packed back into byte planes to be summed the same way. Needs every cell at least 8
-// pixels wide (one boundary per group at most).
+// group. Each block goes down the rows of a band (a row of cells) with its group sums in
+// registers (prefetching a few rows ahead, since a column walk defeats the hardware's stream
+// prefetch), then hands them to the cells. A group that a cell boundary cuts is also summed
+// over just its pixels left of the boundary (a mask), so the split is exact. The red value is
+// formed on 16-bit words and packed back into byte planes to be summed the same way. Needs
+// every cell at least 8 pixels wide (one boundary per group at most).
 
 /// Plane byte j holds pixel pi(j) = 32 h + 8 L + w for j = 16 L + 8 h + w: the order in which
 /// `unpacklo/hi_epi8(low bytes, high bytes)` give pixels 0..31 and 32..63 as 16-bit words, and
@@ -71,13 +75,6 @@ typedef struct block_masks {
   uint8_t split;      // any group of the block cut
   uint8_t left8[64];  // 0xff for such pixels, in plane order
 } block_masks;
-
-/// Group sums of one band, per 8-pixel group (plane lane order within a block): `sum[k]` for
-/// R, G, B and candela, `red` for the red value; `*_left` the cut groups' left parts.
-typedef struct band_acc {
-  uint64_t *sum[4], *left[4];
-  uint64_t *red, *red_left;
-} band_acc;
 
 FS_VBMI static void vbmi_setup(vbmi_consts *k, const uint16_t *linear, const uint16_t *candela) {
   uint8_t ab[64], c[64], lo[256], hi[256];
@@ -121,44 +118,38 @@ FS_VBMI static inline __m512i group_sums(__m512i lo, __m512i hi) {
                           _mm512_slli_epi64(_mm512_sad_epu8(hi, zero), 8));
 }
 
-FS_VBMI static inline void add_to(uint64_t *p, __m512i v) {
-  _mm512_storeu_si512(p, _mm512_add_epi64(_mm512_loadu_si512(p), v));
-}
+/// A block's running group sums over the rows of a band, in registers: per value (R, G, B,
+/// candela, red) the sums of its 8 groups and of the cut groups' left parts.
+typedef struct block_acc {
+  __m512i sum[5];
+  __m512i left[5];
+} block_acc;
 
-/// Looks up one plane (its 16-bit values' low and high bytes into `*lo`, `*hi`) and adds its
-/// group sums (and left parts) to `sum` / `left`.
-FS_VBMI static inline void plane_sums(__m512i idx, const __m512i *lo_t, const __m512i *hi_t,
-                                      const block_masks *m, uint64_t *sum, uint64_t *left,
-                                      __m512i *lo, __m512i *hi) {
-  __mmask64 high = _mm512_movepi8_mask(idx);
-  *lo = lookup256(idx, high, lo_t);
-  *hi = lookup256(idx, high, hi_t);
-  add_to(sum, group_sums(*lo, *hi));
-  if (m->split) {
-    __m512i keep = _mm512_loadu_si512(m->left8);
-    add_to(left, group_sums(_mm512_and_si512(*lo, keep), _mm512_and_si512(*hi, keep)));
+enum { ACC_R = 0, ACC_G = 1, ACC_B = 2, ACC_CD = 3, ACC_RED = 4 };
+
+/// Adds the group sums of the 16-bit values with bytes `lo`, `hi` (plane order) to slot `q`.
+FS_VBMI static inline __attribute__((always_inline)) void accumulate(block_acc *a, int q,
+                                                                     __m512i lo, __m512i hi,
+                                                                     int split, __m512i keep) {
+  a->sum[q] = _mm512_add_epi64(a->sum[q], group_sums(lo, hi));
+  if (split) {
+    a->left[q] = _mm512_add_epi64(
+        a->left[q], group_sums(_mm512_and_si512(lo, keep), _mm512_and_si512(hi, keep)));
   }
 }
 
-/// Group sums of 64 16-bit words given as pixels 0..31 and 32..63 (repacked into plane order).
-FS_VBMI static inline void word_sums(__m512i w0, __m512i w1, const block_masks *m, uint64_t *sum,
-                                     uint64_t *left) {
-  const __m512i low = _mm512_set1_epi16(0xff);
-  __m512i lo = _mm512_packus_epi16(_mm512_and_si512(w0, low), _mm512_and_si512(w1, low));
-  __m512i hi = _mm512_packus_epi16(_mm512_srli_epi16(w0, 8), _mm512_srli_epi16(w1, 8));
-  add_to(sum, group_sums(lo, hi));
-  if (m->split) {
-    __m512i keep = _mm512_loadu_si512(m->left8);
-    add_to(left, group_sums(_mm512_and_si512(lo, keep), _mm512_and_si512(hi, keep)));
-  }
-}
-
-FS_VBMI static void row_vbmi(const uint8_t *row, int32_t blocks, const vbmi_consts *k,
-                             const block_masks *masks, int with_candela, band_acc acc) {
+/// One block (64 pixels) down `rows` rows from `p`: lookups, red test, sums in registers.
+FS_VBMI static inline __attribute__((always_inline)) void block_rows(
+    const uint8_t *p, ptrdiff_t stride, int32_t rows, const vbmi_consts *k, int split,
+    __m512i keep, int with_candela, block_acc *a) {
   const __m512i zero = _mm512_setzero_si512();
-  for (int32_t blk = 0; blk < blocks; blk++) {
-    const uint8_t *p = row + 192 * (ptrdiff_t)blk;
-    const block_masks *m = masks + blk;
+  for (int32_t y = 0; y < rows; y++, p += stride) {
+    // Going down a column of rows defeats the hardware's stream prefetch: ask for the block
+    // a few rows ahead (prefetches past the frame's end are harmless hints).
+    const char *ahead = (const char *)p + FS_PREFETCH_ROWS * stride;
+    _mm_prefetch(ahead, _MM_HINT_T0);
+    _mm_prefetch(ahead + 64, _MM_HINT_T0);
+    _mm_prefetch(ahead + 128, _MM_HINT_T0);
     __m512i v0 = _mm512_loadu_si512(p);
     __m512i v1 = _mm512_loadu_si512(p + 64);
     __m512i v2 = _mm512_loadu_si512(p + 128);
@@ -166,8 +157,10 @@ FS_VBMI static void row_vbmi(const uint8_t *row, int32_t blocks, const vbmi_cons
     for (int ch = 0; ch < 3; ch++) {
       __m512i ab = _mm512_permutex2var_epi8(v0, k->deint_ab[ch], v1);
       plane[ch] = _mm512_mask_permutexvar_epi8(ab, k->from_c[ch], k->deint_c[ch], v2);
-      plane_sums(plane[ch], k->lin_lo, k->lin_hi, m, acc.sum[ch] + 8 * blk,
-                 acc.left[ch] + 8 * blk, &lo[ch], &hi[ch]);
+      __mmask64 high = _mm512_movepi8_mask(plane[ch]);
+      lo[ch] = lookup256(plane[ch], high, k->lin_lo);
+      hi[ch] = lookup256(plane[ch], high, k->lin_hi);
+      accumulate(a, ch, lo[ch], hi[ch], split, keep);
     }
     // A red pixel has R >= 4 (G + B), so its high bytes have R_hi >= 4 (G_hi + B_hi) (floors
     // of a quarter-256th keep the order); a block where no pixel passes that (saturating) test
@@ -178,31 +171,64 @@ FS_VBMI static void row_vbmi(const uint8_t *row, int32_t blocks, const vbmi_cons
     if (_mm512_cmpge_epu8_mask(hi[0], bound)) {
       __m512i red[2];
       for (int h = 0; h < 2; h++) {
-        __m512i r = h == 0 ? _mm512_unpacklo_epi8(lo[0], hi[0]) : _mm512_unpackhi_epi8(lo[0], hi[0]);
-        __m512i g = h == 0 ? _mm512_unpacklo_epi8(lo[1], hi[1]) : _mm512_unpackhi_epi8(lo[1], hi[1]);
-        __m512i b = h == 0 ? _mm512_unpacklo_epi8(lo[2], hi[2]) : _mm512_unpackhi_epi8(lo[2], hi[2]);
-        __m512i s = _mm512_adds_epu16(g, b);
+        __m512i w[3];  // R, G, B words of pixels 0..31 (h = 0) or 32..63
+        for (int ch = 0; ch < 3; ch++) {
+          w[ch] = h == 0 ? _mm512_unpacklo_epi8(lo[ch], hi[ch])
+                         : _mm512_unpackhi_epi8(lo[ch], hi[ch]);
+        }
+        __m512i r = w[0];
+        __m512i s = _mm512_adds_epu16(w[1], w[2]);
         __mmask32 is_red = _mm512_cmple_epu16_mask(s, _mm512_srli_epi16(r, 2));
         red[h] = _mm512_maskz_sub_epi16(is_red, r, s);
       }
-      word_sums(red[0], red[1], m, acc.red + 8 * blk, acc.red_left + 8 * blk);
+      // Back to plane order (packus of pixels 0..31 and 32..63), split into low and high bytes.
+      const __m512i low = _mm512_set1_epi16(0xff);
+      __m512i red_lo = _mm512_packus_epi16(_mm512_and_si512(red[0], low),
+                                           _mm512_and_si512(red[1], low));
+      __m512i red_hi = _mm512_packus_epi16(_mm512_srli_epi16(red[0], 8),
+                                           _mm512_srli_epi16(red[1], 8));
+      accumulate(a, ACC_RED, red_lo, red_hi, split, keep);
     }
     if (with_candela) {
       __m512i luma[2];
       for (int h = 0; h < 2; h++) {
-        __m512i r = h == 0 ? _mm512_unpacklo_epi8(plane[0], zero) : _mm512_unpackhi_epi8(plane[0], zero);
-        __m512i g = h == 0 ? _mm512_unpacklo_epi8(plane[1], zero) : _mm512_unpackhi_epi8(plane[1], zero);
-        __m512i b = h == 0 ? _mm512_unpacklo_epi8(plane[2], zero) : _mm512_unpackhi_epi8(plane[2], zero);
-        __m512i y = _mm512_add_epi16(_mm512_mullo_epi16(r, _mm512_set1_epi16(54)),
-                                     _mm512_mullo_epi16(g, _mm512_set1_epi16(183)));
-        y = _mm512_add_epi16(y, _mm512_mullo_epi16(b, _mm512_set1_epi16(19)));
+        __m512i c[3];  // the 8-bit codes as words, pixels 0..31 (h = 0) or 32..63
+        for (int ch = 0; ch < 3; ch++) {
+          c[ch] = h == 0 ? _mm512_unpacklo_epi8(plane[ch], zero)
+                         : _mm512_unpackhi_epi8(plane[ch], zero);
+        }
+        __m512i y = _mm512_add_epi16(_mm512_mullo_epi16(c[0], _mm512_set1_epi16(54)),
+                                     _mm512_mullo_epi16(c[1], _mm512_set1_epi16(183)));
+        y = _mm512_add_epi16(y, _mm512_mullo_epi16(c[2], _mm512_set1_epi16(19)));
         y = _mm512_add_epi16(y, _mm512_set1_epi16(128));
         luma[h] = _mm512_srli_epi16(y, 8);
       }
-      __m512i cd_lo, cd_hi;
-      plane_sums(_mm512_packus_epi16(luma[0], luma[1]), k->cd_lo, k->cd_hi, m,
-                 acc.sum[3] + 8 * blk, acc.left[3] + 8 * blk, &cd_lo, &cd_hi);
+      __m512i idx = _mm512_packus_epi16(luma[0], luma[1]);
+      __mmask64 high = _mm512_movepi8_mask(idx);
+      accumulate(a, ACC_CD, lookup256(idx, high, k->cd_lo), lookup256(idx, high, k->cd_hi), split,
+                 keep);
     }
+  }
+}
+
+/// A block's sums over `rows` rows into `out[0][q]` (sums) and `out[1][q]` (left parts), 8
+/// groups each in plane lane order. `split` and `with_candela` become constants in each copy.
+FS_VBMI static void block_column(const uint8_t *p, ptrdiff_t stride, int32_t rows,
+                                 const vbmi_consts *k, const block_masks *m, int with_candela,
+                                 uint64_t out[2][5][8]) {
+  block_acc a;
+  for (int q = 0; q < 5; q++) a.sum[q] = a.left[q] = _mm512_setzero_si512();
+  const __m512i keep = _mm512_loadu_si512(m->left8);
+  if (m->split) {
+    if (with_candela) block_rows(p, stride, rows, k, 1, keep, 1, &a);
+    else block_rows(p, stride, rows, k, 1, keep, 0, &a);
+  } else {
+    if (with_candela) block_rows(p, stride, rows, k, 0, keep, 1, &a);
+    else block_rows(p, stride, rows, k, 0, keep, 0, &a);
+  }
+  for (int q = 0; q < 5; q++) {
+    _mm512_storeu_si512(out[0][q], a.sum[q]);
+    _mm512_storeu_si512(out[1][q], a.left[q]);
   }
 }
 
@@ -256,32 +282,18 @@ static group_target target_of(const fs_region_layout *layout, int32_t x, int32_t
 static int region_sums_vbmi(const uint8_t *rgb, ptrdiff_t stride, const fs_region_layout *layout,
                             const uint16_t *linear, const uint16_t *candela, uint64_t *sums) {
   const int32_t width = layout->width, blocks = width / 64;
-  const int nplanes = candela ? 4 : 3;
-  // 8-pixel groups, blocks * 8 of them: sums and left parts of five values.
-  const size_t g8 = (size_t)blocks * 8;
-  uint64_t *store = calloc(10 * g8 + 1, sizeof(uint64_t));
   block_masks *masks = calloc((size_t)blocks + 1, sizeof(block_masks));
-  group_target *targets = calloc(g8 + 1, sizeof(group_target));
-  if (!store || !masks || !targets) {
-    free(store);
+  group_target *targets = calloc((size_t)blocks * 8 + 1, sizeof(group_target));
+  if (!masks || !targets) {
     free(masks);
     free(targets);
     return -1;
   }
   for (int32_t blk = 0; blk < blocks; blk++) {
+    block_masks *m = masks + blk;
     for (int t = 0; t < 8; t++) {
       targets[8 * blk + t] = target_of(layout, 64 * blk + plane_group_pixel(t), 8);
     }
-  }
-  band_acc acc;
-  for (int q = 0; q < 4; q++) {
-    acc.sum[q] = store + g8 * q;
-    acc.left[q] = store + g8 * (4 + q);
-  }
-  acc.red = store + 8 * g8;
-  acc.red_left = store + 9 * g8;
-  for (int32_t blk = 0; blk < blocks; blk++) {
-    block_masks *m = masks + blk;
     for (int j = 0; j < 64; j++) {
       int32_t x = 64 * blk + plane_pixel(j);
       int32_t start = x / 8 * 8;
@@ -294,24 +306,28 @@ static int region_sums_vbmi(const uint8_t *rgb, ptrdiff_t stride, const fs_regio
   }
   vbmi_consts k;
   vbmi_setup(&k, linear, candela);
+  static const int sum_index[5] = {FS_REGION_SUM_R, FS_REGION_SUM_G, FS_REGION_SUM_B,
+                                   FS_REGION_SUM_CANDELA, FS_REGION_SUM_RED};
+  const int with_candela = candela != NULL;
   for (int32_t cy = 0; cy < layout->rows; cy++) {
-    for (int32_t y = layout->row_bounds[cy]; y < layout->row_bounds[cy + 1]; y++) {
-      const uint8_t *row = rgb + stride * y;
-      row_vbmi(row, blocks, &k, masks, candela != NULL, acc);
-      row_scalar(row, 64 * blocks, width, cy, layout, linear, candela, sums);
-    }
+    const int32_t y0 = layout->row_bounds[cy], rows = layout->row_bounds[cy + 1] - y0;
     uint64_t *band = sums + (ptrdiff_t)cy * layout->columns * FS_REGION_SUMS;
-    static const int sum_index[4] = {FS_REGION_SUM_R, FS_REGION_SUM_G, FS_REGION_SUM_B,
-                                     FS_REGION_SUM_CANDELA};
-    for (size_t i = 0; i < g8; i++) {
-      for (int q = 0; q < nplanes; q++) {
-        hand_over(band, sum_index[q], targets[i], acc.sum[q][i], acc.left[q][i]);
+    // Each block goes down the band's rows with its sums in registers, then hands them over.
+    for (int32_t blk = 0; blk < blocks; blk++) {
+      uint64_t out[2][5][8];
+      block_column(rgb + stride * y0 + 192 * (ptrdiff_t)blk, stride, rows, &k, masks + blk,
+                   with_candela, out);
+      for (int t = 0; t < 8; t++) {
+        for (int q = 0; q < 5; q++) {
+          if (q == ACC_CD && !with_candela) continue;
+          hand_over(band, sum_index[q], targets[8 * blk + t], out[0][q][t], out[1][q][t]);
+        }
       }
-      hand_over(band, FS_REGION_SUM_RED, targets[i], acc.red[i], acc.red_left[i]);
     }
-    memset(store, 0, 10 * g8 * sizeof(uint64_t));
+    for (int32_t y = y0; y < y0 + rows; y++) {
+      row_scalar(rgb + stride * y, 64 * blocks, width, cy, layout, linear, candela, sums);
+    }
   }
-  free(store);
   free(masks);
   free(targets);
   return 0;
