@@ -1,5 +1,6 @@
 import Foundation
 import FrameTensor
+import TestSupport
 import Testing
 
 @testable import Flashinator

@@ -1,6 +1,7 @@
 import Foundation
 import FrameTensor
 import MediaIO
+import TestSupport
 import Testing
 
 @testable import Flashinator

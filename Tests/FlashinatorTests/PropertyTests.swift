@@ -1,4 +1,5 @@
 import FrameTensor
+import TestSupport
 import Testing
 
 @testable import Flashinator

@@ -1,6 +1,7 @@
 import Flashinator
 import Foundation
 import FrameTensor
+import TestSupport
 
 /// A plain, obviously-correct reading of the spec (../shared/docs/flashinator-spec.md), written
 /// independently of the engine: per-pixel gray and luminance in Double straight from the formula,
@@ -62,19 +63,6 @@ enum Reference {
       if t == 0 { t = 0 }
       return (p, n, t)
     }
-  }
-}
-
-/// SplitMix64: a small seeded generator so every random test is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
 

@@ -6,16 +6,8 @@ import Testing
 
 /// Deterministic pseudo-random bytes (SplitMix64), so lossless tests use busy, non-trivial pixels.
 func pseudoRandomBytes(count: Int, seed: UInt64) -> [UInt8] {
-  var state = seed
-  var bytes = [UInt8](repeating: 0, count: count)
-  for i in 0..<count {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    bytes[i] = UInt8(truncatingIfNeeded: z ^ (z >> 31))
-  }
-  return bytes
+  var generator = SeededGenerator(seed: seed)
+  return (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
 }
 
 /// Writes `data` to the pipe's write end from another thread, then closes it.

@@ -2,6 +2,7 @@ import Foundation
 import FrameTensor
 import MediaIO
 import Photosensitivity
+import TestSupport
 import Testing
 
 /// The region profiles' per-cell means come from the C kernel's integer sums of 16-bit
@@ -13,7 +14,7 @@ struct RegionSumTests {
   /// Frames whose pixels mix random colours, near-grays with noise (most 64-pixel blocks then
   /// have no red candidate) and saturated reds, so every branch of the kernel runs.
   static func frames(width: Int, height: Int, count: Int, seed: UInt64) -> Tensor<UInt8> {
-    var rng = SplitMix(seed: seed)
+    var rng = SeededGenerator(seed: seed)
     var bytes = [UInt8](repeating: 0, count: width * height * 3 * count)
     for p in 0..<(width * height * count) {
       let kind = rng.next() % 10
@@ -109,18 +110,5 @@ struct RegionSumTests {
         }
       }
     }
-  }
-}
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
