@@ -179,34 +179,28 @@ final class BatchRunner: @unchecked Sendable {
   /// `--check`, queues its verdict line. Throws `OutputError` when a file cannot be written.
   private func deliver(report: FlashReport, index: Int) throws {
     guard let out = reportOutput else { return }
-    for path in out.reportPaths {
-      guard let format = ReportFormat(path: path) else { continue }
+    var targets = out.reportPaths.compactMap { path in
+      ReportFormat(path: path).map { (path: path, format: $0, createDirectories: false) }
+    }
+    if let dir = out.reportDirectory {
+      targets += out.directoryFormats.map { format in
+        let path = mirroredOutputPath(
+          for: items[index].path, in: dir, extension: format.fileExtension)
+        return (path: path, format: format, createDirectories: true)
+      }
+    }
+    for target in targets {
       let bytes: Data
       do {
-        bytes = try report.render(format)
+        bytes = try report.render(target.format)
       } catch {
-        throw OutputError(path: path, reason: "cannot render the report: \(error)")
+        throw OutputError(path: target.path, reason: "cannot render the report: \(error)")
       }
-      let writer = try AtomicFileWriter(path: path)
+      let writer = try AtomicFileWriter(
+        path: target.path, createDirectories: target.createDirectories)
       defer { writer.discard() }
       try writer.write(bytes: [UInt8](bytes))
       try writer.commit()
-    }
-    if let dir = out.reportDirectory {
-      for format in out.directoryFormats {
-        let path = mirroredOutputPath(
-          for: items[index].path, in: dir, extension: format.fileExtension)
-        let bytes: Data
-        do {
-          bytes = try report.render(format)
-        } catch {
-          throw OutputError(path: path, reason: "cannot render the report: \(error)")
-        }
-        let writer = try AtomicFileWriter(path: path, createDirectories: true)
-        defer { writer.discard() }
-        try writer.write(bytes: [UInt8](bytes))
-        try writer.commit()
-      }
     }
     if let path = out.framesCSV {
       let writer = try AtomicFileWriter(path: path)
