@@ -229,8 +229,7 @@ extension PhotosensitivityAnalyzer {
       width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
     var previous: FrameChunk? = nil
     while let chunk = try source.nextChunk(maxFrames: chunkSize) {
-      let last = previous.map { $0.frames.item($0.count - 1) }
-      analyzer.consume(measurer.measure(chunk: chunk, previous: last))
+      analyzer.consume(measurer.measure(chunk: chunk, previousChunk: previous))
       previous = chunk
     }
     return analyzer.finish()
