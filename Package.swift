@@ -15,6 +15,7 @@ let package = Package(
   products: [
     .executable(name: "flashscan", targets: ["flashscan"]),
     .library(name: "FrameTensor", targets: ["FrameTensor"]),
+    .library(name: "Frames", targets: ["Frames"]),
     .library(name: "MediaIO", targets: ["MediaIO"]),
     .library(name: "Flashinator", targets: ["Flashinator"]),
     .library(name: "Photosensitivity", targets: ["Photosensitivity"]),
@@ -33,46 +34,48 @@ let package = Package(
       ]
     ),
     .target(name: "FrameTensor", swiftSettings: strict),
-    .target(name: "MediaIO", dependencies: ["CFFmpeg", "FrameTensor"], swiftSettings: strict),
-    .target(name: "Flashinator", dependencies: ["FrameTensor", "MediaIO"], swiftSettings: strict),
+    .target(name: "Frames", dependencies: ["FrameTensor"], swiftSettings: strict),
+    .target(
+      name: "MediaIO", dependencies: ["CFFmpeg", "Frames", "FrameTensor"], swiftSettings: strict),
+    .target(name: "Flashinator", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
     // Two kernels in C: the region profiles' per-pixel sums (AVX-512 VBMI table lookups where the
     // CPU has them, a scalar loop with the same results elsewhere) and SHA-256 with the x86 SHA
     // extensions.
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
     .target(
       name: "Photosensitivity",
-      dependencies: ["FrameTensor", "MediaIO", "Flashinator", "CKernels"],
+      dependencies: ["Frames", "FrameTensor", "Flashinator", "CKernels"],
       swiftSettings: strict),
     .target(
       name: "Reports",
-      dependencies: ["Photosensitivity", "Flashinator", "MediaIO", "FrameTensor", "CKernels"],
+      dependencies: ["Photosensitivity", "Flashinator", "Frames", "MediaIO", "FrameTensor", "CKernels"],
       swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(
       name: "FlashscanCLI",
       dependencies: [
-        "FrameTensor", "MediaIO", "Flashinator", "Photosensitivity", "Reports", "NeuralNet",
+        "FrameTensor", "Frames", "MediaIO", "Flashinator", "Photosensitivity", "Reports", "NeuralNet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
     .executableTarget(name: "flashscan", dependencies: ["FlashscanCLI"], swiftSettings: strict),
     .target(
-      name: "TestSupport", dependencies: ["FrameTensor", "MediaIO"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["FrameTensor", "Frames", "MediaIO"], path: "Tests/TestSupport",
       swiftSettings: strict),
     .testTarget(name: "FrameTensorTests", dependencies: ["FrameTensor"], swiftSettings: strict),
     .testTarget(
-      name: "MediaIOTests", dependencies: ["MediaIO", "FrameTensor", "TestSupport"],
+      name: "MediaIOTests", dependencies: ["MediaIO", "Frames", "FrameTensor", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
       name: "FlashinatorTests",
-      dependencies: ["Flashinator", "FrameTensor", "MediaIO", "TestSupport"],
+      dependencies: ["Flashinator", "Frames", "FrameTensor", "MediaIO", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
       name: "PhotosensitivityTests",
-      dependencies: ["Photosensitivity", "FrameTensor", "MediaIO", "TestSupport"],
+      dependencies: ["Photosensitivity", "Frames", "FrameTensor", "MediaIO", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
-      name: "ReportsTests", dependencies: ["Reports", "Photosensitivity", "TestSupport"],
+      name: "ReportsTests", dependencies: ["Reports", "Photosensitivity", "Frames", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
       name: "NeuralNetTests", dependencies: ["NeuralNet", "FrameTensor"], swiftSettings: strict),

@@ -1,6 +1,6 @@
 import Foundation
 import FrameTensor
-import MediaIO
+import Frames
 
 /// What a `ChunkPipeline.run` did; `maxInFlight` lets tests check the memory bound directly.
 public struct PipelineStats: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import FrameTensor
-import MediaIO
+import Frames
 
 /// The exam's video-flashinator: the T table of a video (Docs/Algorithm.md and
 /// ../shared/docs/flashinator-spec.md define it).

@@ -1,3 +1,5 @@
+import Frames
+
 /// A frame size in pixels.
 public struct FrameSize: Sendable, Equatable, Hashable, CustomStringConvertible {
   public var width: Int

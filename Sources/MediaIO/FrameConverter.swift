@@ -1,4 +1,5 @@
 import CFFmpeg
+import Frames
 
 /// Converts decoded frames into packed 8-bit rows, one frame at a time, straight into the caller's
 /// storage.

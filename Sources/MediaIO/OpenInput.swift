@@ -1,4 +1,5 @@
 import CFFmpeg
+import Frames
 import Foundation
 
 /// The opened container and decoder of one input, and everything that must be released with them:

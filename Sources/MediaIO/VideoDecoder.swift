@@ -1,4 +1,5 @@
 import CFFmpeg
+import Frames
 import Foundation
 import FrameTensor
 

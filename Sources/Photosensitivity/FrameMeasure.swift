@@ -1,6 +1,6 @@
 import CKernels
 import FrameTensor
-import MediaIO
+import Frames
 
 /// What the per-chunk step extracts from one frame: everything the sequential analysis needs,
 /// so the pixels themselves can be dropped.

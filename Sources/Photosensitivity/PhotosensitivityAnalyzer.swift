@@ -1,5 +1,5 @@
 import Flashinator
-import MediaIO
+import Frames
 
 /// The sequential, stateful half of the analysis: consumes `FrameMeasure`s in frame order
 /// (from `PhotosensitivityMeasurer`, whatever thread made them) and builds the result.

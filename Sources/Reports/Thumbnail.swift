@@ -1,4 +1,5 @@
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 

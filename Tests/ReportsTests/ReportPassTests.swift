@@ -1,4 +1,5 @@
 import Flashinator
+import Frames
 import FrameTensor
 import MediaIO
 import Photosensitivity

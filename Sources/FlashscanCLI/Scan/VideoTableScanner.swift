@@ -1,4 +1,5 @@
 import Flashinator
+import Frames
 import Foundation
 import FrameTensor
 import MediaIO
