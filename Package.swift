@@ -17,7 +17,7 @@ let package = Package(
     .library(name: "FrameTensor", targets: ["FrameTensor"]),
     .library(name: "Frames", targets: ["Frames"]),
     .library(name: "MediaIO", targets: ["MediaIO"]),
-    .library(name: "Flashinator", targets: ["Flashinator"]),
+    .library(name: "TTable", targets: ["TTable"]),
     .library(name: "Photosensitivity", targets: ["Photosensitivity"]),
     .library(name: "Reports", targets: ["Reports"]),
     .library(name: "NeuralNet", targets: ["NeuralNet"]),
@@ -37,28 +37,32 @@ let package = Package(
     .target(name: "Frames", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(
       name: "MediaIO", dependencies: ["CFFmpeg", "Frames", "FrameTensor"], swiftSettings: strict),
-    .target(name: "Flashinator", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
+    .target(name: "TTable", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
     // Two kernels in C: the region profiles' per-pixel sums (AVX-512 VBMI table lookups where the
     // CPU has them, a scalar loop with the same results elsewhere) and SHA-256 with the x86 SHA
     // extensions.
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
     .target(
       name: "Photosensitivity",
-      dependencies: ["Frames", "FrameTensor", "Flashinator", "CKernels"],
+      dependencies: ["Frames", "FrameTensor", "CKernels"],
       swiftSettings: strict),
     .target(
       name: "Reports",
-      dependencies: ["Photosensitivity", "Flashinator", "Frames", "MediaIO", "FrameTensor", "CKernels"],
+      dependencies: ["Photosensitivity", "TTable", "Frames", "FrameTensor", "CKernels"],
       swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(
       name: "FlashscanCLI",
       dependencies: [
-        "FrameTensor", "Frames", "MediaIO", "Flashinator", "Photosensitivity", "Reports", "NeuralNet",
+        "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "NeuralNet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
     .executableTarget(name: "flashscan", dependencies: ["FlashscanCLI"], swiftSettings: strict),
+    // The program of Docs/Library.md (the CLI tests check the two agree, and run it).
+    .executableTarget(
+      name: "library-example", dependencies: ["Frames", "MediaIO", "Reports", "TTable"],
+      swiftSettings: strict),
     .target(
       name: "TestSupport", dependencies: ["FrameTensor", "Frames", "MediaIO"], path: "Tests/TestSupport",
       swiftSettings: strict),
@@ -67,8 +71,8 @@ let package = Package(
       name: "MediaIOTests", dependencies: ["MediaIO", "Frames", "FrameTensor", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
-      name: "FlashinatorTests",
-      dependencies: ["Flashinator", "Frames", "FrameTensor", "MediaIO", "TestSupport"],
+      name: "TTableTests",
+      dependencies: ["TTable", "Frames", "FrameTensor", "MediaIO", "TestSupport"],
       swiftSettings: strict),
     .testTarget(
       name: "PhotosensitivityTests",
@@ -80,7 +84,7 @@ let package = Package(
     .testTarget(
       name: "NeuralNetTests", dependencies: ["NeuralNet", "FrameTensor"], swiftSettings: strict),
     .testTarget(
-      name: "CLITests", dependencies: ["TestSupport", "FlashscanCLI", "flashscan"],
+      name: "CLITests", dependencies: ["TestSupport", "FlashscanCLI", "flashscan", "library-example"],
       swiftSettings: strict),
   ]
 )

@@ -7,6 +7,9 @@ public enum PixelLayout: String, Sendable, CaseIterable {
   case rgb24
   /// (n, H, W, 1): the decoder's luma (Y) plane, 8 bits, with no RGB conversion.
   case luma
+
+  /// Samples a pixel: 3 for `.rgb24`, 1 for `.luma`.
+  public var channels: Int { self == .luma ? 1 : 3 }
 }
 
 /// A run of consecutive decoded frames, the unit that flows from the decoder to the analysers.
@@ -55,13 +58,16 @@ public struct VideoInfo: Sendable, Equatable {
   /// the stream's display matrix (as the ffmpeg CLI's -autorotate); `width` and `height` are the
   /// upright frames' size.
   public var rotation: Int
+  /// How the source lays out the pixels of the chunks it yields.
+  public var layout: PixelLayout
 
   public init(
     path: String, streamIndex: Int, codecName: String, width: Int, height: Int,
     pixelFormatName: String, frameRate: Double?, duration: Double?, estimatedFrameCount: Int?,
-    rotation: Int = 0
+    rotation: Int = 0, layout: PixelLayout = .rgb24
   ) {
     self.rotation = rotation
+    self.layout = layout
     self.path = path
     self.streamIndex = streamIndex
     self.codecName = codecName
@@ -82,6 +88,15 @@ public protocol FrameSource: AnyObject {
   var info: VideoInfo { get }
   /// The next at most `maxFrames` frames, or nil at the end of the stream.
   func nextChunk(maxFrames: Int) throws -> FrameChunk?
+  /// The same, filling a buffer taken from `buffers` where the source can (a decoder converts
+  /// straight into it); `ScanEngine` calls this one. The default ignores the pool.
+  func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk?
+}
+
+extension FrameSource {
+  public func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
+    try nextChunk(maxFrames: maxFrames)
+  }
 }
 
 /// A `FrameSource` over frames already in memory (tests, the exam's in-memory array).
@@ -103,7 +118,8 @@ public final class TensorFrameSource: FrameSource {
     self.info = VideoInfo(
       path: path, streamIndex: 0, codecName: "rawvideo", width: frames.shape[2],
       height: frames.shape[1], pixelFormatName: frames.shape[3] == 3 ? "rgb24" : "gray",
-      frameRate: frameRate, duration: Double(count) / frameRate, estimatedFrameCount: count)
+      frameRate: frameRate, duration: Double(count) / frameRate, estimatedFrameCount: count,
+      layout: frames.shape[3] == 1 ? .luma : .rgb24)
   }
 
   public func nextChunk(maxFrames: Int) throws -> FrameChunk? {

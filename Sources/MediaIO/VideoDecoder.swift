@@ -72,7 +72,9 @@ public final class VideoDecoder: FrameSource {
   private init(input: OpenInput, options: DecodeOptions) throws {
     self.input = input
     self.options = options
-    self.info = input.info
+    var info = input.info
+    info.layout = options.layout
+    self.info = info
     self.timeBase = input.stream.pointee.time_base
     self.rotator = FrameRotator(rotation: options.autorotate ? input.rotation : .none)
     packet = av_packet_alloc()
@@ -93,6 +95,12 @@ public final class VideoDecoder: FrameSource {
   /// changes, or when the chunk would exceed `DecodeOptions.maxChunkBytes`), or nil after the
   /// last frame.
   public func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+    try nextChunk(maxFrames: maxFrames, buffers: nil)
+  }
+
+  /// `nextChunk(maxFrames:)` converting into a buffer from `buffers` (recycled by the scan engine)
+  /// instead of fresh memory.
+  public func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
     precondition(maxFrames > 0, "maxFrames must be positive")
     guard let frame else { return nil }
     guard try pullFrame() else {
@@ -113,10 +121,13 @@ public final class VideoDecoder: FrameSource {
     var times: [Double] = []
     times.reserveCapacity(capacity)
     var conversionFailure: String?
-    // Frames are converted straight into the chunk's storage, one decoded frame at a time.
-    let storage = try [UInt8](unsafeUninitializedCapacity: capacity * frameBytes + 64) {
-      buffer, count in
-      count = 0
+    // Frames are converted straight into the chunk's storage, one decoded frame at a time. The
+    // 64 bytes of slack past the last frame let the kernels read whole vectors.
+    let total = capacity * frameBytes
+    var storage =
+      buffers?.take(count: total, slack: 64)
+      ?? [UInt8](unsafeUninitializedCapacity: total + 64) { _, count in count = total }
+    let n = try storage.withUnsafeMutableBufferPointer { buffer -> Int in
       var n = 0
       while n < capacity {
         if n > 0 {
@@ -139,8 +150,9 @@ public final class VideoDecoder: FrameSource {
         frameIndex += 1
         n += 1
       }
-      count = n * frameBytes
+      return n
     }
+    if n < capacity { storage.removeLast((capacity - n) * frameBytes) }
     if let conversionFailure {
       // Frames that cannot be converted end the stream; only a stream with no frame at all throws.
       finished = true

@@ -61,50 +61,39 @@ public struct PhotosensitivityMeasurer: Sendable {
     self.allowSIMD = allowSIMD
   }
 
-  /// Measures every frame of `chunk` (rgb24, (n, H, W, 3)). `previous` is the frame just before
-  /// the chunk ((H, W, 3) or (1, H, W, 3)), nil at the start of the stream; only the IRIS
-  /// profile needs it (its changed-pixel counts).
-  public func measure(chunk: FrameChunk, previous: Tensor<UInt8>?) -> [FrameMeasure] {
-    guard let previous else { return measure(chunk: chunk, previousChunk: nil) }
-    precondition(previous.count == chunk.frameSize, "previous frame size differs")
-    let frames = previous.rank == 3 ? previous.reshaped([1] + previous.shape) : previous
-    return measure(
-      chunk: chunk,
-      previousChunk: FrameChunk(frames: frames, times: [0], firstIndex: chunk.firstIndex - 1))
-  }
-
-  /// `measure(chunk:previous:)` for a `ChunkPipeline.runChunks` work closure: `previousChunk` is
-  /// the whole chunk before, whose last frame is read in place (no copy).
-  public func measure(chunk: FrameChunk, previousChunk: FrameChunk?) -> [FrameMeasure] {
-    precondition(chunk.channels == 3, "photosensitivity needs rgb24 frames")
-    precondition(chunk.width == grid.width && chunk.height == grid.height, "frame size changed")
-    let frameSize = chunk.frameSize
-    if let previousChunk {
-      precondition(previousChunk.frameSize == frameSize, "previous frame size differs")
+  /// Measures every frame of the window's chunk (rgb24, (n, H, W, 3)). Only the IRIS profile
+  /// reads the frame before the chunk (its changed-pixel counts); it is read in place. Throws
+  /// `PhotosensitivityError.frameMismatch` for frames of another size or layout.
+  public func measure(_ window: ChunkWindow) throws -> [FrameMeasure] {
+    let chunk = window.chunk
+    guard chunk.channels == 3 else {
+      throw PhotosensitivityError.frameMismatch(
+        frame: chunk.firstIndex,
+        reason: "the analysis needs rgb24 frames, got \(chunk.channels) channels")
+    }
+    guard chunk.width == grid.width && chunk.height == grid.height else {
+      throw PhotosensitivityError.frameMismatch(
+        frame: chunk.firstIndex,
+        reason: "\(chunk.width)x\(chunk.height), the analysis is for \(grid.width)x\(grid.height)")
+    }
+    if let change = window.sizeChange {
+      throw PhotosensitivityError.frameMismatch(
+        frame: chunk.firstIndex, reason: "frame size changed from \(change.from) to \(change.to)")
     }
     var result: [FrameMeasure] = []
     result.reserveCapacity(chunk.count)
-    chunk.frames.withUnsafeBufferPointer { all in
+    window.withFramePointers { frames, firstIndex in
+      let offset = chunk.firstIndex - firstIndex  // 1 when the previous frame is there
+      let bytes = chunk.frameSize
       for i in 0..<chunk.count {
         var m = FrameMeasure(
           index: chunk.firstIndex + i, time: chunk.times[i], profile: parameters.profile)
-        let frame = UnsafeBufferPointer(rebasing: all[(i * frameSize)..<((i + 1) * frameSize)])
+        let frame = UnsafeBufferPointer(start: frames[i + offset], count: bytes)
         switch parameters.profile {
         case .iris:
-          if i > 0 {
-            let prev = UnsafeBufferPointer(
-              rebasing: all[((i - 1) * frameSize)..<(i * frameSize)])
-            measureWholeFrame(frame, previous: prev, into: &m)
-          } else if let previousChunk, previousChunk.count > 0 {
-            let last = (previousChunk.count - 1) * frameSize
-            previousChunk.frames.withUnsafeBufferPointer {
-              measureWholeFrame(
-                frame, previous: UnsafeBufferPointer(rebasing: $0[last..<(last + frameSize)]),
-                into: &m)
-            }
-          } else {
-            measureWholeFrame(frame, previous: nil, into: &m)
-          }
+          let previous =
+            i + offset > 0 ? UnsafeBufferPointer(start: frames[i + offset - 1], count: bytes) : nil
+          measureWholeFrame(frame, previous: previous, into: &m)
         case .wcag, .ofcom:
           measureRegions(
             frame, candela: parameters.luminanceScale == .candelaPerSquareMetre, into: &m)

@@ -1,7 +1,7 @@
 /// IRIS's flash algorithm, step for step (docs/photosensitivity.md, "IRIS"), in IRIS's float
 /// arithmetic so its per-frame integers come out the same. Whole-frame means only: the known
 /// weakness the region profiles exist to fix.
-struct IrisEngine: Sendable {
+struct IrisEngine: FlashEngine {
   /// One of IRIS's two flash channels (luminance, red): frame means, the same-sign accumulator
   /// over at most `fps` differences, and the transition test.
   struct Channel: Sendable {
@@ -98,15 +98,17 @@ struct IrisEngine: Sendable {
   }
 
   /// IRIS's frame result: 3 flash fail, 2 extended fail, 1 warning, 0 pass.
-  func code(_ c: Counter) -> Int {
-    if c.current > parameters.maxTransitions { return 3 }
+  func code(_ c: Counter) -> FrameResult {
+    if c.current > parameters.maxTransitions { return .flashFailure }
     let extendedLimit = Int(parameters.extendedSeconds.rounded()) * fps
-    if c.extended >= extendedLimit && c.current >= parameters.minTransitions { return 2 }
-    if c.current >= parameters.minTransitions { return 1 }
-    return 0
+    if c.extended >= extendedLimit && c.current >= parameters.minTransitions {
+      return .extendedFailure
+    }
+    if c.current >= parameters.minTransitions { return .transitionBand }
+    return .pass
   }
 
-  mutating func consume(_ m: FrameMeasure) -> RawFrame {
+  mutating func consume(_ m: FrameMeasure) throws -> RawFrame {
     luminance.setMean(m.luminanceMean)
     red.setMean(m.redMean)
     defer { framesSeen += 1 }

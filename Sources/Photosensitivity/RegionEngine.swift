@@ -25,8 +25,8 @@ struct RawFrame: Sendable {
   }
   var luminanceExtendedCount = 0
   var redExtendedCount = 0
-  var luminanceResult = 0
-  var redResult = 0
+  var luminanceResult = FrameResult.pass
+  var redResult = FrameResult.pass
   var luminanceTransitionNow = false
   var redTransitionNow = false
   var screenShare = 0.0
@@ -44,7 +44,7 @@ struct RawFrame: Sendable {
 /// window of presentation time, and a frame's transitions are the largest count `n` such that
 /// the regions with at least `n` transitions together exceed the area limit
 /// (docs/photosensitivity.md, "Area"; Docs/Photosensitivity.md, "Regions").
-struct RegionEngine: Sendable {
+struct RegionEngine: FlashEngine {
   enum Signal: Int, CaseIterable, Sendable {
     case luminance, redClassic, redChromaticity, redSaturation
   }
@@ -233,10 +233,16 @@ struct RegionEngine: Sendable {
     return (lo, lo > 0 ? loArea : AreaStats())
   }
 
-  mutating func consume(_ m: FrameMeasure) -> RawFrame {
+  mutating func consume(_ m: FrameMeasure) throws -> RawFrame {
     let t = m.time
     let cells = grid.cellCount
-    precondition(m.cellLinearRGB.count == cells * 3, "measures from a different grid")
+    let candela = p.luminanceScale != .relative
+    guard m.cellLinearRGB.count == cells * 3, m.cellRed.count == cells,
+      !candela || m.cellCandela.count == cells
+    else {
+      throw PhotosensitivityError.measureMismatch(
+        frame: m.index, reason: "measured on another region grid")
+    }
     let relative = p.luminanceScale == .relative
     let threshold = Float(p.flashThreshold)
     let dark = Float(p.darkThreshold)
@@ -341,11 +347,13 @@ struct RegionEngine: Sendable {
     return raw
   }
 
-  func code(_ transitions: Int, extendedSeconds: Double) -> Int {
-    if transitions > p.maxTransitions { return 3 }
-    if extendedSeconds >= p.extendedSeconds - 1e-6 && transitions >= p.minTransitions { return 2 }
-    if transitions >= p.minTransitions { return 1 }
-    return 0
+  func code(_ transitions: Int, extendedSeconds: Double) -> FrameResult {
+    if transitions > p.maxTransitions { return .flashFailure }
+    if extendedSeconds >= p.extendedSeconds - 1e-6 && transitions >= p.minTransitions {
+      return .extendedFailure
+    }
+    if transitions >= p.minTransitions { return .transitionBand }
+    return .pass
   }
 
   static func rule(_ s: Signal) -> RedRule {

@@ -19,12 +19,36 @@ public struct FrameRow: Codable, Sendable, Equatable {
   /// Frames in the extended window (5 s) whose count was in the 4...6 band.
   public var luminanceExtendedCount: Int
   public var redExtendedCount: Int
-  /// IRIS's frame result codes: 0 pass, 1 4...6 transitions, 2 extended failure, 3 flash failure.
-  public var luminanceResult: Int
-  public var redResult: Int
+  /// The frame's result for luminance and for red flashes (IRIS's codes in JSON and CSV).
+  public var luminanceResult: FrameResult
+  public var redResult: FrameResult
   public var verdict: Verdict
   /// Where it flashes in this frame (pixels), when the frame has at least 4 transitions.
   public var region: PixelRect?
+}
+
+/// A frame's result for one kind of flashing. The raw values are IRIS's frame result codes, which
+/// the JSON report and the frames CSV carry.
+public enum FrameResult: Int, Codable, Sendable, Comparable, CaseIterable {
+  /// Fewer transitions than the band.
+  case pass = 0
+  /// 4 to 6 transitions in the last second (2 to 3 flashes).
+  case transitionBand = 1
+  /// In the band for long enough to fail the extended-flashing rule.
+  case extendedFailure = 2
+  /// More transitions in one second than the limit.
+  case flashFailure = 3
+
+  public static func < (a: FrameResult, b: FrameResult) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// The criteria a result is judged by; the raw values are the JSON report's ids.
+public enum CriterionID: String, Codable, Sendable, CaseIterable {
+  case generalFlash = "general-flash"
+  case redFlashClassic = "red-flash-classic"
+  case redFlashChromaticity = "red-flash-chromaticity"
+  case redFlashSaturation = "red-flash-saturation"
+  case extendedFlashing = "extended-flashing"
 }
 
 /// What went wrong in an incident.
@@ -58,9 +82,7 @@ public struct Incident: Codable, Sendable, Equatable {
 
 /// Outcome of one criterion over the whole video.
 public struct CriterionResult: Codable, Sendable, Equatable {
-  /// `general-flash`, `red-flash-classic`, `red-flash-chromaticity`, `red-flash-saturation`,
-  /// `extended-flashing`.
-  public var id: String
+  public var id: CriterionID
   public var title: String
   public var verdict: Verdict
   /// Frames this criterion flagged, and the largest count it saw.

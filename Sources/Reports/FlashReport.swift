@@ -1,4 +1,5 @@
 import Foundation
+import FrameTensor
 import Photosensitivity
 
 /// A report file's format, chosen by the path's extension.
@@ -49,11 +50,11 @@ public struct FlashReport: Sendable {
     omittedThumbnails = thumbnails?.omitted ?? 0
   }
 
-  /// The report in `format`, as the bytes of the file.
-  public func render(_ format: ReportFormat) throws -> Data {
+  /// The report in `format`, as the bytes of the file; `png` encodes the HTML's thumbnails.
+  public func render(_ format: ReportFormat, png: PNGEncode) throws -> Data {
     switch format {
     case .json: return try document.jsonData()
-    case .html: return Data(html().utf8)
+    case .html: return Data(html(png: png).utf8)
     case .markdown: return Data(markdown().utf8)
     }
   }

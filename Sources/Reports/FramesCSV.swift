@@ -21,8 +21,8 @@ public enum FramesCSV {
         "\(r.frame)", number(r.time), tSeries.t(frame: r.frame).map(number) ?? "",
         number(r.flashesPerSecond), "\(r.luminanceTransitions)", "\(r.redTransitions)",
         "\(r.maxRegionTransitions)", number(r.flashingAreaShare), r.fieldShare.map(number) ?? "",
-        "\(r.luminanceExtendedCount)", "\(r.redExtendedCount)", "\(r.luminanceResult)",
-        "\(r.redResult)", r.verdict.rawValue, r.region.map { "\($0.x)" } ?? "",
+        "\(r.luminanceExtendedCount)", "\(r.redExtendedCount)", "\(r.luminanceResult.rawValue)",
+        "\(r.redResult.rawValue)", r.verdict.rawValue, r.region.map { "\($0.x)" } ?? "",
         r.region.map { "\($0.y)" } ?? "", r.region.map { "\($0.width)" } ?? "",
         r.region.map { "\($0.height)" } ?? "",
       ]

@@ -1,4 +1,5 @@
 import Foundation
+import FrameTensor
 import Photosensitivity
 
 /// Text escaping for HTML bodies and attribute values (file names are user-controlled).
@@ -29,7 +30,8 @@ public enum HTML {
 extension FlashReport {
   /// The self-contained HTML page: inline CSS and SVG, thumbnails as `data:` PNGs, no script,
   /// no font or other network reference (a Content-Security-Policy forbids loading any).
-  public func html() -> String {
+  /// `png` encodes the thumbnails (MediaIO's `PNGEncoder.encode`; Reports links no codec).
+  public func html(png: PNGEncode) -> String {
     let d = document
     let name = (d.input.path as NSString).lastPathComponent
     var h = """
@@ -49,7 +51,7 @@ extension FlashReport {
     h += "<main>\n"
     h += inputSection()
     h += timelineSection()
-    h += incidentSection()
+    h += incidentSection(png: png)
     h += criteriaSection()
     h += parameterSection()
     h += footer()
@@ -126,7 +128,7 @@ extension FlashReport {
       """
   }
 
-  func incidentSection() -> String {
+  func incidentSection(png: PNGEncode) -> String {
     let incidents = document.incidents
     var s = "<section>\n<h2>Incidents (\(incidents.count))</h2>\n"
     if incidents.isEmpty {
@@ -145,7 +147,7 @@ extension FlashReport {
         i.largestFieldShare.map { "<br>\(VerdictText.percent($0)) of a 10&deg; field" } ?? ""
       s += "<tr class=\"\(i.verdict.rawValue)\">"
       s += "<td class=\"num\">\(i.number)</td>"
-      s += "<td class=\"thumb\">\(thumbnailCell(i))</td>"
+      s += "<td class=\"thumb\">\(thumbnailCell(i, png: png))</td>"
       s +=
         "<td><span class=\"badge \(i.verdict.rawValue)\">\(VerdictText.label(i.verdict))</span><br>"
       s += "\(HTML.escape(VerdictText.kind(i.kind)))</td>"
@@ -165,24 +167,28 @@ extension FlashReport {
     return s + "</tbody>\n</table>\n</section>\n"
   }
 
-  func thumbnailCell(_ i: IncidentReport) -> String {
+  func thumbnailCell(_ i: IncidentReport, png: PNGEncode) -> String {
     guard let picture = pictures[i.worstFrame] else {
       return omittedThumbnails > 0
         ? "<span class=\"none\">no thumbnail (limit of kept thumbnails reached)</span>"
         : "<span class=\"none\">no thumbnail</span>"
     }
     var s = "<div class=\"pair\">"
-    s += figure(picture.worst, box: i.boundingBox, caption: "worst frame \(picture.worst.frame)")
+    s += figure(
+      picture.worst, box: i.boundingBox, caption: "worst frame \(picture.worst.frame)", png: png)
     if let opposite = picture.opposite {
-      s += figure(opposite, box: i.boundingBox, caption: "other state: frame \(opposite.frame)")
+      s += figure(
+        opposite, box: i.boundingBox, caption: "other state: frame \(opposite.frame)", png: png)
     }
     return s + "</div>"
   }
 
-  func figure(_ thumb: Thumbnail, box: PixelRect, caption: String) -> String {
+  func figure(_ thumb: Thumbnail, box: PixelRect, caption: String, png encode: PNGEncode)
+    -> String
+  {
     let time = VerdictText.number(thumb.time, decimals: 3)
     do {
-      let png = try thumb.png(outlining: box)
+      let png = try thumb.png(outlining: box, encoder: encode)
       let alt = "\(caption) at \(time) s; flashing region outlined in yellow"
       return "<figure><img src=\"data:image/png;base64,\(Data(png).base64EncodedString())\" "
         + "width=\"\(thumb.width)\" height=\"\(thumb.height)\" alt=\"\(HTML.escape(alt))\">"
@@ -204,7 +210,7 @@ extension FlashReport {
       """
     for c in document.criteria {
       s +=
-        "<tr><td>\(HTML.escape(c.title))<br><small><code>\(HTML.escape(c.id))</code></small></td>"
+        "<tr><td>\(HTML.escape(c.title))<br><small><code>\(HTML.escape(c.id.rawValue))</code></small></td>"
       s +=
         "<td><span class=\"badge \(c.verdict.rawValue)\">\(VerdictText.label(c.verdict))</span></td>"
       s += "<td class=\"num\">\(c.flaggedFrames)</td>"

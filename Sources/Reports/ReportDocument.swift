@@ -161,7 +161,7 @@ public struct AnalysisGeometry: Codable, Sendable, Equatable {
 public struct CriterionReport: Codable, Sendable, Equatable {
   /// `general-flash`, `red-flash-classic`, `red-flash-chromaticity`, `red-flash-saturation`,
   /// `extended-flashing`.
-  public var id: String
+  public var id: CriterionID
   public var title: String
   public var verdict: Verdict
   /// Frames this criterion flagged.
@@ -180,7 +180,7 @@ public struct CriterionReport: Codable, Sendable, Equatable {
     verdict = c.verdict
     flaggedFrames = c.flaggedFrames
     peak = c.peakTransitionsPerSecond
-    peakUnit = c.id == "extended-flashing" ? "frames in band" : "transitions per second"
+    peakUnit = c.id == .extendedFlashing ? "frames in band" : "transitions per second"
     firstFlaggedTime = c.firstFlaggedTime
   }
 }

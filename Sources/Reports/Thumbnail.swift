@@ -1,7 +1,10 @@
 import FrameTensor
 import Frames
-import MediaIO
 import Photosensitivity
+
+/// Encodes an (H, W, 3) RGB image as the bytes of a PNG file: MediaIO's `PNGEncoder.encode(rgb:)`
+/// (FFmpeg's png encoder). Reports takes it as an argument so that it links no codec itself.
+public typealias PNGEncode = @Sendable (Tensor<UInt8>) throws -> [UInt8]
 
 /// A downscaled copy of one video frame, kept to illustrate an incident.
 public struct Thumbnail: Sendable, Equatable {
@@ -113,9 +116,9 @@ public struct Thumbnail: Sendable, Equatable {
     return image
   }
 
-  /// The outlined thumbnail as PNG bytes (FFmpeg's png encoder).
-  public func png(outlining box: PixelRect?) throws -> [UInt8] {
-    try PNGEncoder.encode(rgb: box.map(outlined) ?? pixels)
+  /// The outlined thumbnail as PNG bytes.
+  public func png(outlining box: PixelRect?, encoder: PNGEncode) throws -> [UInt8] {
+    try encoder(box.map(outlined) ?? pixels)
   }
 }
 
@@ -132,7 +135,7 @@ public struct IncidentPicture: Sendable, Equatable {
 ///
 /// Feed it every chunk in frame order together with the analysis rows of the same frames
 /// (`offer`). It follows the same runs the analysis turns into incidents (consecutive frames
-/// flagged for one kind; `PhotosensitivityAnalyzer.makeIncidents`) and, per open run, keeps only
+/// flagged for one kind; `IncidentTracker`) and, per open run, keeps only
 /// downscaled copies of three frames: the one with the most transitions (then the largest
 /// flashing area) so far, which is the incident's `worstFrame`, and the brightest and darkest
 /// (for red runs: the most and least red) in the flashing region, from which the picture's
@@ -158,13 +161,14 @@ public struct ThumbnailCollector: Sendable {
     var thumbnail: Thumbnail?
   }
   struct OpenRun: Sendable {
-    var lastFrame: Int
-    var score: (Int, Double)
     var best: Candidate
     var highest: Candidate
     var lowest: Candidate
   }
   var open: [IncidentKind: OpenRun] = [:]
+  /// The analysis's own incident rule, followed frame by frame (made at the first chunk, which
+  /// gives the frame size).
+  var tracker: IncidentTracker?
 
   public init(parameters: AnalysisParameters, maxWidth: Int = 320, maxIncidents: Int = 200) {
     precondition(maxWidth >= 1 && maxIncidents >= 0)
@@ -178,31 +182,34 @@ public struct ThumbnailCollector: Sendable {
   /// holds its pixels.
   public mutating func offer(chunk: FrameChunk, rows: [FrameRow]) {
     var made: [Int: Thumbnail] = [:]
+    var tracker =
+      self.tracker
+      ?? IncidentTracker(parameters: parameters, width: chunk.width, height: chunk.height)
+    self.tracker = nil  // one reference while it grows
+    defer { self.tracker = tracker }
     for row in rows {
       let i = row.frame - chunk.firstIndex
       precondition(i >= 0 && i < chunk.count, "row \(row.frame) is not in the chunk")
-      for kind in IncidentKind.allCases {
-        guard let transitions = flagged(kind, row) else {
+      for (kind, step) in zip(IncidentKind.allCases, tracker.add(row)) {
+        switch step {
+        case .idle:
+          continue
+        case .closed:
           close(kind, chunk: chunk, made: &made)
           continue
+        case .opened, .extended:
+          break
         }
-        let score = (transitions, row.flashingAreaShare)
         let box = row.region ?? PixelRect(x: 0, y: 0, width: chunk.width, height: chunk.height)
         let level = Self.level(chunk: chunk, index: i, box: box, red: kind == .red)
         let here = Candidate(level: level, frame: row.frame, thumbnail: nil)
-        if var run = open[kind], run.lastFrame == row.frame - 1 {
-          if score > run.score {
-            run.score = score
-            run.best = here
-          }
+        if case .extended(let newWorst) = step, var run = open[kind] {
+          if newWorst { run.best = here }
           if level > run.highest.level { run.highest = here }
           if level < run.lowest.level { run.lowest = here }
-          run.lastFrame = row.frame
           open[kind] = run
         } else {
-          close(kind, chunk: chunk, made: &made)
-          open[kind] = OpenRun(
-            lastFrame: row.frame, score: score, best: here, highest: here, lowest: here)
+          open[kind] = OpenRun(best: here, highest: here, lowest: here)
         }
       }
     }
@@ -303,11 +310,5 @@ public struct ThumbnailCollector: Sendable {
       }
     }
     return sum / Double(n)
-  }
-
-  /// The transitions that rank a row within a run of `kind`, or nil when the row is not part of
-  /// such a run: the analysis's own incident rule.
-  func flagged(_ kind: IncidentKind, _ row: FrameRow) -> Int? {
-    parameters.incidentFlag(kind, row)?.transitions
   }
 }

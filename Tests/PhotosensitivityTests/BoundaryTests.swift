@@ -69,7 +69,7 @@ struct BoundaryTests {
         background: { t in Clips.squareWave(t, hertz: hertz) ? (255, 255, 255) : (0, 0, 0) })
       let result = try Clips.analyze(frames, times: times, rate: 24, parameters: .wcag)
       #expect(result.frames.map(\.luminanceTransitions).max() == transitions, "\(hertz) Hz")
-      let general = result.criteria.first { $0.id == "general-flash" }
+      let general = result.criteria.first { $0.id == .generalFlash }
       #expect(general?.verdict == verdict, "\(hertz) Hz")
     }
   }
@@ -105,13 +105,13 @@ struct BoundaryTests {
     var p = AnalysisParameters.wcag
     p.redRules = [.chromaticity]
     let black = try Self.verdict((255, 0, 0), (0, 0, 0), p)
-    #expect(black.criteria.first { $0.id == "red-flash-chromaticity" }?.verdict == .fail)
+    #expect(black.criteria.first { $0.id == .redFlashChromaticity }?.verdict == .fail)
     let dimmer = try Self.verdict((255, 0, 0), (120, 0, 0), p)
-    #expect(dimmer.criteria.first { $0.id == "red-flash-chromaticity" }?.verdict == .pass)
+    #expect(dimmer.criteria.first { $0.id == .redFlashChromaticity }?.verdict == .pass)
     // The classic rule does count red <-> dimmer red (320 vs 59 red value).
     p.redRules = [.classic]
     let classic = try Self.verdict((255, 0, 0), (120, 0, 0), p)
-    #expect(classic.criteria.first { $0.id == "red-flash-classic" }?.verdict == .fail)
+    #expect(classic.criteria.first { $0.id == .redFlashClassic }?.verdict == .fail)
   }
 
   static let wcag = AnalysisParameters.wcag

@@ -1,5 +1,6 @@
 import Foundation
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 import Testing
@@ -27,7 +28,8 @@ struct IrisComparisonTests {
     }
     let decoder = try VideoDecoder(path: "\(IrisData.path)/videos/\(clip).mp4")
     // Odd chunk size: chunk boundaries land mid-flash, exercising `previous`.
-    let result = try PhotosensitivityAnalyzer.analyze(decoder, parameters: .iris, chunkSize: 7)
+    let result = try PhotosensitivityAnalyzer.analyze(
+      decoder, parameters: .iris, engine: ScanEngine(threads: 1, chunkFrames: 7))
     let (header, expected) = try IrisData.expected(clip)
     #expect(result.frames.count == expected.count, "\(clip): frame count")
 
@@ -42,11 +44,11 @@ struct IrisComparisonTests {
       if modern {
         got["LuminanceExtendedFailCount"] = row.luminanceExtendedCount
         got["RedExtendedFailCount"] = row.redExtendedCount
-        got["FlashLuminanceFailedFrame"] = row.luminanceResult
-        got["FlashRedFailedFrame"] = row.redResult
+        got["FlashLuminanceFailedFrame"] = row.luminanceResult.rawValue
+        got["FlashRedFailedFrame"] = row.redResult.rawValue
       } else {
         got["TotalTransitions"] = row.luminanceTransitions + row.redTransitions
-        got["FlashFailedFrames"] = max(row.luminanceResult, row.redResult) == 3 ? 2 : 0
+        got["FlashFailedFrames"] = max(row.luminanceResult, row.redResult) == .flashFailure ? 2 : 0
       }
       for (column, value) in got.sorted(by: { $0.key < $1.key }) {
         guard let w = want[column] else {

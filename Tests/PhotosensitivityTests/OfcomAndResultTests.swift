@@ -77,7 +77,7 @@ struct OfcomTests {
     let ofcom = try Clips.analyze(frames, times: times, rate: 50, parameters: .ofcom)
     // Every region's 7 transitions are accepted, so no count goes above 6.
     #expect(ofcom.frames.map(\.maxRegionTransitions).max() == 6)
-    #expect(ofcom.criteria.first { $0.id == "general-flash" }?.verdict == .pass)
+    #expect(ofcom.criteria.first { $0.id == .generalFlash }?.verdict == .pass)
     var strict = AnalysisParameters.ofcom
     strict.leadingEdgeExemptionSeconds = nil
     let noExemption = try Clips.analyze(frames, times: times, rate: 50, parameters: strict)

@@ -1,6 +1,6 @@
 import Foundation
-import Frames
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 import TestSupport
@@ -56,11 +56,11 @@ struct RegionSumTests {
       let frames = Self.frames(
         width: width, height: height, count: 2, seed: UInt64(width * 31 + height))
       let chunk = FrameChunk(frames: frames, times: [0, 0.04], firstIndex: 0)
-      let simd = PhotosensitivityMeasurer(width: width, height: height, parameters: p)
-        .measure(chunk: chunk, previousChunk: nil)
-      let scalar = PhotosensitivityMeasurer(
+      let simd = try PhotosensitivityMeasurer(width: width, height: height, parameters: p)
+        .measure(ChunkWindow(chunk: chunk, previous: nil))
+      let scalar = try PhotosensitivityMeasurer(
         width: width, height: height, parameters: p, allowSIMD: false
-      ).measure(chunk: chunk, previousChunk: nil)
+      ).measure(ChunkWindow(chunk: chunk, previous: nil))
       #expect(
         simd == scalar,
         "\(width)x\(height), \(columns)x\(rows) cells, \(p.profile); vector path on this CPU: \(PhotosensitivityMeasurer.simdAvailable)"

@@ -1,7 +1,8 @@
-import Flashinator
 import Foundation
+import Frames
 import MediaIO
 import Photosensitivity
+import TTable
 import Testing
 
 /// The repository's sample clips (Scripts/make-samples), decoded with `VideoDecoder`.
@@ -38,18 +39,19 @@ struct SampleTests {
     #expect(red.boundingBox.x >= 70 && red.boundingBox.x <= 80)
     #expect(red.boundingBox.x + red.boundingBox.width >= 240)
     #expect(red.boundingBox.x + red.boundingBox.width <= 250)
-    #expect(result.criteria.first { $0.id == "red-flash-classic" }?.verdict == .fail)
-    #expect(result.criteria.first { $0.id == "red-flash-chromaticity" }?.verdict == .fail)
+    #expect(result.criteria.first { $0.id == .redFlashClassic }?.verdict == .fail)
+    #expect(result.criteria.first { $0.id == .redFlashChromaticity }?.verdict == .fail)
   }
 
   @Test("measuring on the pipeline's worker threads gives the same result as one thread")
   func parallelEqualsSerial() throws {
     for p in [AnalysisParameters.wcag, .iris] {
       let serial = try PhotosensitivityAnalyzer.analyze(
-        VideoDecoder(path: Self.sample("flashing.mp4")), parameters: p, chunkSize: 5)
+        VideoDecoder(path: Self.sample("flashing.mp4")), parameters: p,
+        engine: ScanEngine(threads: 1, chunkFrames: 5))
       let parallel = try PhotosensitivityAnalyzer.analyze(
         VideoDecoder(path: Self.sample("flashing.mp4")), parameters: p,
-        pipeline: ChunkPipeline(threads: 2, queueDepth: 3), chunkFrames: 7)
+        engine: ScanEngine(threads: 2, chunkFrames: 7, queueDepth: 3))
       #expect(parallel == serial, "\(p.profile)")
       #expect(serial.frames.count == 180)
     }

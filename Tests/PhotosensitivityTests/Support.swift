@@ -1,6 +1,6 @@
 import Foundation
-import Frames
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 import Testing
@@ -71,14 +71,15 @@ enum Clips {
         width: frames.shape[2], height: frames.shape[1], parameters: parameters)
       var analyzer = PhotosensitivityAnalyzer(
         width: frames.shape[2], height: frames.shape[1], frameRate: nil, parameters: parameters)
-      var previous: Tensor<UInt8>? = nil
+      var previous: FrameChunk? = nil
       while let c = try source.nextChunk(maxFrames: chunk) {
-        analyzer.consume(measurer.measure(chunk: c, previous: previous))
-        previous = c.frames.item(c.count - 1)
+        try analyzer.consume(measurer.measure(ChunkWindow(chunk: c, previous: previous)))
+        previous = c
       }
       return analyzer.finish()
     }
-    return try PhotosensitivityAnalyzer.analyze(source, parameters: parameters, chunkSize: chunk)
+    return try PhotosensitivityAnalyzer.analyze(
+      source, parameters: parameters, engine: ScanEngine(threads: 1, chunkFrames: chunk))
   }
 }
 

@@ -29,7 +29,7 @@ struct WcagVerdictTests {
     #expect(abs(Double(box.width * box.height) / (1280 * 720) - share) < 0.002)
     let result = try Clips.analyze(frames, times: times, rate: 10, parameters: .wcag)
     #expect(result.verdict == .fail)
-    let general = result.criteria.first { $0.id == "general-flash" }
+    let general = result.criteria.first { $0.id == .generalFlash }
     #expect(general?.verdict == .fail)
     let incident = try #require(result.incidents.first { $0.kind == .luminance })
     #expect(incident.verdict == .fail)
@@ -123,6 +123,6 @@ struct WcagVerdictTests {
     #expect(abs(extended.start - (firstBand.time + 4 - 0.04)) < 0.041)
     let ofcom = try Clips.analyze(frames, times: times, rate: 25, parameters: .ofcom)
     #expect(ofcom.verdict == .fail)
-    #expect(ofcom.criteria.first { $0.id == "extended-flashing" }?.verdict == .fail)
+    #expect(ofcom.criteria.first { $0.id == .extendedFlashing }?.verdict == .fail)
   }
 }

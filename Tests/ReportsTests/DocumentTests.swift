@@ -1,5 +1,6 @@
 import Foundation
 import FrameTensor
+import MediaIO
 import Photosensitivity
 import Reports
 import Testing
@@ -29,7 +30,7 @@ struct DocumentTests {
   func jsonRoundTrip() throws {
     let clip = Clip.flashing()
     let report = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate).report
-    let data = try report.render(.json)
+    let data = try report.render(.json, png: PNGEncoder.encode(rgb:))
     let decoded = try ReportDocument.decode(json: data)
     #expect(decoded == report.document)
     #expect(decoded.verdict == .fail)
@@ -84,7 +85,8 @@ struct DocumentTests {
       let report = try Fixture.report(
         frames: clip.frames, times: clip.times, rate: Clip.rate, parameters: parameters
       ).report
-      let decoded = try ReportDocument.decode(json: try report.render(.json))
+      let decoded = try ReportDocument.decode(
+        json: try report.render(.json, png: PNGEncoder.encode(rgb:)))
       #expect(decoded == report.document)
       #expect(decoded.profile == parameters.profile)
       #expect(decoded.verdict == .fail, "profile \(parameters.profile)")

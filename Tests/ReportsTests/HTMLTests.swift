@@ -1,4 +1,5 @@
 import Foundation
+import MediaIO
 import Photosensitivity
 import Reports
 import Testing
@@ -9,7 +10,7 @@ struct HTMLTests {
   func selfContained() throws {
     let clip = Clip.flashing()
     let html = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate).report
-      .html()
+      .html(png: PNGEncoder.encode(rgb:))
     let withoutXMLNS = html.replacingOccurrences(
       of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
     #expect(!withoutXMLNS.lowercased().contains("http://"))
@@ -26,7 +27,7 @@ struct HTMLTests {
   func contents() throws {
     let clip = Clip.flashing()
     let report = try Fixture.report(frames: clip.frames, times: clip.times, rate: Clip.rate).report
-    let html = report.html()
+    let html = report.html(png: PNGEncoder.encode(rgb:))
     #expect(html.contains("<header class=\"banner fail\" id=\"verdict\">"))
     #expect(html.contains("<div class=\"verdict\">FAIL</div>"))
     #expect(html.contains(HTML.escape(report.document.summary)))
@@ -51,7 +52,7 @@ struct HTMLTests {
     let path = "x/<script>alert('hi')</script> & \"q\".mkv"
     let html = try Fixture.report(
       frames: clip.frames, times: clip.times, rate: Clip.rate, path: path
-    ).report.html()
+    ).report.html(png: PNGEncoder.encode(rgb:))
     #expect(!html.contains("<script>"))
     #expect(
       html.contains("&lt;script&gt;alert(&#39;hi&#39;)&lt;/script&gt; &amp; &quot;q&quot;.mkv"))
@@ -61,7 +62,8 @@ struct HTMLTests {
   @Test("a passing video: green banner, no incident table")
   func pass() throws {
     let calm = Fixture.flashing(width: 64, height: 48, count: 50, rate: 25, hertz: 1, box: nil)
-    let html = try Fixture.report(frames: calm.frames, times: calm.times, rate: 25).report.html()
+    let html = try Fixture.report(frames: calm.frames, times: calm.times, rate: 25).report.html(
+      png: PNGEncoder.encode(rgb:))
     #expect(html.contains("<header class=\"banner pass\""))
     #expect(html.contains("No incidents"))
     #expect(!html.contains("<img"))

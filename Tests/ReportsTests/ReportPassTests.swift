@@ -1,9 +1,9 @@
-import Flashinator
-import Frames
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 import Reports
+import TTable
 import Testing
 
 @Suite("One decoding pass")
@@ -15,19 +15,22 @@ struct ReportPassTests {
     let clip = Clip.flashing()
     let source = TensorFrameSource(
       frames: clip.frames, times: clip.times, frameRate: Clip.rate, path: "c.mkv")
-    var pass = ReportPass(info: source.info, parameters: parameters)
+    let pass = ReportStages(info: source.info, path: "-", parameters: parameters)
     var delivered: [TRow] = []
-    let stats = try ChunkPipeline(threads: 2, queueDepth: 3).runChunks(
-      source: source, chunkFrames: chunk, work: pass.work,
-      deliver: { delivered += try pass.deliver($0) })
+    let table = TTableStage { rows in
+      pass.add(rows)
+      delivered += rows
+    }
+    let stats = try ScanEngine(threads: 2, chunkFrames: chunk, queueDepth: 3).run(
+      source, stages: [table] + pass.stages)
     #expect(stats.frames == 100)
-    let report = pass.finish(tool: ToolInfo(version: "t"), input: InputFacts(path: "c.mkv"))
+    let report = try pass.report(tool: ToolInfo(version: "t")) { $0.path = "c.mkv" }
 
     #expect(delivered == Flashinator.table(frames: clip.frames, times: clip.times))
     #expect(report.tSeries.points.map(\.t) == delivered.map(\.t))
     let alone = try PhotosensitivityAnalyzer.analyze(
       TensorFrameSource(frames: clip.frames, times: clip.times, frameRate: Clip.rate),
-      parameters: parameters, chunkSize: 16)
+      parameters: parameters, engine: ScanEngine(threads: 1, chunkFrames: 16))
     #expect(report.frames == alone.frames)
     #expect(report.document.verdict == alone.verdict)
     #expect(report.document.incidents.map(\.worstFrame) == alone.incidents.map(\.worstFrame))

@@ -59,7 +59,7 @@ struct ScreenshotTests {
     let incident = try #require(report.document.incidents.first)
     #expect(report.pictures[incident.worstFrame]?.opposite != nil)
     let html = dir.file("report.html")
-    try report.render(.html).write(to: URL(fileURLWithPath: html))
+    try report.render(.html, png: PNGEncoder.encode(rgb:)).write(to: URL(fileURLWithPath: html))
 
     let png = dir.file("shot.png")
     try Chromium.screenshot(

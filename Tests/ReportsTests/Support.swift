@@ -1,6 +1,6 @@
 import Foundation
-import Frames
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 import Reports
@@ -88,7 +88,7 @@ enum Fixture {
     input: InputFacts, chunk: Int = 16, maxIncidents: Int = 200
   ) throws -> (report: FlashReport, collector: ThumbnailCollector, maxHeld: Int) {
     let result = try PhotosensitivityAnalyzer.analyze(
-      try source(), parameters: parameters, chunkSize: chunk)
+      try source(), parameters: parameters, engine: ScanEngine(threads: 1, chunkFrames: chunk))
     var collector = ThumbnailCollector(parameters: parameters, maxIncidents: maxIncidents)
     let again = try source()
     var maxHeld = 0

@@ -52,7 +52,7 @@ struct ThumbnailTests {
     #expect(pixel(120, 60) == [90, 90, 90])
     #expect(pixel(19, 30) == [90, 90, 90])
     // The PNG decodes back to the same pixels.
-    let png = try? thumb.png(outlining: box)
+    let png = try? thumb.png(outlining: box, encoder: PNGEncoder.encode(rgb:))
     #expect(png?.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
   }
 
@@ -105,7 +105,9 @@ struct ThumbnailTests {
     #expect(report.document.incidents.count >= 2)
     #expect(collector.kept.count == 1)
     #expect(collector.omitted == report.document.incidents.count - 1)
-    #expect(report.html().contains("no thumbnail (limit of kept thumbnails reached)"))
+    #expect(
+      report.html(png: PNGEncoder.encode(rgb:)).contains(
+        "no thumbnail (limit of kept thumbnails reached)"))
   }
 }
 

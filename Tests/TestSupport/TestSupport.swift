@@ -1,6 +1,6 @@
 import Foundation
-import Frames
 import FrameTensor
+import Frames
 import MediaIO
 
 /// A fresh directory under the system temporary directory, removed when the value is released.
@@ -189,5 +189,33 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
+  }
+}
+
+/// The scan engine with one closure stage, in the shape of the chunk pipeline the engine replaced:
+/// `work` gets each chunk and the previous chunk's last frame ((1, H, W, C), nil for the first
+/// chunk) on the workers, `deliver` the results in order. For the engine's own tests.
+public struct ClosurePipeline {
+  public let threads: Int
+  public let queueDepth: Int
+
+  public init(threads: Int, queueDepth: Int) {
+    self.threads = threads
+    self.queueDepth = queueDepth
+  }
+
+  @discardableResult
+  public func run<R: Sendable>(
+    source: FrameSource, chunkFrames: Int,
+    work: @escaping @Sendable (FrameChunk, Tensor<UInt8>?) -> R,
+    deliver: @escaping (R) throws -> Void
+  ) throws -> ScanStats {
+    let stage = ClosureStage(
+      measure: { window in
+        work(window.chunk, window.previous.map { $0.frames.slice(($0.count - 1)..<$0.count) })
+      },
+      consume: { result, _ in try deliver(result) })
+    return try ScanEngine(threads: threads, chunkFrames: chunkFrames, queueDepth: queueDepth)
+      .run(source, stages: [stage])
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MediaIO
 import Photosensitivity
 import Reports
 
@@ -192,7 +193,7 @@ final class BatchRunner: @unchecked Sendable {
     for target in targets {
       let bytes: Data
       do {
-        bytes = try report.render(target.format)
+        bytes = try report.render(target.format, png: PNGEncoder.encode(rgb:))
       } catch {
         throw OutputError(path: target.path, reason: "cannot render the report: \(error)")
       }

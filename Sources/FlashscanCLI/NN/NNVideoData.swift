@@ -1,5 +1,5 @@
 import ArgumentParser
-import Flashinator
+import TTable
 import FrameTensor
 import MediaIO
 import NeuralNet

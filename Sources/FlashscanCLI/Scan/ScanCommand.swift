@@ -1,7 +1,7 @@
 import ArgumentParser
-import Flashinator
 import Foundation
 import MediaIO
+import TTable
 
 extension GrayMode: ExpressibleByArgument {}
 

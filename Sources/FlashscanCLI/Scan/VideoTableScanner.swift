@@ -1,10 +1,10 @@
-import Flashinator
-import Frames
 import Foundation
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 import Reports
+import TTable
 
 /// Scans one input with `VideoDecoder` and `Flashinator`: the real `FileScanner`.
 struct VideoTableScanner: FileScanner {
@@ -32,43 +32,34 @@ struct VideoTableScanner: FileScanner {
     let source = CountingSource(decoder, stop: stop, decoded: decoded)
     try started(ScanStart(estimatedFrames: decoder.info.estimatedFrameCount))
 
-    var engine = self.engine
-    engine.threads = threads
     var failure: Error?
-    var pass = report.map {
-      ReportPass(
-        info: decoder.info, parameters: $0.parameters, topK: engine.topK, gray: engine.gray,
-        thumbnails: $0.thumbnails)
+    let report = self.report.map {
+      ReportStages(
+        info: decoder.info, path: path, parameters: $0.parameters, thumbnails: $0.thumbnails)
     }
-    // The file's hash is read beside the decoding, on its own thread.
-    let hash = report.map { _ in InputHash(path: path) }
-    do {
-      if pass != nil {
-        let chunkFrames =
-          engine.chunkFrames
-          ?? FlashinatorOptions.automaticChunkFrames(
-            frameBytes: decoder.info.width * decoder.info.height * 3)
-        try ChunkPipeline(threads: engine.threads, queueDepth: engine.effectiveQueueDepth)
-          .runChunks(
-            source: source, chunkFrames: chunkFrames, work: pass!.work,
-            deliver: { result in
-              for r in try pass!.deliver(result) {
-                try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
-              }
-            })
-      } else {
-        try Flashinator.scan(source, options: engine) { r in
+    var scan = engine.engine
+    scan.threads = threads
+    try withoutActuallyEscaping(row) { row in
+      let table = TTableStage(topK: engine.topK, gray: engine.gray) { rows in
+        report?.add(rows)
+        for r in rows {
           try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
         }
       }
-    } catch let error as MediaError {
-      // Decoding failed after some frames: the rows so far stand, the file is partial.
-      if source.frames == 0 { throw error }
-      failure = error
-    } catch let error as FlashinatorError {
-      // E.g. the frame size changed mid-stream: keep the rows before it.
-      if source.frames == 0 { throw InputError(path: path, reason: error.description) }
-      failure = error
+      do {
+        try scan.run(source, stages: [table] + (report?.stages ?? []))
+      } catch let error as MediaError {
+        // Decoding failed after some frames: the rows so far stand, the file is partial.
+        if source.frames == 0 { throw error }
+        failure = error
+      } catch let error as FlashinatorError {
+        // E.g. the frame size changed mid-stream: keep the rows before it.
+        if source.frames == 0 { throw InputError(path: path, reason: error.description) }
+        failure = error
+      } catch let error as PhotosensitivityError {
+        if source.frames == 0 { throw InputError(path: path, reason: error.description) }
+        failure = error
+      }
     }
     if let stopped = source.stopped { throw stopped }
 
@@ -80,13 +71,13 @@ struct VideoTableScanner: FileScanner {
       frames: source.frames, duration: duration,
       partialReason: partial ? reasons.joined(separator: "; ") : nil,
       warnings: partial ? [] : reasons)
-    if let report, var pass, let hash {
-      var input = try hash.facts()
-      input.codec = decoder.info.codecName
-      input.frameRate = decoder.info.frameRate
-      input.complete = !partial
-      input.decodeWarnings = reasons
-      outcome.report = pass.finish(tool: ToolInfo(version: report.toolVersion), input: input)
+    if let options = self.report, let report {
+      outcome.report = try report.report(tool: ToolInfo(version: options.toolVersion)) { input in
+        input.codec = decoder.info.codecName
+        input.frameRate = decoder.info.frameRate
+        input.complete = !partial
+        input.decodeWarnings = reasons
+      }
     }
     return outcome
   }
@@ -116,11 +107,15 @@ final class CountingSource: FrameSource {
   var info: VideoInfo { base.info }
 
   func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+    try nextChunk(maxFrames: maxFrames, buffers: nil)
+  }
+
+  func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
     if stop.reason != nil {
       stopped = Stopped()
       throw Stopped()
     }
-    guard let chunk = try base.nextChunk(maxFrames: maxFrames) else { return nil }
+    guard let chunk = try base.nextChunk(maxFrames: maxFrames, buffers: buffers) else { return nil }
     frames += chunk.count
     if let last = chunk.times.last { lastTime = last }
     decoded(frames)
@@ -133,25 +128,4 @@ struct InputError: Error, CustomStringConvertible {
   var path: String
   var reason: String
   var description: String { "\(path): \(reason)" }
-}
-
-/// Size and SHA-256 of an input file, read on a thread of its own while the decoder runs.
-final class InputHash: @unchecked Sendable {
-  private let done = DispatchSemaphore(value: 0)
-  private var result: Result<InputFacts, Error> = .failure(CancellationError())
-
-  init(path: String) {
-    let thread = Thread { [self] in
-      result = Result { try InputFacts.describing(path: path) }
-      done.signal()
-    }
-    thread.start()
-  }
-
-  /// Waits for the hash (the decoding pass is usually the slower reader).
-  func facts() throws -> InputFacts {
-    done.wait()
-    done.signal()
-    return try result.get()
-  }
 }

@@ -1,6 +1,6 @@
-import Flashinator
 import Foundation
 import FrameTensor
+import TTable
 import TestSupport
 
 /// A plain, obviously-correct reading of the spec (../shared/docs/flashinator-spec.md), written

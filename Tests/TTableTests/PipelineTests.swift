@@ -1,11 +1,11 @@
 import Foundation
-import Frames
 import FrameTensor
+import Frames
 import MediaIO
 import TestSupport
 import Testing
 
-@testable import Flashinator
+@testable import TTable
 
 /// The chunked, multi-threaded engine against the single-threaded definition, and the pipeline's
 /// ordering, memory bound and error handling.
@@ -63,10 +63,10 @@ import Testing
   }
 
   @Test func automaticChunkLength() throws {
-    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 1920 * 1080 * 3) == 3)
-    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 1280 * 720 * 3) == 7)
-    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 64 * 64 * 3) == 16)
-    #expect(FlashinatorOptions.automaticChunkFrames(frameBytes: 8000 * 8000 * 3) == 1)
+    #expect(ScanEngine.automaticChunkFrames(frameBytes: 1920 * 1080 * 3) == 3)
+    #expect(ScanEngine.automaticChunkFrames(frameBytes: 1280 * 720 * 3) == 7)
+    #expect(ScanEngine.automaticChunkFrames(frameBytes: 64 * 64 * 3) == 16)
+    #expect(ScanEngine.automaticChunkFrames(frameBytes: 8000 * 8000 * 3) == 1)
     let (frames, times) = Self.randomVideo(seed: 9, frames: 40, h: 3, w: 4)
     var got: [TRow] = []
     try Flashinator.scan(TensorFrameSource(frames: frames, times: times)) { got.append($0) }
@@ -112,7 +112,7 @@ import Testing
     let (frames, _) = Self.randomVideo(seed: 21, frames: 17, h: 2, w: 3)
     for chunk in [1, 2, 7, 20] {
       var seen: [Int] = []
-      let stats = try ChunkPipeline(threads: threads, queueDepth: 3).run(
+      let stats = try ClosurePipeline(threads: threads, queueDepth: 3).run(
         source: TensorFrameSource(frames: frames), chunkFrames: chunk,
         work: { chunk, previous -> (Int, Bool) in
           let first = chunk.firstIndex
@@ -146,24 +146,26 @@ final class ScriptedSource: FrameSource {
 }
 
 @Suite struct ChunkRowsTests {
-  /// Another analysis's work closure can compute the T rows itself in the same pass.
+  /// The T table stage beside another stage in the same pass.
   @Test(arguments: [1, 3, 5])
   func rowsInsideAGenericPipeline(chunk: Int) throws {
     let (frames, times) = PipelineTests.randomVideo(seed: 31, frames: 14, h: 3, w: 5)
     var got: [TRow] = []
-    try ChunkPipeline(threads: 2, queueDepth: 2).run(
-      source: TensorFrameSource(frames: frames, times: times), chunkFrames: chunk,
-      work: { chunk, previous in
-        Result { try Flashinator.rows(chunk: chunk, previousFrame: previous, topK: 3) }
-      },
-      deliver: { got += try $0.get() })
+    let stage = TTableStage(topK: 3) { got += $0 }
+    var seen = 0
+    let other = ClosureStage(measure: { $0.chunk.count }, consume: { n, _ in seen += n })
+    try ScanEngine(threads: 2, chunkFrames: chunk, queueDepth: 2).run(
+      TensorFrameSource(frames: frames, times: times), stages: [other, stage])
     #expect(got == Flashinator.table(frames: frames, times: times, topK: 3))
   }
 
-  @Test func previousFrameMayBeRank3() throws {
+  @Test func previousChunkLastFrameIsReadInPlace() throws {
     let (frames, times) = PipelineTests.randomVideo(seed: 32, frames: 4, h: 2, w: 2)
     let chunk = FrameChunk(frames: frames.slice(2..<4), times: Array(times[2..<4]), firstIndex: 2)
-    let rows = try Flashinator.rows(chunk: chunk, previousFrame: frames.item(1))
+    let previous = FrameChunk(
+      frames: frames.slice(0..<2), times: Array(times[0..<2]), firstIndex: 0)
+    let rows = try ChunkRows(model: LuminanceModel.shared(.mean), topK: 5)
+      .rows(ChunkWindow(chunk: chunk, previous: previous)).get()
     #expect(rows == Array(Flashinator.table(frames: frames, times: times)[1...]))
   }
 }

@@ -3,7 +3,7 @@ import FrameTensor
 import TestSupport
 import Testing
 
-@testable import Flashinator
+@testable import TTable
 
 /// The spec's worked checks (../shared/docs/flashinator-spec.md, "Worked checks"), first on the
 /// deltas themselves, then realised with pixels in hand-built frame tensors.

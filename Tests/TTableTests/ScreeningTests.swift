@@ -1,7 +1,7 @@
 import TestSupport
 import Testing
 
-@testable import Flashinator
+@testable import TTable
 
 /// The kernel skips a pixel when its integer stand-ins say its change cannot beat the current k-th
 /// value. These tests check that claim directly: no change above a threshold is ever screened out.

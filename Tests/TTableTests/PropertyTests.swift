@@ -2,7 +2,7 @@ import FrameTensor
 import TestSupport
 import Testing
 
-@testable import Flashinator
+@testable import TTable
 
 /// Random frame tensors against the sort-based reference in Reference.swift. Equality is exact:
 /// the reference sums the top k in numpy's order, which is the order the engine documents.

@@ -1,10 +1,11 @@
 import Foundation
-import Frames
 import FrameTensor
+import Frames
 import MediaIO
+import TestSupport
 import Testing
 
-@testable import Flashinator
+@testable import TTable
 
 /// Counters shared by the source (calling thread), the workers, `deliver` and a releaser thread.
 final class Gauge: @unchecked Sendable {
@@ -90,7 +91,7 @@ final class GaugedSource: FrameSource {
     }
     releaser.start()
     var order: [Int] = []
-    let stats = try ChunkPipeline(threads: threads, queueDepth: depth).run(
+    let stats = try ClosurePipeline(threads: threads, queueDepth: depth).run(
       source: GaugedSource(gauge: gauge, total: total, bound: depth), chunkFrames: 1,
       work: { chunk, _ -> Int in
         gate.wait()
@@ -113,7 +114,7 @@ final class GaugedSource: FrameSource {
   @Test(arguments: [1, 3])
   func longVideosDoNotAccumulateJobs(threads: Int) throws {
     let gauge = Gauge()
-    let stats = try ChunkPipeline(threads: threads, queueDepth: 2).run(
+    let stats = try ClosurePipeline(threads: threads, queueDepth: 2).run(
       source: GaugedSource(gauge: gauge, total: 500, bound: 2), chunkFrames: 1,
       work: { chunk, _ in chunk.firstIndex },
       deliver: { _ in gauge.locked { gauge.delivered += 1 } })
@@ -128,7 +129,7 @@ final class GaugedSource: FrameSource {
     let total = 25
     let gauge = Gauge()
     var order: [Int] = []
-    let stats = try ChunkPipeline(threads: threads, queueDepth: depth).run(
+    let stats = try ClosurePipeline(threads: threads, queueDepth: depth).run(
       source: GaugedSource(gauge: gauge, total: total, bound: depth), chunkFrames: 1,
       work: { chunk, _ -> Int in
         gauge.locked { gauge.worked += 1 }
@@ -151,7 +152,7 @@ final class GaugedSource: FrameSource {
     let gauge = Gauge()
     var delivered: [Int] = []
     #expect(throws: GaugedSource.Failure(at: 5)) {
-      try ChunkPipeline(threads: threads, queueDepth: 3).run(
+      try ClosurePipeline(threads: threads, queueDepth: 3).run(
         source: GaugedSource(gauge: gauge, total: 40, bound: 3, failAt: 5), chunkFrames: 1,
         work: { chunk, _ -> Int in
           gauge.locked { gauge.active += 1 }
@@ -171,7 +172,7 @@ final class GaugedSource: FrameSource {
     let gauge = Gauge()
     var pulledAtError = -1
     #expect(throws: Stop()) {
-      try ChunkPipeline(threads: threads, queueDepth: 4).run(
+      try ClosurePipeline(threads: threads, queueDepth: 4).run(
         source: GaugedSource(gauge: gauge, total: 100, bound: 4), chunkFrames: 1,
         work: { chunk, _ -> Int in
           gauge.locked { gauge.active += 1 }

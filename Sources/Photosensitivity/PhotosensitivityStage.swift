@@ -1,0 +1,34 @@
+import Frames
+
+/// The photosensitivity analysis as a stage of the scan engine: the pixel work
+/// (`PhotosensitivityMeasurer`) runs on the workers, the analysis (`PhotosensitivityAnalyzer`)
+/// consumes the measures in frame order on the scanning thread.
+public final class PhotosensitivityStage: Stage {
+  public let frameMeasurer: PhotosensitivityMeasurer
+  public private(set) var analyzer: PhotosensitivityAnalyzer
+  /// The rows of the chunk consumed last, for a later stage of the same pass that follows the
+  /// analysis (the report's thumbnails).
+  public private(set) var lastRows: [FrameRow] = []
+
+  /// `info` is the source's: its rgb24 frames' size and its frame rate.
+  public init(info: VideoInfo, parameters: AnalysisParameters) {
+    frameMeasurer = PhotosensitivityMeasurer(
+      width: info.width, height: info.height, parameters: parameters)
+    analyzer = PhotosensitivityAnalyzer(
+      width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
+  }
+
+  public func measurer() throws -> @Sendable (ChunkWindow) throws -> [FrameMeasure] {
+    let measurer = frameMeasurer
+    return { window in try measurer.measure(window) }
+  }
+
+  public func consume(_ measures: [FrameMeasure], window: ChunkWindow) throws {
+    let start = analyzer.rows.count
+    try analyzer.consume(measures)
+    lastRows = Array(analyzer.rows[start...])
+  }
+
+  /// The analysis of everything consumed so far.
+  public func result() -> PhotosensitivityResult { analyzer.finish() }
+}
