@@ -156,7 +156,6 @@ struct ScanCommand: ParsableCommand {
   }
 
   func run() throws {
-    MallocTuning.apply()
     let stop = StopFlag()
     SignalTrap.install(stop: stop)
     let console = Console(forceProgress: progress, quiet: quiet)
