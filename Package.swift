@@ -68,6 +68,8 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(name: "FrameTensorTests", dependencies: ["FrameTensor"], swiftSettings: strict),
     .testTarget(
+      name: "FramesTests", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
+    .testTarget(
       name: "MediaIOTests", dependencies: ["MediaIO", "Frames", "FrameTensor", "TestSupport"],
       swiftSettings: strict),
     .testTarget(

@@ -116,23 +116,7 @@ final class FrameConverter {
   private func stagingFrame(size: FrameSize, format: AVPixelFormat) throws -> UnsafeMutablePointer<
     AVFrame
   > {
-    if let staging, staging.pointee.width == Int32(size.width),
-      staging.pointee.height == Int32(size.height), staging.pointee.format == format.rawValue
-    {
-      return staging
-    }
-    av_frame_free(&staging)
-    guard let frame = av_frame_alloc() else { throw ConversionError(reason: "out of memory") }
-    frame.pointee.width = Int32(size.width)
-    frame.pointee.height = Int32(size.height)
-    frame.pointee.format = format.rawValue
-    if av_frame_get_buffer(frame, 0) < 0 {
-      var f: UnsafeMutablePointer<AVFrame>? = frame
-      av_frame_free(&f)
-      throw ConversionError(reason: "out of memory")
-    }
-    staging = frame
-    return frame
+    try reusedFrame(&staging, width: size.width, height: size.height, format: format.rawValue)
   }
 
   private func copyPlane(

@@ -153,22 +153,7 @@ final class FrameRotator {
   private func outputFrame(width: Int, height: Int, format: Int32) throws -> UnsafeMutablePointer<
     AVFrame
   > {
-    if let output, output.pointee.width == Int32(width), output.pointee.height == Int32(height),
-      output.pointee.format == format
-    {
-      return output
-    }
-    av_frame_free(&output)
-    guard let frame = av_frame_alloc() else { throw ConversionError(reason: "out of memory") }
-    frame.pointee.width = Int32(width)
-    frame.pointee.height = Int32(height)
-    frame.pointee.format = format
-    if av_frame_get_buffer(frame, 0) < 0 {
-      var f: UnsafeMutablePointer<AVFrame>? = frame
-      av_frame_free(&f)
-      throw ConversionError(reason: "out of memory")
-    }
-    output = frame
-    return frame
+    try reusedFrame(&output, width: width, height: height, format: format)
   }
+
 }
