@@ -1,4 +1,5 @@
 import Foundation
+import Frames
 
 #if canImport(Glibc)
   import Glibc
@@ -57,64 +58,62 @@ private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
 
 /// Temporary files that must not outlive the run: a signal removes them all and freezes the
 /// registry so that no rename can make a half-written table look complete.
-final class TempFiles: @unchecked Sendable {
+final class TempFiles: Sendable {
   static let shared = TempFiles()
 
   init() {}
 
-  private let lock = NSLock()
-  private var paths: Set<String> = []
-  private var frozen = false
-  private var counter = 0
+  private struct State {
+    var paths: Set<String> = []
+    var frozen = false
+    var counter = 0
+  }
+  private let state = Locked(State())
 
   /// A fresh temporary name beside `finalPath`, hidden (a leading dot) so walks skip it.
   func reserveName(beside finalPath: String) throws -> String {
-    lock.lock()
-    defer { lock.unlock() }
-    if frozen { throw Stopped() }
-    counter += 1
-    let (dir, base) = splitPath(finalPath)
-    let name = ".\(base).flashscan-\(getpid())-\(counter).tmp"
-    let path = dir.isEmpty ? name : dir + "/" + name
-    paths.insert(path)
-    return path
+    try state.withLock { s in
+      if s.frozen { throw Stopped() }
+      s.counter += 1
+      let (dir, base) = splitPath(finalPath)
+      let name = ".\(base).flashscan-\(getpid())-\(s.counter).tmp"
+      let path = dir.isEmpty ? name : dir + "/" + name
+      s.paths.insert(path)
+      return path
+    }
   }
 
   /// Renames `temp` to `final` unless the run was interrupted (then the temp file is already gone).
   func commit(_ temp: String, to final: String) throws {
-    lock.lock()
-    defer { lock.unlock() }
-    if frozen { throw Stopped() }
-    if rename(temp, final) != 0 {
-      let reason = String(cString: strerror(errno))
-      unlink(temp)
-      paths.remove(temp)
-      throw OutputError(path: final, reason: reason)
+    try state.withLock { s in
+      if s.frozen { throw Stopped() }
+      if rename(temp, final) != 0 {
+        let reason = String(cString: strerror(errno))
+        unlink(temp)
+        s.paths.remove(temp)
+        throw OutputError(path: final, reason: reason)
+      }
+      s.paths.remove(temp)
     }
-    paths.remove(temp)
   }
 
   func discard(_ temp: String) {
-    lock.lock()
-    defer { lock.unlock() }
-    unlink(temp)
-    paths.remove(temp)
+    state.withLock { s in
+      unlink(temp)
+      s.paths.remove(temp)
+    }
   }
 
   /// Removes every temporary file and refuses later commits (Ctrl-C).
   func removeAllAndFreeze() {
-    lock.lock()
-    defer { lock.unlock() }
-    frozen = true
-    for p in paths { unlink(p) }
-    paths.removeAll()
+    state.withLock { s in
+      s.frozen = true
+      for p in s.paths { unlink(p) }
+      s.paths.removeAll()
+    }
   }
 
-  var pending: Set<String> {
-    lock.lock()
-    defer { lock.unlock() }
-    return paths
-  }
+  var pending: Set<String> { state.withLock { $0.paths } }
 }
 
 /// ("dir", "base") of a path; dir is "" for a bare name and "/" for a file in the root.
