@@ -11,22 +11,22 @@ import Foundation
 ///
 /// `flashscan [options] FILE...` runs the default `scan` subcommand; `flashscan nn ...` holds the
 /// neural-network tools.
-public struct FlashscanCommand: ParsableCommand {
-  public static let version = "0.1.0"
+package struct FlashscanCommand: ParsableCommand {
+  static let version = "0.1.0"
 
-  public static let configuration = CommandConfiguration(
+  package static let configuration = CommandConfiguration(
     commandName: "flashscan",
     abstract: "Find the flashes in video files.",
     version: version,
     subcommands: [ScanCommand.self, NNCommand.self],
     defaultSubcommand: ScanCommand.self)
 
-  public init() {}
+  package init() {}
 
   /// Parses, runs and exits with flashscan's documented codes (Docs/CLI.md): 0 done, 1 an input
   /// failed or was partial, 2 a usage error (ArgumentParser's own code for that is 64), 128 + n
   /// after signal n.
-  public static func runAndExit(_ arguments: [String]? = nil) -> Never {
+  package static func runAndExit(_ arguments: [String]? = nil) -> Never {
     let args = arguments ?? Array(CommandLine.arguments.dropFirst())
     // `flashscan --help` describes the default command's options (what people run), then the others.
     if let first = args.first, !["scan", "nn", "help"].contains(first),

@@ -4,8 +4,8 @@
 /// the layout is ECMAScript's Number-to-String: plain decimals for 1e-7 <= |x| < 1e21, exponent form
 /// (`1e-7`, `1.5e+21`) outside. Integers print without a fraction (`12`, not `12.0`), zero prints as
 /// `0` (never `-0` or `0.0`). The result is valid in CSV and in JSON.
-public enum NumberText {
-  public static func shortest(_ value: Double) -> String {
+enum NumberText {
+  static func shortest(_ value: Double) -> String {
     if value == 0 { return "0" }  // also -0
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
