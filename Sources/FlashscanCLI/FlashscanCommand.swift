@@ -17,6 +17,15 @@ package struct FlashscanCommand: ParsableCommand {
   package static let configuration = CommandConfiguration(
     commandName: "flashscan",
     abstract: "Find the flashes in video files.",
+    usage: """
+      flashscan [scan] [<options>] <file> ...
+      flashscan nn <subcommand>
+      """,
+    discussion: """
+      Without a subcommand flashscan runs 'scan', the default: 'flashscan clip.mp4' is \
+      'flashscan scan clip.mp4'. See 'flashscan help scan' for its options and \
+      'flashscan nn --help' for the neural-network tools.
+      """,
     version: version,
     subcommands: [ScanCommand.self, NNCommand.self],
     defaultSubcommand: ScanCommand.self)
@@ -28,18 +37,6 @@ package struct FlashscanCommand: ParsableCommand {
   /// after signal n.
   package static func runAndExit(_ arguments: [String]? = nil) -> Never {
     let args = arguments ?? Array(CommandLine.arguments.dropFirst())
-    // `flashscan --help` describes the default command's options (what people run), then the others.
-    if let first = args.first, !["scan", "nn", "help"].contains(first),
-      args.contains(where: { $0 == "--help" || $0 == "-h" })
-    {
-      print(
-        helpMessage(for: ScanCommand.self).replacingOccurrences(
-          of: "flashscan scan", with: "flashscan [scan]"))
-      print(
-        "OTHER COMMANDS:\n  nn                      \(NNCommand.configuration.abstract)\n  See 'flashscan nn --help'."
-      )
-      terminate(ExitStatus.ok)
-    }
     do {
       var command = try parseAsRoot(args)
       try command.run()
