@@ -3,6 +3,7 @@ import Frames
 import MediaIO
 import Photosensitivity
 import Reports
+import TextOutput
 
 #if canImport(Glibc)
   import Glibc
@@ -200,17 +201,13 @@ final class BatchRunner: Sendable {
       } catch {
         throw OutputError(path: target.path, reason: "cannot render the report: \(error)")
       }
-      let writer = try AtomicFileWriter(
-        path: target.path, createDirectories: target.createDirectories)
-      defer { writer.discard() }
-      try writer.write(bytes: [UInt8](bytes))
-      try writer.commit()
+      try AtomicFileWriter.write(
+        [UInt8](bytes), to: target.path, createDirectories: target.createDirectories,
+        registry: TempFiles.shared)
     }
     if let path = out.framesCSV {
-      let writer = try AtomicFileWriter(path: path)
-      defer { writer.discard() }
-      try writer.write(report.framesCSV())
-      try writer.commit()
+      try AtomicFileWriter.write(
+        Array(report.framesCSV().utf8), to: path, registry: TempFiles.shared)
     }
     if out.check { try table?.append(index, report.checkLine + "\n") }
   }

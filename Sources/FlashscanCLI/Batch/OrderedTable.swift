@@ -1,5 +1,6 @@
 import Foundation
 import Frames
+import TextOutput
 
 /// Where text goes: standard output or an atomically written file.
 protocol TextSink: AnyObject {

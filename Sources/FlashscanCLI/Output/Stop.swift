@@ -32,13 +32,3 @@ final class StopFlag: Sendable {
 
 /// Thrown through the scan to unwind it once the run stops.
 struct Stopped: Error {}
-
-/// The reader of standard output closed the pipe.
-struct OutputClosed: Error {}
-
-/// An output file or stream failed; `description` is the line after `flashscan: `.
-struct OutputError: Error, CustomStringConvertible {
-  var path: String
-  var reason: String
-  var description: String { "\(path): \(reason)" }
-}
