@@ -21,6 +21,7 @@ let package = Package(
     .library(name: "Photosensitivity", targets: ["Photosensitivity"]),
     .library(name: "Reports", targets: ["Reports"]),
     .library(name: "NeuralNet", targets: ["NeuralNet"]),
+    .library(name: "TextOutput", targets: ["TextOutput"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -34,6 +35,8 @@ let package = Package(
       ]
     ),
     .target(name: "FrameTensor", swiftSettings: strict),
+    // CSV fields, number text and atomic file writes: the one copy of each (Foundation only).
+    .target(name: "TextOutput", swiftSettings: strict),
     .target(name: "Frames", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(
       name: "MediaIO", dependencies: ["CFFmpeg", "Frames", "FrameTensor"], swiftSettings: strict),
@@ -48,13 +51,16 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "Reports",
-      dependencies: ["Photosensitivity", "TTable", "Frames", "FrameTensor", "CKernels"],
+      dependencies: [
+        "Photosensitivity", "TTable", "Frames", "FrameTensor", "CKernels", "TextOutput",
+      ],
       swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(
       name: "FlashscanCLI",
       dependencies: [
         "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "NeuralNet",
+        "TextOutput",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -67,6 +73,7 @@ let package = Package(
       name: "TestSupport", dependencies: ["FrameTensor", "Frames", "MediaIO"], path: "Tests/TestSupport",
       swiftSettings: strict),
     .testTarget(name: "FrameTensorTests", dependencies: ["FrameTensor"], swiftSettings: strict),
+    .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"], swiftSettings: strict),
     .testTarget(
       name: "FramesTests", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
     .testTarget(
@@ -86,7 +93,8 @@ let package = Package(
     .testTarget(
       name: "NeuralNetTests", dependencies: ["NeuralNet", "FrameTensor"], swiftSettings: strict),
     .testTarget(
-      name: "CLITests", dependencies: ["TestSupport", "FlashscanCLI", "flashscan", "library-example"],
+      name: "CLITests",
+      dependencies: ["TestSupport", "FlashscanCLI", "TextOutput", "flashscan", "library-example"],
       swiftSettings: strict),
   ]
 )

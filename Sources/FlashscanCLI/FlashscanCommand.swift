@@ -11,35 +11,32 @@ import Foundation
 ///
 /// `flashscan [options] FILE...` runs the default `scan` subcommand; `flashscan nn ...` holds the
 /// neural-network tools.
-public struct FlashscanCommand: ParsableCommand {
-  public static let version = "0.1.0"
+package struct FlashscanCommand: ParsableCommand {
+  static let version = "0.1.0"
 
-  public static let configuration = CommandConfiguration(
+  package static let configuration = CommandConfiguration(
     commandName: "flashscan",
     abstract: "Find the flashes in video files.",
+    usage: """
+      flashscan [scan] [<options>] <file> ...
+      flashscan nn <subcommand>
+      """,
+    discussion: """
+      Without a subcommand flashscan runs 'scan', the default: 'flashscan clip.mp4' is \
+      'flashscan scan clip.mp4'. See 'flashscan help scan' for its options and \
+      'flashscan nn --help' for the neural-network tools.
+      """,
     version: version,
     subcommands: [ScanCommand.self, NNCommand.self],
     defaultSubcommand: ScanCommand.self)
 
-  public init() {}
+  package init() {}
 
   /// Parses, runs and exits with flashscan's documented codes (Docs/CLI.md): 0 done, 1 an input
   /// failed or was partial, 2 a usage error (ArgumentParser's own code for that is 64), 128 + n
   /// after signal n.
-  public static func runAndExit(_ arguments: [String]? = nil) -> Never {
+  package static func runAndExit(_ arguments: [String]? = nil) -> Never {
     let args = arguments ?? Array(CommandLine.arguments.dropFirst())
-    // `flashscan --help` describes the default command's options (what people run), then the others.
-    if let first = args.first, !["scan", "nn", "help"].contains(first),
-      args.contains(where: { $0 == "--help" || $0 == "-h" })
-    {
-      print(
-        helpMessage(for: ScanCommand.self).replacingOccurrences(
-          of: "flashscan scan", with: "flashscan [scan]"))
-      print(
-        "OTHER COMMANDS:\n  nn                      \(NNCommand.configuration.abstract)\n  See 'flashscan nn --help'."
-      )
-      terminate(ExitStatus.ok)
-    }
     do {
       var command = try parseAsRoot(args)
       try command.run()

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import Frames
 
 /// FFmpeg's text for an error code (`av_strerror`), e.g. "Invalid data found when processing input".
 func ffmpegErrorText(_ code: Int32) -> String {
@@ -18,11 +19,13 @@ func ffmpegErrorText(_ code: Int32) -> String {
 /// locked. Messages are keyed by the logging context's address so that concurrent decoders read
 /// their own; context copies made for worker threads cannot be matched and are only kept as "recent".
 enum FFmpegLog {
-  private final class Store: @unchecked Sendable {
-    let lock = NSLock()
-    var recent: [(context: UInt, level: Int32, text: String)] = []
+  private struct Message {
+    var context: UInt
+    var level: Int32
+    var text: String
   }
-  private static let store = Store()
+  /// The kept messages, oldest first.
+  private static let store = Locked<[Message]>([])
   private static let capacity = 256
 
   /// Installs the callback once; every MediaIO entry point calls this before touching FFmpeg.
@@ -33,10 +36,10 @@ enum FFmpegLog {
 
   fileprivate static func record(context: UnsafeMutableRawPointer?, level: Int32, text: String) {
     let key = UInt(bitPattern: context)
-    store.lock.lock()
-    store.recent.append((key, level, text))
-    if store.recent.count > capacity { store.recent.removeFirst(store.recent.count - capacity) }
-    store.lock.unlock()
+    store.withLock { recent in
+      recent.append(Message(context: key, level: level, text: text))
+      if recent.count > capacity { recent.removeFirst(recent.count - capacity) }
+    }
   }
 
   /// Every kept message logged by one of `contexts`, oldest first.
@@ -45,25 +48,21 @@ enum FFmpegLog {
     -> [String]
   {
     let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
-    store.lock.lock()
-    defer { store.lock.unlock() }
-    return store.recent.filter { keys.contains($0.context) && $0.level <= maxLevel }.map(\.text)
+    return store.withLock { recent in
+      recent.filter { keys.contains($0.context) && $0.level <= maxLevel }.map(\.text)
+    }
   }
 
   /// The newest message logged by one of `contexts`, if any.
   static func lastMessage(from contexts: [UnsafeMutableRawPointer?]) -> String? {
     let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
-    store.lock.lock()
-    defer { store.lock.unlock() }
-    return store.recent.last(where: { keys.contains($0.context) })?.text
+    return store.withLock { recent in recent.last(where: { keys.contains($0.context) })?.text }
   }
 
   /// Forgets the messages of contexts that are being freed (their addresses may be reused).
   static func forget(_ contexts: [UnsafeMutableRawPointer?]) {
     let keys = Set(contexts.compactMap { $0.map { UInt(bitPattern: $0) } })
-    store.lock.lock()
-    store.recent.removeAll { keys.contains($0.context) }
-    store.lock.unlock()
+    store.withLock { recent in recent.removeAll { keys.contains($0.context) } }
   }
 }
 

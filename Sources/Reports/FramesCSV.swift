@@ -1,5 +1,6 @@
 import Foundation
 import Photosensitivity
+import TextOutput
 
 /// The per-frame analysis as CSV (RFC 4180, header line, `\n` line ends), one row per decoded
 /// frame. Docs/Reports.md documents the columns.
@@ -16,6 +17,7 @@ public enum FramesCSV {
   public static func text(frames: [FrameRow], tSeries: TSeries) -> String {
     var out = columns.joined(separator: ",") + "\n"
     out.reserveCapacity(frames.count * 96)
+    let number = NumberText.shortestDescription  // `2`, not `2.0`; never `-0`
     for r in frames {
       let cells: [String] = [
         "\(r.frame)", number(r.time), tSeries.t(frame: r.frame).map(number) ?? "",
@@ -30,13 +32,6 @@ public enum FramesCSV {
       out += "\n"
     }
     return out
-  }
-
-  /// The shortest text that reads back as the same Double (`2`, not `2.0`; never `-0`).
-  static func number(_ x: Double) -> String {
-    if x == 0 { return "0" }
-    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-    return "\(x)"
   }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import FrameTensor
 import Photosensitivity
+import TextOutput
 
 /// Text escaping for HTML bodies and attribute values (file names are user-controlled).
 public enum HTML {
@@ -90,9 +91,9 @@ extension FlashReport {
     let area =
       document.profile == .iris
       ? "a frame change counts when at least \(VerdictText.percent(document.parameters.screenAreaShare)) of the pixels change"
-      : "flashing fails above \(VerdictText.number(g.areaLimitPixels, decimals: 0)) px "
+      : "flashing fails above \(NumberText.fixed(g.areaLimitPixels, decimals: 0)) px "
         + "(\(VerdictText.percent(g.areaLimitShareOfScreen)) of the screen); 10-degree field "
-        + "\(VerdictText.number(g.fieldWidth, decimals: 1))x\(VerdictText.number(g.fieldHeight, decimals: 1)) px"
+        + "\(NumberText.fixed(g.fieldWidth, decimals: 1))x\(NumberText.fixed(g.fieldHeight, decimals: 1)) px"
     rows.append(("Area rule", HTML.escape(area)))
     if !i.complete || !i.decodeWarnings.isEmpty {
       let text =
@@ -120,9 +121,9 @@ extension FlashReport {
       <h2>Timeline</h2>
       \(svg.render())<p class="legend"><span class="swatch failshade"></span> failing incident \
       <span class="swatch warnshade"></span> warning \
-      <span class="swatch limitline"></span> limit \(VerdictText.number(Double(p.maxTransitions) / 2)) flashes a second \
+      <span class="swatch limitline"></span> limit \(NumberText.fixed(Double(p.maxTransitions) / 2)) flashes a second \
       (\(p.maxTransitions) transitions) &middot; Flashes per second: \(counted) in the \
-      \(VerdictText.number(p.windowSeconds)) s window ending at each frame, divided by 2.</p>
+      \(NumberText.fixed(p.windowSeconds)) s window ending at each frame, divided by 2.</p>
       </section>
 
       """
@@ -152,12 +153,12 @@ extension FlashReport {
         "<td><span class=\"badge \(i.verdict.rawValue)\">\(VerdictText.label(i.verdict))</span><br>"
       s += "\(HTML.escape(VerdictText.kind(i.kind)))</td>"
       s +=
-        "<td class=\"time\"><span class=\"nw\">\(VerdictText.number(i.start, decimals: 3)) &ndash;</span> "
-      s += "<span class=\"nw\">\(VerdictText.number(i.end, decimals: 3)) s</span>"
+        "<td class=\"time\"><span class=\"nw\">\(NumberText.fixed(i.start, decimals: 3)) &ndash;</span> "
+      s += "<span class=\"nw\">\(NumberText.fixed(i.end, decimals: 3)) s</span>"
       s += "<br><span class=\"nw\"><code>\(HTML.escape(i.startTimecode))</code>&nbsp;&ndash;</span>"
       s += "<br><code>\(HTML.escape(i.endTimecode))</code></td>"
       s += "<td>\(i.firstFrame) &ndash; \(i.lastFrame)<br>worst \(i.worstFrame)</td>"
-      s += "<td class=\"num\">\(VerdictText.number(i.peakFlashesPerSecond))"
+      s += "<td class=\"num\">\(NumberText.fixed(i.peakFlashesPerSecond))"
       s += "<br><small>\(i.peakTransitionsPerSecond) transitions</small></td>"
       s += "<td>\(VerdictText.percent(i.largestScreenShare)) of the screen\(field)</td>"
       let b = i.boundingBox
@@ -186,7 +187,7 @@ extension FlashReport {
   func figure(_ thumb: Thumbnail, box: PixelRect, caption: String, png encode: PNGEncode)
     -> String
   {
-    let time = VerdictText.number(thumb.time, decimals: 3)
+    let time = NumberText.fixed(thumb.time, decimals: 3)
     do {
       let png = try thumb.png(outlining: box, encoder: encode)
       let alt = "\(caption) at \(time) s; flashing region outlined in yellow"
@@ -353,7 +354,7 @@ enum JSONValue: Decodable {
     switch self {
     case .null: return "none"
     case .bool(let b): return b ? "true" : "false"
-    case .number(let n): return VerdictText.number(n, decimals: 6)
+    case .number(let n): return NumberText.fixed(n, decimals: 6)
     case .string(let s): return s
     case .array(let a): return a.map(\.text).joined(separator: ", ")
     case .object(let o):

@@ -1,5 +1,6 @@
 import Foundation
 import Photosensitivity
+import TextOutput
 
 extension FlashReport {
   /// The summary and incident table as GitHub-flavoured Markdown, for pasting into a ticket.
@@ -33,9 +34,9 @@ extension FlashReport {
         let b = i.boundingBox
         let cells = [
           "\(i.number)", VerdictText.label(i.verdict), VerdictText.kind(i.kind),
-          VerdictText.number(i.start, decimals: 3), VerdictText.number(i.end, decimals: 3),
+          NumberText.fixed(i.start, decimals: 3), NumberText.fixed(i.end, decimals: 3),
           "\(i.startTimecode) – \(i.endTimecode)", "\(i.firstFrame)–\(i.lastFrame)",
-          VerdictText.number(i.peakFlashesPerSecond), VerdictText.percent(i.largestScreenShare),
+          NumberText.fixed(i.peakFlashesPerSecond), VerdictText.percent(i.largestScreenShare),
           i.largestFieldShare.map(VerdictText.percent) ?? "–",
           "x \(b.x), y \(b.y), \(b.width)×\(b.height)",
         ]

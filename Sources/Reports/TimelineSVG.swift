@@ -1,5 +1,6 @@
 import Foundation
 import Photosensitivity
+import TextOutput
 
 /// The HTML report's inline SVG: two panels over one time axis, T per frame (the exam's table)
 /// above, flashes per second below with the limit (`maxTransitions / 2`) and the extended band
@@ -239,6 +240,6 @@ struct TimelineSVG {
     return number(t)
   }
 
-  func number(_ v: Double) -> String { VerdictText.number(v, decimals: 2) }
-  func f(_ v: Double) -> String { VerdictText.number(v, decimals: 1) }
+  func number(_ v: Double) -> String { NumberText.fixed(v, decimals: 2) }
+  func f(_ v: Double) -> String { NumberText.fixed(v, decimals: 1) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Photosensitivity
+import TextOutput
 
 /// The words every report format shares: the verdict sentence, names, numbers.
 public enum VerdictText {
@@ -32,7 +33,7 @@ public enum VerdictText {
   /// large; for a pass, the strongest flashing seen.
   static func sentence(_ d: ReportDocument) -> String {
     let standard = standard(d.profile)
-    let limit = number(Double(d.parameters.maxTransitions) / 2)
+    let limit = NumberText.fixed(Double(d.parameters.maxTransitions) / 2)
     let worst = d.incidents.filter { $0.verdict == d.verdict }
     switch d.verdict {
     case .pass:
@@ -41,7 +42,7 @@ public enum VerdictText {
       let peakText =
         peak == 0
         ? "no flashing over an area above the limit was found"
-        : "the most over an area above the limit was \(number(Double(peak) / 2)) flashes per second"
+        : "the most over an area above the limit was \(NumberText.fixed(Double(peak) / 2)) flashes per second"
       return
         "Passes \(standard): no more than \(limit) flashes in any one second; \(peakText)."
     case .warning, .fail:
@@ -60,7 +61,7 @@ public enum VerdictText {
       let pace =
         worst.allSatisfy { $0.kind == .extended }
         ? "sustained flashing just under the limit"
-        : "up to \(number(peak)) flashes per second (limit \(limit))"
+        : "up to \(NumberText.fixed(peak)) flashes per second (limit \(limit))"
       return
         "\(verb) \(standard): \(kinds), \(pace), \(area), first at \(first.startTimecode) (\(seconds(first.start))); \(count)."
     }
@@ -71,22 +72,12 @@ public enum VerdictText {
   }
 
   /// `0.375` -> `37.5%`, one decimal at most, no trailing zero.
-  public static func percent(_ share: Double) -> String { number(share * 100, decimals: 1) + "%" }
+  public static func percent(_ share: Double) -> String {
+    NumberText.fixed(share * 100, decimals: 1) + "%"
+  }
 
   /// `12.5 s`.
-  public static func seconds(_ s: Double) -> String { number(s, decimals: 3) + " s" }
-
-  /// A short decimal: at most `decimals` places, trailing zeros dropped, never `-0`.
-  public static func number(_ x: Double, decimals: Int = 2) -> String {
-    guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "inf" : "-inf") }
-    var text = String(format: "%.\(decimals)f", x)
-    if text.contains(".") {
-      while text.hasSuffix("0") { text.removeLast() }
-      if text.hasSuffix(".") { text.removeLast() }
-    }
-    if text == "-0" { text = "0" }
-    return text
-  }
+  public static func seconds(_ s: Double) -> String { NumberText.fixed(s, decimals: 3) + " s" }
 
   /// `1,048,576 bytes` style grouping for sizes.
   public static func bytes(_ n: Int64) -> String {
@@ -102,7 +93,7 @@ public enum VerdictText {
   /// The facts line about the video: `1280x720, 25 fps, 10.000 s, 250 frames`.
   static func videoLine(_ input: InputFacts) -> String {
     var parts = ["\(input.width)x\(input.height)"]
-    if let rate = input.frameRate { parts.append("\(number(rate, decimals: 3)) fps") }
+    if let rate = input.frameRate { parts.append("\(NumberText.fixed(rate, decimals: 3)) fps") }
     parts.append(seconds(input.duration))
     parts.append("\(input.frameCount) frames")
     if let codec = input.codec { parts.append(codec) }

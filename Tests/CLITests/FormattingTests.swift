@@ -1,72 +1,11 @@
 import Foundation
 import Testing
+import TextOutput
 
 @testable import FlashscanCLI
 
 @Suite("Number and row formatting")
 struct FormattingTests {
-  @Test func zeroAndIntegers() {
-    #expect(NumberText.shortest(0) == "0")
-    #expect(NumberText.shortest(-0.0) == "0")
-    #expect(NumberText.shortest(12) == "12")
-    #expect(NumberText.shortest(-12) == "-12")
-    #expect(NumberText.shortest(100) == "100")
-    #expect(NumberText.shortest(1e20) == "100000000000000000000")
-  }
-
-  @Test func fractionsAndExponents() {
-    #expect(NumberText.shortest(0.1) == "0.1")
-    #expect(NumberText.shortest(0.04) == "0.04")
-    #expect(NumberText.shortest(1.0 / 3) == "0.3333333333333333")
-    #expect(NumberText.shortest(-12.5) == "-12.5")
-    #expect(NumberText.shortest(0.000001) == "0.000001")
-    #expect(NumberText.shortest(1e-7) == "1e-7")
-    #expect(NumberText.shortest(1.5e-7) == "1.5e-7")
-    #expect(NumberText.shortest(1e21) == "1e+21")
-    #expect(NumberText.shortest(123456789012.25) == "123456789012.25")
-    #expect(NumberText.shortest(.leastNonzeroMagnitude) == "5e-324")
-    #expect(NumberText.shortest(Double.greatestFiniteMagnitude) == "1.7976931348623157e+308")
-  }
-
-  /// The fewest significant digits that read back to `x`, found by trying 1...17 with printf.
-  static func minimalDigitCount(_ x: Double) -> Int {
-    for p in 1...17 where Double(String(format: "%.\(p)g", x)) == x { return p }
-    return 17
-  }
-
-  @Test func randomValuesRoundTripWithTheFewestDigits() {
-    var rng = SystemRandomNumberGenerator()
-    for i in 0..<4000 {
-      let x: Double
-      switch i % 4 {
-      case 0: x = Double.random(in: -30000...30000, using: &rng)
-      case 1:
-        x = Double(
-          bitPattern: rng.next() & ~(0x7FF << 52) | (UInt64.random(in: 1...2046, using: &rng) << 52)
-        )
-      case 2: x = Double(Int.random(in: -1_000_000...1_000_000, using: &rng)) / 64
-      default: x = Double(Int.random(in: 0...10000, using: &rng)) / 30
-      }
-      let text = NumberText.shortest(x)
-      #expect(Double(text) == x, "\(text) does not read back to \(x)")
-      let digits = NumberText.decimalDigits(of: abs(x)).digits.count
-      #expect(x == 0 || digits == Self.minimalDigitCount(x), "\(x): \(text)")
-      #expect(!text.hasSuffix(".0") && text != "-0")
-      // JSON's number grammar (Foundation's Linux JSON parser does not round correctly, so the
-      // value itself is checked with Double(_:) above).
-      #expect(
-        text.wholeMatch(of: /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/) != nil, "\(text)")
-    }
-  }
-
-  @Test func csvQuotingFollowsRFC4180() {
-    #expect(CSV.quote("plain.mkv") == "plain.mkv")
-    #expect(CSV.quote("a, b.mkv") == "\"a, b.mkv\"")
-    #expect(CSV.quote("say \"hi\".mkv") == "\"say \"\"hi\"\".mkv\"")
-    #expect(CSV.quote("two\nlines.mkv") == "\"two\nlines.mkv\"")
-    #expect(CSV.quote("cr\r\n.mkv") == "\"cr\r\n.mkv\"")
-  }
-
   @Test func csvRoundTripOfAwkwardNames() {
     let names = [
       "a, b.mkv", "say \"hi\".mkv", "two\nlines.mkv", "cr\r\nlf.mkv", "plain", "", "é, ü",

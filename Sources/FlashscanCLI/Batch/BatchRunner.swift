@@ -1,7 +1,9 @@
 import Foundation
+import Frames
 import MediaIO
 import Photosensitivity
 import Reports
+import TextOutput
 
 #if canImport(Glibc)
   import Glibc
@@ -76,7 +78,7 @@ struct BatchReport: Sendable {
 
 /// Runs the scans of a run: `jobs` files at a time, each with `threads / jobs` threads, rows to the
 /// output target in input order; bad inputs get their line and the batch goes on.
-final class BatchRunner: @unchecked Sendable {
+final class BatchRunner: Sendable {
   let items: [InputItem]
   let scanner: FileScanner
   let formatter: RowFormatter
@@ -89,11 +91,11 @@ final class BatchRunner: @unchecked Sendable {
   /// Photosensitivity outputs of each file (`--report`, `--frames-csv`, `--check`).
   let reportOutput: ReportOutput?
 
-  private let lock = NSLock()
-  private var reports: [FileReport]
-  private var nextIndex = 0
-  private var table: OrderedTable?
-  private var sharedFile: AtomicFileWriter?
+  private struct State {
+    var reports: [FileReport]
+    var nextIndex = 0
+  }
+  private let state: Locked<State>
 
   init(
     items: [InputItem], scanner: FileScanner, formatter: RowFormatter, target: OutputTarget,
@@ -109,13 +111,16 @@ final class BatchRunner: @unchecked Sendable {
     self.console = console
     self.stop = stop
     progress = ProgressTracker(console: console, filesTotal: items.count)
-    reports = items.map { FileReport(path: $0.path) }
+    state = Locked(State(reports: items.map { FileReport(path: $0.path) }))
   }
 
   /// Opens the shared output (fails before any work when `-o` cannot be created), runs every input,
   /// then commits or drops the shared output.
   func run() -> BatchReport {
     let clock = ProgressTracker.now()
+    // The shared table (stdout or `-o`); nil with `--output-dir`.
+    var table: OrderedTable?
+    var sharedFile: AtomicFileWriter?
     switch target {
     case .standardOutput:
       table = OrderedTable(
@@ -136,13 +141,13 @@ final class BatchRunner: @unchecked Sendable {
     if stop.reason == nil {
       let perFile = max(1, threads / jobs)
       if jobs == 1 {
-        worker(threads: perFile)
+        worker(threads: perFile, table: table)
       } else {
         let group = DispatchGroup()
         for _ in 0..<jobs {
           group.enter()
-          let thread = Thread { [self] in
-            worker(threads: perFile)
+          let thread = Thread { [self, table] in
+            worker(threads: perFile, table: table)
             group.leave()
           }
           thread.stackSize = 8 << 20
@@ -167,10 +172,9 @@ final class BatchRunner: @unchecked Sendable {
     sharedFile?.discard()
     progress.finish()
     let seconds = Double(ProgressTracker.now() - clock) / 1e9
-    lock.lock()
-    defer { lock.unlock() }
     return BatchReport(
-      files: reports, stop: stop.reason, seconds: seconds, tableStarted: tableStarted)
+      files: state.withLock { $0.reports }, stop: stop.reason, seconds: seconds,
+      tableStarted: tableStarted)
   }
 
   /// `--check` prints verdict lines instead of the table: no header then.
@@ -178,7 +182,7 @@ final class BatchRunner: @unchecked Sendable {
 
   /// Writes a file's report outputs (each through a temporary file and a rename) and, with
   /// `--check`, queues its verdict line. Throws `OutputError` when a file cannot be written.
-  private func deliver(report: FlashReport, index: Int) throws {
+  private func deliver(report: FlashReport, index: Int, table: OrderedTable?) throws {
     guard let out = reportOutput else { return }
     var targets = out.reportPaths.compactMap { path in
       ReportFormat(path: path).map { (path: path, format: $0, createDirectories: false) }
@@ -197,35 +201,29 @@ final class BatchRunner: @unchecked Sendable {
       } catch {
         throw OutputError(path: target.path, reason: "cannot render the report: \(error)")
       }
-      let writer = try AtomicFileWriter(
-        path: target.path, createDirectories: target.createDirectories)
-      defer { writer.discard() }
-      try writer.write(bytes: [UInt8](bytes))
-      try writer.commit()
+      try AtomicFileWriter.write(
+        [UInt8](bytes), to: target.path, createDirectories: target.createDirectories,
+        registry: TempFiles.shared)
     }
     if let path = out.framesCSV {
-      let writer = try AtomicFileWriter(path: path)
-      defer { writer.discard() }
-      try writer.write(report.framesCSV())
-      try writer.commit()
+      try AtomicFileWriter.write(
+        Array(report.framesCSV().utf8), to: path, registry: TempFiles.shared)
     }
     if out.check { try table?.append(index, report.checkLine + "\n") }
   }
 
   private func takeIndex() -> Int? {
-    lock.lock()
-    defer { lock.unlock() }
-    guard stop.reason == nil, nextIndex < items.count else { return nil }
-    nextIndex += 1
-    return nextIndex - 1
+    state.withLock { s in
+      guard stop.reason == nil, s.nextIndex < items.count else { return nil }
+      s.nextIndex += 1
+      return s.nextIndex - 1
+    }
   }
 
-  private func worker(threads: Int) {
+  private func worker(threads: Int, table: OrderedTable?) {
     while let index = takeIndex() {
-      let report = scanOne(index, threads: threads)
-      lock.lock()
-      reports[index] = report
-      lock.unlock()
+      let report = scanOne(index, threads: threads, table: table)
+      state.withLock { $0.reports[index] = report }
       progress.fileFinished(index)
     }
   }
@@ -242,14 +240,14 @@ final class BatchRunner: @unchecked Sendable {
     }
   }
 
-  private func scanOne(_ index: Int, threads: Int) -> FileReport {
+  private func scanOne(_ index: Int, threads: Int, table: OrderedTable?) -> FileReport {
     let began = ProgressTracker.now()
-    var report = scanOneUntimed(index, threads: threads)
+    var report = scanOneUntimed(index, threads: threads, table: table)
     report.seconds = Double(ProgressTracker.now() - began) / 1e9
     return report
   }
 
-  private func scanOneUntimed(_ index: Int, threads: Int) -> FileReport {
+  private func scanOneUntimed(_ index: Int, threads: Int, table: OrderedTable?) -> FileReport {
     let item = items[index]
     var report = FileReport(path: item.path)
 
@@ -306,7 +304,7 @@ final class BatchRunner: @unchecked Sendable {
       try stop.check()
       try fileWriter?.commit()
       if let flashReport = outcome.report {
-        try deliver(report: flashReport, index: index)
+        try deliver(report: flashReport, index: index, table: table)
         report.verdict = flashReport.document.verdict
       }
       report.frames = outcome.frames

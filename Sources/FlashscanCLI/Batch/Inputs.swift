@@ -6,36 +6,36 @@
 
 /// One input of a run: a path to scan, or a path that already failed while the inputs were
 /// collected (its `problem` is printed as `flashscan: PATH: problem` when its turn comes).
-public struct InputItem: Sendable, Equatable {
+struct InputItem: Sendable, Equatable {
   /// The path as given on the command line or as found by the walk; `-` is standard input.
-  public var path: String
-  public var problem: String?
+  var path: String
+  var problem: String?
 
-  public init(path: String, problem: String? = nil) {
+  init(path: String, problem: String? = nil) {
     self.path = path
     self.problem = problem
   }
 }
 
 /// The inputs of a run and what the walk saw.
-public struct InputList: Sendable, Equatable {
+struct InputList: Sendable, Equatable {
   /// Sorted by the paths' UTF-8 bytes, each path once.
-  public var items: [InputItem]
+  var items: [InputItem]
   /// True when an argument was a directory (the tables then gain a `file` column).
-  public var walkedDirectory: Bool
+  var walkedDirectory: Bool
   /// Files a walk passed over because their extension is not a video one (see `--all-files`).
-  public var skippedByExtension: Int { skippedPaths.count }
+  var skippedByExtension: Int { skippedPaths.count }
   /// Those files' paths, in walk order.
-  public var skippedPaths: [String]
+  var skippedPaths: [String]
 }
 
 /// Collects inputs: explicit paths are always taken; directories are walked recursively in sorted
 /// order, skipping hidden names (a leading dot), non-regular files and, unless `allFiles`, files
 /// without a video extension. Each real directory is entered once (by device and inode), so
 /// symbolic-link loops cannot make the walk run forever.
-public struct InputWalker {
+struct InputWalker {
   /// File-name extensions a walk takes by default (compared case-insensitively).
-  public static let videoExtensions: [String] = [
+  static let videoExtensions: [String] = [
     "3g2", "3gp", "amv", "asf", "avi", "divx", "dv", "f4v", "flv", "gif", "h264", "h265", "hevc",
     "ivf", "m1v", "m2t", "m2ts", "m2v", "m4v", "mj2", "mjpeg", "mk3d", "mkv", "mov", "mp4", "mpe",
     "mpeg", "mpg", "mts", "mxf", "nut", "ogv", "qt", "rm", "rmvb", "ts", "vob", "webm", "wmv",
@@ -43,16 +43,16 @@ public struct InputWalker {
   ]
   private static let extensionSet = Set(videoExtensions)
 
-  public var allFiles: Bool
+  var allFiles: Bool
   /// Directories never entered (the `--output-dir`, so tables written there are not walked).
-  public var excludedDirectories: [String]
+  var excludedDirectories: [String]
 
-  public init(allFiles: Bool = false, excludedDirectories: [String] = []) {
+  init(allFiles: Bool = false, excludedDirectories: [String] = []) {
     self.allFiles = allFiles
     self.excludedDirectories = excludedDirectories
   }
 
-  public static func hasVideoExtension(_ name: String) -> Bool {
+  static func hasVideoExtension(_ name: String) -> Bool {
     guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
     let ext = name[name.index(after: dot)...].lowercased()
     return extensionSet.contains(ext)
@@ -63,7 +63,7 @@ public struct InputWalker {
     var inode: UInt64
   }
 
-  public func collect(_ arguments: [String]) -> InputList {
+  func collect(_ arguments: [String]) -> InputList {
     var items: [InputItem] = []
     var walked = false
     var skipped: [String] = []
@@ -157,36 +157,36 @@ public struct InputWalker {
 
 /// `--shard K/N`: worker K (counted from 0) of N takes every N-th input of the sorted list,
 /// starting at the K-th, so N workers split any list into disjoint, balanced parts.
-public struct Shard: Sendable, Equatable, CustomStringConvertible {
-  public var index: Int
-  public var count: Int
+struct Shard: Sendable, Equatable, CustomStringConvertible {
+  var index: Int
+  var count: Int
 
-  public init(index: Int, count: Int) {
+  init(index: Int, count: Int) {
     precondition(count > 0 && (0..<count).contains(index))
     self.index = index
     self.count = count
   }
 
   /// Parses "K/N" with 0 <= K < N; nil when malformed.
-  public init?(parsing text: String) {
+  init?(parsing text: String) {
     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
     guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n > 0, k >= 0, k < n
     else { return nil }
     self.init(index: k, count: n)
   }
 
-  public func select<T>(_ items: [T]) -> [T] {
+  func select<T>(_ items: [T]) -> [T] {
     items.enumerated().compactMap { $0.offset % count == index ? $0.element : nil }
   }
 
-  public var description: String { "\(index)/\(count)" }
+  var description: String { "\(index)/\(count)" }
 }
 
 /// Where `--output-dir` puts the table of an input: the input's path mirrored under the
 /// directory, with the format's extension appended (`clips/a.mp4` -> `OUT/clips/a.mp4.csv`).
 /// Leading `/` and `.` components are dropped and `..` becomes `__`, so every table stays inside
 /// the directory; standard input's table is `OUT/stdin.EXT`.
-public func mirroredOutputPath(for input: String, in directory: String, format: TableFormat)
+func mirroredOutputPath(for input: String, in directory: String, format: TableFormat)
   -> String
 {
   mirroredOutputPath(for: input, in: directory, extension: format.fileExtension)
@@ -194,7 +194,7 @@ public func mirroredOutputPath(for input: String, in directory: String, format: 
 
 /// `input`'s mirrored path under `directory` with the extension `ext` (appended to the input's
 /// whole name, so `a.mp4` and `a.mkv` do not collide).
-public func mirroredOutputPath(for input: String, in directory: String, extension ext: String)
+func mirroredOutputPath(for input: String, in directory: String, extension ext: String)
   -> String
 {
   let relative: String

@@ -1,4 +1,6 @@
 import Foundation
+import Frames
+import TextOutput
 
 /// Where text goes: standard output or an atomically written file.
 protocol TextSink: AnyObject {
@@ -19,80 +21,80 @@ extension AtomicFileWriter: TextSink {
 /// is (the lowest index not yet finished) writes straight through; the others collect their text in
 /// memory until their turn comes. The header goes out before the first row, and only if some input
 /// could be opened at all.
-final class OrderedTable: @unchecked Sendable {
-  private let sink: TextSink
-  private let header: String?
-  private let lock = NSLock()
-  private var head = 0
-  private var pending: [Int: [UInt8]] = [:]
-  private var finished = Set<Int>()
-  private var anyStarted = false
-  private var headerWritten = false
+final class OrderedTable: Sendable {
+  private struct State {
+    /// Only written to with the lock held, so it need not be Sendable itself.
+    let sink: TextSink
+    let header: String?
+    var head = 0
+    var pending: [Int: [UInt8]] = [:]
+    var finished = Set<Int>()
+    var anyStarted = false
+    var headerWritten = false
+
+    mutating func drain(_ index: Int) throws {
+      if let bytes = pending.removeValue(forKey: index) {
+        try writeHeaderIfNeeded()
+        try sink.write(bytes: bytes)
+      }
+    }
+
+    mutating func writeHeaderIfNeeded() throws {
+      guard anyStarted, !headerWritten else { return }
+      headerWritten = true
+      if let header { try sink.write(header) }
+    }
+  }
+
+  private let state: Locked<State>
 
   init(sink: TextSink, header: String?) {
-    self.sink = sink
-    self.header = header
+    state = Locked(State(sink: sink, header: header))
   }
 
   /// Input `index` opened: the table will have a header even if no row follows.
   func begin(_ index: Int) throws {
-    lock.lock()
-    defer { lock.unlock() }
-    anyStarted = true
-    if index == head { try writeHeaderIfNeeded() }
+    try state.withLock { s in
+      s.anyStarted = true
+      if index == s.head { try s.writeHeaderIfNeeded() }
+    }
   }
 
   func append(_ index: Int, _ text: String) throws {
-    lock.lock()
-    defer { lock.unlock() }
-    if index == head {
-      try writeHeaderIfNeeded()
-      try sink.write(text)
-    } else {
-      pending[index, default: []].append(contentsOf: text.utf8)
+    try state.withLock { s in
+      if index == s.head {
+        try s.writeHeaderIfNeeded()
+        try s.sink.write(text)
+      } else {
+        s.pending[index, default: []].append(contentsOf: text.utf8)
+      }
     }
   }
 
   /// Input `index` is done (with or without rows); later files whose turn has come are written out.
   func end(_ index: Int) throws {
-    lock.lock()
-    defer { lock.unlock() }
-    finished.insert(index)
-    guard index == head else { return }
-    while finished.contains(head) {
-      try drain(head)
-      finished.remove(head)
-      head += 1
+    try state.withLock { s in
+      s.finished.insert(index)
+      guard index == s.head else { return }
+      while s.finished.contains(s.head) {
+        try s.drain(s.head)
+        s.finished.remove(s.head)
+        s.head += 1
+      }
+      // The new head may still be running: hand it what it collected so far; it writes directly
+      // now.
+      try s.drain(s.head)
+      try s.sink.flush()
     }
-    // The new head may still be running: hand it what it collected so far; it writes directly now.
-    try drain(head)
-    try sink.flush()
   }
 
   /// After the last file: the header if nothing printed it yet, then flush.
   func finish() throws {
-    lock.lock()
-    defer { lock.unlock() }
-    if anyStarted { try writeHeaderIfNeeded() }
-    try sink.flush()
-  }
-
-  var started: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return anyStarted
-  }
-
-  private func drain(_ index: Int) throws {
-    if let bytes = pending.removeValue(forKey: index) {
-      try writeHeaderIfNeeded()
-      try sink.write(bytes: bytes)
+    try state.withLock { s in
+      if s.anyStarted { try s.writeHeaderIfNeeded() }
+      try s.sink.flush()
     }
   }
 
-  private func writeHeaderIfNeeded() throws {
-    guard anyStarted, !headerWritten else { return }
-    headerWritten = true
-    if let header { try sink.write(header) }
-  }
+  var started: Bool { state.withLock { $0.anyStarted } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Frames
 
 /// Why a run stops before its inputs are done.
 enum StopReason: Sendable, Equatable {
@@ -11,22 +12,17 @@ enum StopReason: Sendable, Equatable {
 }
 
 /// A run-wide stop request that every worker polls between chunks and rows.
-final class StopFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var _reason: StopReason?
+final class StopFlag: Sendable {
+  private let state = Locked<StopReason?>(nil)
 
   /// Records the first reason; later ones are ignored.
   func stop(_ reason: StopReason) {
-    lock.lock()
-    if _reason == nil { _reason = reason }
-    lock.unlock()
+    state.withLock { current in
+      if current == nil { current = reason }
+    }
   }
 
-  var reason: StopReason? {
-    lock.lock()
-    defer { lock.unlock() }
-    return _reason
-  }
+  var reason: StopReason? { state.withLock { $0 } }
 
   /// Throws `Stopped` once a stop was requested.
   func check() throws {
@@ -36,13 +32,3 @@ final class StopFlag: @unchecked Sendable {
 
 /// Thrown through the scan to unwind it once the run stops.
 struct Stopped: Error {}
-
-/// The reader of standard output closed the pipe.
-struct OutputClosed: Error {}
-
-/// An output file or stream failed; `description` is the line after `flashscan: `.
-struct OutputError: Error, CustomStringConvertible {
-  var path: String
-  var reason: String
-  var description: String { "\(path): \(reason)" }
-}

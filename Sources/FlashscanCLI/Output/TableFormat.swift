@@ -1,29 +1,30 @@
 import ArgumentParser
+import TextOutput
 
 /// What a table is written as.
-public enum TableFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
+enum TableFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
   /// Comma-separated values with a header line; fields quoted as RFC 4180 says.
   case csv
   /// JSON Lines: one object per row with the CSV header's keys, no header line.
   case jsonl
 
   /// The file-name extension of a table in this format (for `--output-dir`).
-  public var fileExtension: String { rawValue }
+  var fileExtension: String { rawValue }
 }
 
 /// One row of the T table as the command line prints it (spec "Row identity").
-public struct TableRow: Sendable, Equatable {
+struct TableRow: Sendable, Equatable {
   /// Index of the pair's later frame, frames counted from 0.
-  public var frame: Int
+  var frame: Int
   /// That frame's presentation time in seconds from the stream's first frame.
-  public var time: Double
-  public var t: Double
+  var time: Double
+  var t: Double
   /// P, the brightening side.
-  public var pos: Double
+  var pos: Double
   /// -N, the darkening side as a non-positive number.
-  public var neg: Double
+  var neg: Double
 
-  public init(frame: Int, time: Double, t: Double, pos: Double, neg: Double) {
+  init(frame: Int, time: Double, t: Double, pos: Double, neg: Double) {
     self.frame = frame
     self.time = time
     self.t = t
@@ -35,30 +36,30 @@ public struct TableRow: Sendable, Equatable {
 /// Turns rows into text lines: the header, then one line per row, each ending in `\n`.
 ///
 /// Keys: `file` (only when `withFile`), `frame`, `time`, `T`, and with `detail` also `pos`, `neg`.
-public struct RowFormatter: Sendable {
-  public var format: TableFormat
-  public var detail: Bool
-  public var withFile: Bool
+struct RowFormatter: Sendable {
+  var format: TableFormat
+  var detail: Bool
+  var withFile: Bool
 
-  public init(format: TableFormat, detail: Bool, withFile: Bool) {
+  init(format: TableFormat, detail: Bool, withFile: Bool) {
     self.format = format
     self.detail = detail
     self.withFile = withFile
   }
 
-  public var keys: [String] {
+  var keys: [String] {
     (withFile ? ["file"] : []) + ["frame", "time", "T"] + (detail ? ["pos", "neg"] : [])
   }
 
   /// The header line (CSV), or nil when the format has none (JSON Lines).
-  public var header: String? {
+  var header: String? {
     switch format {
     case .csv: return keys.joined(separator: ",") + "\n"
     case .jsonl: return nil
     }
   }
 
-  public func line(file: String, row: TableRow) -> String {
+  func line(file: String, row: TableRow) -> String {
     var numbers = [String(row.frame), NumberText.shortest(row.time), NumberText.shortest(row.t)]
     if detail { numbers += [NumberText.shortest(row.pos), NumberText.shortest(row.neg)] }
     switch format {
@@ -77,76 +78,10 @@ public struct RowFormatter: Sendable {
   }
 }
 
-/// RFC 4180 fields.
-public enum CSV {
-  /// The field as written: quoted (with inner quotes doubled) when it holds a comma, a quote, CR or LF.
-  public static func quote(_ field: String) -> String {
-    let needs = field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-    guard needs else { return field }
-    var out = "\""
-    for scalar in field.unicodeScalars {
-      if scalar == "\"" { out += "\"\"" } else { out.unicodeScalars.append(scalar) }
-    }
-    return out + "\""
-  }
-
-  /// Splits CSV text into records of fields (RFC 4180, LF or CRLF line ends). Used by the tests and
-  /// by anything that reads the tables back.
-  public static func parse(_ text: String) -> [[String]] {
-    var records: [[String]] = []
-    var record: [String] = []
-    var field: [UInt8] = []
-    var inQuotes = false
-    var fieldStarted = false
-    let bytes = Array(text.utf8)
-    var i = 0
-    func endField() {
-      record.append(String(decoding: field, as: UTF8.self))
-      field.removeAll()
-      fieldStarted = false
-    }
-    while i < bytes.count {
-      let c = bytes[i]
-      if inQuotes {
-        if c == 0x22 {
-          if i + 1 < bytes.count && bytes[i + 1] == 0x22 {
-            field.append(0x22)
-            i += 1
-          } else {
-            inQuotes = false
-          }
-        } else {
-          field.append(c)
-        }
-      } else if c == 0x22 && field.isEmpty {
-        inQuotes = true
-        fieldStarted = true
-      } else if c == 0x2C {
-        endField()
-        fieldStarted = true
-      } else if c == 0x0A || c == 0x0D {
-        if c == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A { i += 1 }
-        endField()
-        records.append(record)
-        record = []
-      } else {
-        field.append(c)
-        fieldStarted = true
-      }
-      i += 1
-    }
-    if fieldStarted || !field.isEmpty || !record.isEmpty {
-      endField()
-      records.append(record)
-    }
-    return records
-  }
-}
-
 /// The little JSON the tables need.
-public enum JSON {
+enum JSON {
   /// A JSON string literal: quotes, backslashes and control characters escaped.
-  public static func string(_ s: String) -> String {
+  static func string(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
       switch scalar {

@@ -6,7 +6,7 @@ import TTable
 extension GrayMode: ExpressibleByArgument {}
 
 extension Shard: ExpressibleByArgument {
-  public init?(argument: String) { self.init(parsing: argument) }
+  init?(argument: String) { self.init(parsing: argument) }
 }
 
 /// `flashscan [scan] [options] FILE...` (the default command): decode videos and print the T table.

@@ -1,4 +1,5 @@
 import Foundation
+import Frames
 
 #if canImport(Glibc)
   import Glibc
@@ -8,12 +9,13 @@ import Foundation
 
 /// Everything the run says on stderr goes through here, so that the live progress line (redrawn in
 /// place on a terminal) is cleared before an error or summary line is printed.
-final class Console: @unchecked Sendable {
+final class Console: Sendable {
   let isTerminal: Bool
   let showProgress: Bool
   let quiet: Bool
-  private let lock = NSLock()
-  private var progressOnScreen = false
+  /// Whether a progress line is on screen (to be cleared before other text); also serialises the
+  /// writes to fd 2.
+  private let progressOnScreen = Locked(false)
 
   /// `forceProgress` shows progress even when stderr is not a terminal; `quiet` silences all but
   /// error lines.
@@ -37,33 +39,33 @@ final class Console: @unchecked Sendable {
   /// Draws the progress line: in place on a terminal, one line each time otherwise.
   func progress(_ line: String) {
     guard showProgress else { return }
-    lock.lock()
-    defer { lock.unlock() }
-    if isTerminal {
-      Self.raw("\r" + line + "\u{1B}[K")
-      progressOnScreen = true
-    } else {
-      Self.raw(line + "\n")
+    let isTerminal = isTerminal
+    progressOnScreen.withLock { onScreen in
+      if isTerminal {
+        Self.raw("\r" + line + "\u{1B}[K")
+        onScreen = true
+      } else {
+        Self.raw(line + "\n")
+      }
     }
   }
 
   func clearProgress() {
-    lock.lock()
-    defer { lock.unlock() }
-    clearLocked()
+    progressOnScreen.withLock { Self.clear(&$0) }
   }
 
   private func emit(_ text: String) {
-    lock.lock()
-    defer { lock.unlock() }
-    clearLocked()
-    Self.raw(text)
+    progressOnScreen.withLock { onScreen in
+      Self.clear(&onScreen)
+      Self.raw(text)
+    }
   }
 
-  private func clearLocked() {
-    if progressOnScreen {
-      Self.raw("\r\u{1B}[K")
-      progressOnScreen = false
+  /// Call with the lock held.
+  private static func clear(_ onScreen: inout Bool) {
+    if onScreen {
+      raw("\r\u{1B}[K")
+      onScreen = false
     }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Frames
 
 /// What one progress line shows.
 struct ProgressSnapshot: Sendable, Equatable {
@@ -63,7 +64,7 @@ enum ProgressText {
 
 /// Shared progress state of a run; workers report, the tracker draws at most every `interval`
 /// seconds (file completions are drawn at once).
-final class ProgressTracker: @unchecked Sendable {
+final class ProgressTracker: Sendable {
   private struct Active {
     var name: String
     var started: UInt64
@@ -71,15 +72,18 @@ final class ProgressTracker: @unchecked Sendable {
     var framesTotal: Int?
   }
 
+  private struct State {
+    var active: [Int: Active] = [:]
+    var filesDone = 0
+    var lastDraw: UInt64 = 0
+    var lastShown: Int?
+  }
+
   private let console: Console
   private let filesTotal: Int
   private let interval: UInt64
   private let width: Int
-  private let lock = NSLock()
-  private var active: [Int: Active] = [:]
-  private var filesDone = 0
-  private var lastDraw: UInt64 = 0
-  private var lastShown: Int?
+  private let state = Locked(State())
 
   init(console: Console, filesTotal: Int) {
     self.console = console
@@ -92,31 +96,31 @@ final class ProgressTracker: @unchecked Sendable {
 
   func fileStarted(_ index: Int, name: String, estimatedFrames: Int?) {
     guard enabled else { return }
-    lock.lock()
-    active[index] = Active(name: name, started: Self.now(), framesTotal: estimatedFrames)
-    lastShown = index
-    drawLocked(force: true)
-    lock.unlock()
+    state.withLock { s in
+      s.active[index] = Active(name: name, started: Self.now(), framesTotal: estimatedFrames)
+      s.lastShown = index
+      draw(&s, force: true)
+    }
   }
 
   func framesDecoded(_ index: Int, total frames: Int) {
     guard enabled else { return }
-    lock.lock()
-    active[index]?.framesDone = frames
-    lastShown = index
-    drawLocked(force: false)
-    lock.unlock()
+    state.withLock { s in
+      s.active[index]?.framesDone = frames
+      s.lastShown = index
+      draw(&s, force: false)
+    }
   }
 
   /// A file is done (scanned, failed or skipped).
   func fileFinished(_ index: Int) {
     guard enabled else { return }
-    lock.lock()
-    active[index] = nil
-    filesDone += 1
-    if lastShown == index { lastShown = active.keys.min() }
-    if filesTotal > 1 { drawLocked(force: true) }
-    lock.unlock()
+    state.withLock { s in
+      s.active[index] = nil
+      s.filesDone += 1
+      if s.lastShown == index { s.lastShown = s.active.keys.min() }
+      if filesTotal > 1 { draw(&s, force: true) }
+    }
   }
 
   func finish() {
@@ -124,19 +128,20 @@ final class ProgressTracker: @unchecked Sendable {
     console.clearProgress()
   }
 
-  private func drawLocked(force: Bool) {
+  /// Call with the lock held (`s` is the locked state).
+  private func draw(_ s: inout State, force: Bool) {
     let now = Self.now()
-    guard force || now &- lastDraw >= interval else { return }
-    lastDraw = now
+    guard force || now &- s.lastDraw >= interval else { return }
+    s.lastDraw = now
     let snapshot: ProgressSnapshot
-    if let index = lastShown, let a = active[index] {
+    if let index = s.lastShown, let a = s.active[index] {
       let seconds = Double(now &- a.started) / 1e9
       snapshot = ProgressSnapshot(
         file: a.name, framesDone: a.framesDone, framesTotal: a.framesTotal,
         framesPerSecond: seconds > 0 ? Double(a.framesDone) / seconds : 0,
-        filesDone: filesDone, filesTotal: filesTotal, othersActive: active.count - 1)
+        filesDone: s.filesDone, filesTotal: filesTotal, othersActive: s.active.count - 1)
     } else {
-      console.progress("[\(filesDone)/\(filesTotal) files]")
+      console.progress("[\(s.filesDone)/\(filesTotal) files]")
       return
     }
     console.progress(ProgressText.line(snapshot, width: width))

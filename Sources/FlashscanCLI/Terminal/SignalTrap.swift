@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Frames
 
 #if canImport(Glibc)
   import Glibc
@@ -11,13 +12,17 @@ import Foundation
 /// stops quietly). On SIGINT or SIGTERM every temporary file is removed at once and commits are
 /// refused, the run is asked to stop, and if it has not exited after `grace` seconds (e.g. blocked
 /// reading a pipe) the process exits with 128 + signal. A second signal exits immediately.
+///
+/// No code of ours runs inside a signal handler: the signals are set to SIG_IGN and observed
+/// through dispatch signal sources, whose event handlers run later on an ordinary dispatch queue
+/// thread. Taking locks there (the state below, `TempFiles`, `StopFlag`) is therefore safe.
 enum SignalTrap {
-  private final class Holder: @unchecked Sendable {
-    let lock = NSLock()
+  private struct State {
+    /// Kept alive for the life of the process.
     var sources: [DispatchSourceSignal] = []
     var received = false
   }
-  private static let holder = Holder()
+  private static let state = Locked(State())
 
   static func install(stop: StopFlag, grace: Double = 1.0) {
     signal(SIGPIPE, SIG_IGN)
@@ -25,19 +30,17 @@ enum SignalTrap {
       signal(sig, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
       source.setEventHandler {
-        holder.lock.lock()
-        let again = holder.received
-        holder.received = true
-        holder.lock.unlock()
+        let again = state.withLock { state in
+          defer { state.received = true }
+          return state.received
+        }
         TempFiles.shared.removeAllAndFreeze()
         if again { _exit(128 + sig) }
         stop.stop(.interrupted(signal: sig))
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) { _exit(128 + sig) }
       }
       source.resume()
-      holder.lock.lock()
-      holder.sources.append(source)
-      holder.lock.unlock()
+      state.withLock { $0.sources.append(source) }
     }
   }
 }

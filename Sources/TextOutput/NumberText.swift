@@ -1,10 +1,19 @@
-/// Numbers as the shortest text that reads back to the same `Double`.
+import Foundation
+
+/// Numbers as text, in the three layouts flashscan writes:
 ///
-/// The digits are the shortest round-trip digits (Swift's own `description` already computes them);
-/// the layout is ECMAScript's Number-to-String: plain decimals for 1e-7 <= |x| < 1e21, exponent form
-/// (`1e-7`, `1.5e+21`) outside. Integers print without a fraction (`12`, not `12.0`), zero prints as
-/// `0` (never `-0` or `0.0`). The result is valid in CSV and in JSON.
+/// - `shortest(_:)`: the T table (`flashscan`'s CSV and JSON Lines): shortest round-trip digits in
+///   ECMAScript's layout.
+/// - `shortestDescription(_:)`: the frames CSV of the reports: the same digits in Swift's own
+///   `description` layout (it switches to exponent form sooner).
+/// - `fixed(_:decimals:)`: the words of the reports: at most N decimals, trailing zeros dropped.
 public enum NumberText {
+  /// The shortest text that reads back to the same `Double`.
+  ///
+  /// The digits are the shortest round-trip digits (Swift's own `description` already computes
+  /// them); the layout is ECMAScript's Number-to-String: plain decimals for 1e-7 <= |x| < 1e21,
+  /// exponent form (`1e-7`, `1.5e+21`) outside. Integers print without a fraction (`12`, not
+  /// `12.0`), zero prints as `0` (never `-0` or `0.0`). The result is valid in CSV and in JSON.
   public static func shortest(_ value: Double) -> String {
     if value == 0 { return "0" }  // also -0
     if value.isNaN { return "NaN" }
@@ -61,5 +70,31 @@ public enum NumberText {
       out += Array((e < 0 ? "e-\(-e)" : "e+\(e)").utf8)
     }
     return String(decoding: out, as: UTF8.self)
+  }
+}
+
+extension NumberText {
+  /// The shortest text that reads back as the same Double in Swift's `description` layout, with
+  /// integers below 1e15 printed without a fraction (`2`, not `2.0`) and zero as `0` (never `-0`).
+  /// Unlike `shortest`, exponent form starts below 1e-4 and from 2^53 (`5e-05`, `1e+16`), and
+  /// NaN prints as `nan`. The frames CSV uses it (kept apart from `shortest` so that its bytes do
+  /// not change).
+  public static func shortestDescription(_ x: Double) -> String {
+    if x == 0 { return "0" }
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    return "\(x)"
+  }
+
+  /// A short decimal: at most `decimals` places, trailing zeros dropped, never `-0`; `n/a`, `inf`
+  /// and `-inf` for the non-finite values (`0.375 * 100` with 1 decimal is `37.5`, `2.0` is `2`).
+  public static func fixed(_ x: Double, decimals: Int = 2) -> String {
+    guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "inf" : "-inf") }
+    var text = String(format: "%.\(decimals)f", x)
+    if text.contains(".") {
+      while text.hasSuffix("0") { text.removeLast() }
+      if text.hasSuffix(".") { text.removeLast() }
+    }
+    if text == "-0" { text = "0" }
+    return text
   }
 }
