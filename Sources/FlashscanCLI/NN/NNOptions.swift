@@ -3,14 +3,20 @@ import NeuralNet
 
 /// What differs between the training commands' shared options: the defaults, and the words that
 /// make their help specific ("frames" for the CNN, "pairs" for the siamese network).
-protocol NNTrainingDefaults {
+struct NNTrainingDefaultValues {
   /// The examples, plural: "frames" or "pairs".
-  static var examples: String { get }
-  static var epochs: Int { get }
-  static var learningRate: Double { get }
-  static var learningRateHelp: String { get }
-  static var batch: Int { get }
-  static var batchHelp: String { get }
+  var examples: String
+  var epochs: Int
+  var learningRate: Double
+  var learningRateHelp: String
+  var batch: Int
+  var batchHelp: String
+}
+
+/// A command's defaults, as a type so that `NNTrainingOptions` can be generic over it (an option
+/// group is built by ArgumentParser through `init()`, so its defaults cannot be passed in).
+protocol NNTrainingDefaults {
+  static var values: NNTrainingDefaultValues { get }
 }
 
 /// The options every `nn train-*` command takes, declared once: input size, epochs, learning
@@ -19,19 +25,19 @@ struct NNTrainingOptions<Defaults: NNTrainingDefaults>: ParsableArguments {
   @Option(help: "Network input size WxH (frames are downscaled by the decoder).")
   var size: NetworkFrameSize = NetworkFrameSize(width: 32, height: 32)
 
-  @Option(help: ArgumentHelp("Passes over the training \(Defaults.examples)."))
-  var epochs: Int = Defaults.epochs
+  @Option(help: ArgumentHelp("Passes over the training \(Defaults.values.examples)."))
+  var epochs: Int = Defaults.values.epochs
 
-  @Option(help: ArgumentHelp(Defaults.learningRateHelp))
-  var lr: Double = Defaults.learningRate
+  @Option(help: ArgumentHelp(Defaults.values.learningRateHelp))
+  var lr: Double = Defaults.values.learningRate
 
-  @Option(help: ArgumentHelp(Defaults.batchHelp))
-  var batch: Int = Defaults.batch
+  @Option(help: ArgumentHelp(Defaults.values.batchHelp))
+  var batch: Int = Defaults.values.batch
 
   @Option(help: "Seed of the initial weights, the split and the batch order.")
   var seed: UInt64 = 0
 
-  @Option(help: ArgumentHelp("Share of the \(Defaults.examples) held out for validation."))
+  @Option(help: ArgumentHelp("Share of the \(Defaults.values.examples) held out for validation."))
   var validation: Double = 0.25
 
   @Option(help: "Write the trained model here (JSON, through a temporary file and a rename).")

@@ -16,12 +16,9 @@ struct NNTrainCNNCommand: ParsableCommand {
       """)
 
   enum Defaults: NNTrainingDefaults {
-    static let examples = "frames"
-    static let epochs = 10
-    static let learningRate = 0.005
-    static let learningRateHelp = "Adam's learning rate."
-    static let batch = 32
-    static let batchHelp = "Frames per step."
+    static let values = NNTrainingDefaultValues(
+      examples: "frames", epochs: 10, learningRate: 0.005,
+      learningRateHelp: "Adam's learning rate.", batch: 32, batchHelp: "Frames per step.")
   }
 
   @Argument(help: "Video files; each is one class.")

@@ -20,12 +20,10 @@ struct NNTrainSiameseCommand: ParsableCommand {
       """)
 
   enum Defaults: NNTrainingDefaults {
-    static let examples = "pairs"
-    static let epochs = 40
-    static let learningRate = 0.05
-    static let learningRateHelp = "Learning rate alpha of the exam's update P <- P - alpha dJ/dP."
-    static let batch = 16
-    static let batchHelp = "Pairs per gradient step."
+    static let values = NNTrainingDefaultValues(
+      examples: "pairs", epochs: 40, learningRate: 0.05,
+      learningRateHelp: "Learning rate alpha of the exam's update P <- P - alpha dJ/dP.", batch: 16,
+      batchHelp: "Pairs per gradient step.")
   }
 
   @Argument(help: "Video files to learn from.")
