@@ -19,8 +19,14 @@ struct WindowGeometry: Equatable, Sendable {
 }
 
 extension WindowGeometry {
-  /// How many threads an im2col or col2im pass uses (each takes whole images).
-  var imageParts: Int { threadParts(work: patchCount * patchSize, rows: batch) }
+  /// Runs `body(b)` for every image b, the images split across threads when the im2col matrix
+  /// is large enough to pay for them.
+  func forEachImageInParallel(_ body: @Sendable (_ b: Int) -> Void) {
+    let parts = threadParts(work: patchCount * patchSize, rows: batch)
+    parallelParts(parts) { part in
+      for b in partRange(part, of: parts, count: batch) { body(b) }
+    }
+  }
 
   /// Calls `body(offset, iy, x0, kxLo, kxHi)` for every kernel row (fixed ky) of every window
   /// over image `b`, in im2col row order: `offset` is where that kernel row starts in the im2col
@@ -56,24 +62,21 @@ extension WindowGeometry {
 func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: UnsafeMutablePointer<T>)
 {
   let c = g.channels
-  let parts = g.imageParts
   let src = SendablePointer(input)
   let dstBase = SendablePointer(col)
-  parallelParts(parts) { part in
-    for b in partRange(part, of: parts, count: g.batch) {
-      let image = src.pointer + b * g.height * g.width * c
-      g.forEachKernelRow(ofImage: b) { offset, iy, x0, kxLo, kxHi in
-        let dst = dstBase.pointer + offset
-        if iy < 0 || iy >= g.height || kxLo >= kxHi {
-          dst.update(repeating: 0, count: g.kernelWidth * c)
-        } else {
-          if kxLo > 0 { dst.update(repeating: 0, count: kxLo * c) }
-          let from = image + (iy * g.width + x0 + kxLo) * c
-          let to = dst + kxLo * c
-          for j in 0..<((kxHi - kxLo) * c) { to[j] = from[j] }
-          if kxHi < g.kernelWidth {
-            (dst + kxHi * c).update(repeating: 0, count: (g.kernelWidth - kxHi) * c)
-          }
+  g.forEachImageInParallel { b in
+    let image = src.pointer + b * g.height * g.width * c
+    g.forEachKernelRow(ofImage: b) { offset, iy, x0, kxLo, kxHi in
+      let dst = dstBase.pointer + offset
+      if iy < 0 || iy >= g.height || kxLo >= kxHi {
+        dst.update(repeating: 0, count: g.kernelWidth * c)
+      } else {
+        if kxLo > 0 { dst.update(repeating: 0, count: kxLo * c) }
+        let from = image + (iy * g.width + x0 + kxLo) * c
+        let to = dst + kxLo * c
+        for j in 0..<((kxHi - kxLo) * c) { to[j] = from[j] }
+        if kxHi < g.kernelWidth {
+          (dst + kxHi * c).update(repeating: 0, count: (g.kernelWidth - kxHi) * c)
         }
       }
     }
@@ -88,18 +91,15 @@ func col2im<T: NNScalar>(
   _ g: WindowGeometry, col: UnsafePointer<T>, output: UnsafeMutablePointer<T>
 ) {
   let c = g.channels
-  let parts = g.imageParts
   let srcBase = SendablePointer(col)
   let dstBase = SendablePointer(output)
-  parallelParts(parts) { part in
-    for b in partRange(part, of: parts, count: g.batch) {
-      let image = dstBase.pointer + b * g.height * g.width * c
-      g.forEachKernelRow(ofImage: b) { offset, iy, x0, kxLo, kxHi in
-        if iy >= 0 && iy < g.height && kxLo < kxHi {
-          let dst = image + (iy * g.width + x0 + kxLo) * c
-          let s = srcBase.pointer + offset + kxLo * c
-          for j in 0..<((kxHi - kxLo) * c) { dst[j] += s[j] }
-        }
+  g.forEachImageInParallel { b in
+    let image = dstBase.pointer + b * g.height * g.width * c
+    g.forEachKernelRow(ofImage: b) { offset, iy, x0, kxLo, kxHi in
+      if iy >= 0 && iy < g.height && kxLo < kxHi {
+        let dst = image + (iy * g.width + x0 + kxLo) * c
+        let s = srcBase.pointer + offset + kxLo * c
+        for j in 0..<((kxHi - kxLo) * c) { dst[j] += s[j] }
       }
     }
   }
