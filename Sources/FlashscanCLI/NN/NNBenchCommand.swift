@@ -20,9 +20,7 @@ struct NNBenchCommand: ParsableCommand {
   @Option(help: "Untimed warm-up iterations.")
   var warmup: Int = 3
 
-  @Option(help: "The network, in the exam's notation.")
-  var spec: String =
-    "CONV3-8, LEAKYRELU, POOL-2, BATCHNORM, CONV3-16, LEAKYRELU, POOL-2, FLATTEN, FC-10"
+  @OptionGroup var network: NNSpecOption
 
   @Flag(help: "Also print the median time of each layer's forward and backward pass.")
   var perLayer = false
@@ -34,7 +32,8 @@ struct NNBenchCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = Sequential<Float>(spec: try ModelSpec(spec, inputShape: [32, 32, 3]), seed: 1)
+    let model = Sequential<Float>(
+      spec: try ModelSpec(network.spec, inputShape: [32, 32, 3]), seed: 1)
     var g = SeededGenerator(seed: 2)
     let x = Tensor<Float>(
       shape: [batch, 32, 32, 3], storage: (0..<(batch * 3072)).map { _ in Float(g.nextUnit()) })

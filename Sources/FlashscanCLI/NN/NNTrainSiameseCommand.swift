@@ -19,46 +19,32 @@ struct NNTrainSiameseCommand: ParsableCommand {
       gradient descent on J, in mini-batches. One CSV row per epoch goes to standard output.
       """)
 
+  enum Defaults: NNTrainingDefaults {
+    static let values = NNTrainingDefaultValues(
+      examples: "pairs", epochs: 40, learningRate: 0.05,
+      learningRateHelp: "Learning rate alpha of the exam's update P <- P - alpha dJ/dP.", batch: 16,
+      batchHelp: "Pairs per gradient step.")
+  }
+
   @Argument(help: "Video files to learn from.")
   var videos: [String]
 
-  @Option(help: "Network input size WxH (frames are downscaled by the decoder).")
-  var size: NetworkFrameSize = NetworkFrameSize(width: 32, height: 32)
-
-  @Option(help: "Passes over the training pairs.")
-  var epochs: Int = 40
-
-  @Option(help: "Learning rate alpha of the exam's update P <- P - alpha dJ/dP.")
-  var lr: Double = 0.05
+  @OptionGroup var training: NNTrainingOptions<Defaults>
 
   @Option(help: "Hidden units Da1.")
   var hidden: Int = 16
-
-  @Option(help: "Pairs per gradient step.")
-  var batch: Int = 16
-
-  @Option(help: "Seed of the initial weights, the split and the batch order.")
-  var seed: UInt64 = 0
 
   @Option(
     help:
       "A pair is a flash when T exceeds this (default: about half the largest possible T, 23,834).")
   var threshold: Double = 12_000
 
-  @Option(help: "Share of the pairs held out for validation.")
-  var validation: Double = 0.25
-
-  @Option(help: "Write the trained model here (JSON, through a temporary file and a rename).")
-  var save: String?
-
   func validate() throws {
     guard !videos.isEmpty else { throw ValidationError("give at least one video") }
-    guard epochs >= 1, hidden >= 1, batch >= 1, lr > 0 else {
+    guard training.epochs >= 1, hidden >= 1, training.batch >= 1, training.lr > 0 else {
       throw ValidationError("epochs, hidden and batch must be at least 1 and lr positive")
     }
-    guard validation > 0 && validation < 1 else {
-      throw ValidationError("validation must be between 0 and 1")
-    }
+    try training.validateValidationShare()
     guard threshold >= 0 else { throw ValidationError("threshold must not be negative") }
     guard threshold < largestPossibleT else {
       throw ValidationError(
@@ -71,58 +57,38 @@ struct NNTrainSiameseCommand: ParsableCommand {
     try reportingFailures {
       var parts: [LabelledPairs] = []
       for video in videos {
-        let p = try labelledPairs(video, size: size, threshold: threshold)
+        let p = try labelledPairs(video, size: training.size, threshold: threshold)
         let flashes = p.labels.filter { $0 == 1 }.count
         stderrLine("\(video): \(p.labels.count) pairs, \(flashes) with T > \(threshold)")
         parts.append(p)
       }
-      let x = Tensor.concatenate(parts.map(\.x))
-      let xPrime = Tensor.concatenate(parts.map(\.xPrime))
-      let labels = parts.flatMap(\.labels)
-      var generator = SeededGenerator(seed: seed)
-      let split = stratifiedSplit(
-        labels: labels.map { Int($0) }, validationFraction: validation, generator: &generator)
-      let (trainX, trainXP, trainY) = (
-        x.gather(split.train), xPrime.gather(split.train), split.train.map { labels[$0] }
-      )
-      let (valX, valXP, valY) = (
-        x.gather(split.validation), xPrime.gather(split.validation),
-        split.validation.map { labels[$0] }
-      )
-      let network = SiameseNetwork<Float>(
-        inputSize: size.inputShape.reduce(1, *), hiddenSize: hidden, seed: seed)
       print(
         "epoch,train_cost,train_accuracy,val_cost,val_accuracy,val_flash_recall,val_flash_precision"
       )
-      var last: BinaryScore?
-      for epoch in 1...epochs {
-        let trainCost = network.trainEpoch(
-          trainX, trainXP, labels: trainY, batchSize: batch, learningRate: Float(lr),
-          generator: &generator)
-        let train = network.evaluate(trainX, trainXP, labels: trainY)
-        let val = network.evaluate(valX, valXP, labels: valY)
+      let trainer = SiameseTrainer<Float>(hiddenSize: hidden, configuration: training.configuration)
+      let outcome = trainer.train(
+        Tensor.concatenate(parts.map(\.x)), Tensor.concatenate(parts.map(\.xPrime)),
+        labels: parts.flatMap(\.labels)
+      ) { e in
         print(
-          "\(epoch),\(format3(trainCost)),\(fraction(train.score.accuracy)),\(format3(val.cost)),"
-            + "\(fraction(val.score.accuracy)),\(fraction(val.score.recall)),\(fraction(val.score.precision))"
+          "\(e.epoch),\(format3(e.trainCost)),\(fraction(e.trainScore.accuracy)),\(format3(e.validationCost)),"
+            + "\(fraction(e.validationScore.accuracy)),\(fraction(e.validationScore.recall)),\(fraction(e.validationScore.precision))"
         )
-        last = val.score
       }
-      if let last {
+      if let last = outcome.epochs.last?.validationScore {
         stderrLine(
           "validation: \(last.count) pairs (\(last.truePositives + last.falseNegatives) flashes), accuracy "
             + "\(fraction(last.accuracy)) (always-\"no flash\" baseline \(fraction(last.majorityAccuracy))), "
             + "flash recall \(fraction(last.recall)), precision \(fraction(last.precision))")
       }
-      if let save {
-        let metadata = [
-          "labels":
-            "1 when T > threshold (flashinator, full-resolution frames): a brightening flash transition",
-          "threshold": String(threshold), "size": size.description, "epochs": String(epochs),
-          "lr": String(lr),
-          "seed": String(seed), "videos": videos.joined(separator: "\n"),
-        ]
-        try network.modelFile(inputShape: size.inputShape, metadata: metadata).write(to: save)
-        stderrLine("saved \(save)")
+      try training.saveIfAsked {
+        outcome.network.modelFile(
+          inputShape: training.size.inputShape,
+          metadata: training.metadata([
+            "labels":
+              "1 when T > threshold (flashinator, full-resolution frames): a brightening flash transition",
+            "threshold": String(threshold), "videos": videos.joined(separator: "\n"),
+          ]))
       }
     }
   }

@@ -19,16 +19,10 @@ func reportingFailures(_ body: () throws -> Void) throws {
   } catch let error as ModelSpecError {
     stderrLine("flashscan: \(error)")
     throw ExitCode(2)
-  } catch let error as NNError {
-    stderrLine("flashscan: \(error)")
-    throw ExitCode(1)
-  } catch let error as ModelFileError {
-    stderrLine("flashscan: \(error)")
-    throw ExitCode(1)
-  } catch let error as MediaError {
-    stderrLine("flashscan: \(error)")
-    throw ExitCode(1)
-  } catch let error as FlashinatorError {
+  } catch
+    where error is NNError || error is ModelFileError || error is MediaError
+    || error is FlashinatorError
+  {
     stderrLine("flashscan: \(error)")
     throw ExitCode(1)
   }

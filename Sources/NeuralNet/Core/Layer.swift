@@ -22,3 +22,12 @@ extension Layer {
   public var parameters: [Parameter<Scalar>] { [] }
   public var state: [Parameter<Scalar>] { [] }
 }
+
+extension Layer {
+  /// What `forward` cached for `backward`; traps, naming the layer, when backward comes first.
+  @inline(__always)
+  func cachedForBackward<T>(_ value: T?) -> T {
+    guard let value else { preconditionFailure("\(name): backward before forward") }
+    return value
+  }
+}

@@ -23,9 +23,9 @@ func gemm<T: NNScalar>(
     for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
   }
   guard m > 0, n > 0, k > 0 else { return }
-  let parts = m * n * k >= NNCompute.parallelThreshold ? min(NNCompute.threads, m) : 1
-  let ap = SendableConstPointer(a)
-  let bp = SendableConstPointer(b)
+  let parts = threadParts(work: m * n * k, rows: m)
+  let ap = SendablePointer(a)
+  let bp = SendablePointer(b)
   let cp = SendablePointer(c)
   parallelParts(parts) { part in
     let rows = partRange(part, of: parts, count: m)
@@ -191,7 +191,7 @@ func gemmTN<T: NNScalar>(
   c: UnsafeMutablePointer<T>, ldc: Int
 ) {
   guard m > 0, n > 0, k > 0 else { return }
-  let parts = m * n * k >= NNCompute.parallelThreshold ? min(NNCompute.threads, m) : 1
+  let parts = threadParts(work: m * n * k, rows: m)
   if parts == 1 {
     gemmTNRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
     return
@@ -199,8 +199,8 @@ func gemmTN<T: NNScalar>(
   let scratch = UnsafeMutablePointer<T>.allocate(capacity: parts * k * n)
   scratch.initialize(repeating: 0, count: parts * k * n)
   defer { scratch.deallocate() }
-  let ap = SendableConstPointer(a)
-  let bp = SendableConstPointer(b)
+  let ap = SendablePointer(a)
+  let bp = SendablePointer(b)
   let sp = SendablePointer(scratch)
   parallelParts(parts) { part in
     let rows = partRange(part, of: parts, count: m)

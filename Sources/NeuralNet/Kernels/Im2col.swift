@@ -18,6 +18,42 @@ struct WindowGeometry: Equatable, Sendable {
   var patchCount: Int { batch * outputHeight * outputWidth }
 }
 
+extension WindowGeometry {
+  /// Runs `body(b)` for every image b, the images split across threads when the im2col matrix
+  /// is large enough to pay for them.
+  func forEachImageInParallel(_ body: @Sendable (_ b: Int) -> Void) {
+    let parts = threadParts(work: patchCount * patchSize, rows: batch)
+    parallelParts(parts) { part in
+      for b in partRange(part, of: parts, count: batch) { body(b) }
+    }
+  }
+
+  /// Calls `body(offset, iy, x0, kxLo, kxHi)` for every kernel row (fixed ky) of every window
+  /// over image `b`, in im2col row order: `offset` is where that kernel row starts in the im2col
+  /// matrix (kernelWidth * channels values), `iy` its input row (possibly in the padding), and
+  /// input columns x0 + kxLo ..< x0 + kxHi the part of it inside the image.
+  @inline(__always)
+  func forEachKernelRow(
+    ofImage b: Int, _ body: (_ offset: Int, _ iy: Int, _ x0: Int, _ kxLo: Int, _ kxHi: Int) -> Void
+  ) {
+    let oh = outputHeight
+    let ow = outputWidth
+    let rowLength = patchSize
+    for oy in 0..<oh {
+      for ox in 0..<ow {
+        var offset = ((b * oh + oy) * ow + ox) * rowLength
+        let x0 = ox * stride - padding
+        let kxLo = max(0, -x0)
+        let kxHi = min(kernelWidth, width - x0)
+        for ky in 0..<kernelHeight {
+          body(offset, oy * stride - padding + ky, x0, kxLo, kxHi)
+          offset += kernelWidth * channels
+        }
+      }
+    }
+  }
+}
+
 /// Copies every window of `input` (N, H, W, C) into one row of `col` (patchCount x patchSize),
 /// zeros where the window hangs over the padding. One kernel row (fixed ky) of a window is
 /// contiguous in NHWC, so it is copied as a block.
@@ -25,38 +61,22 @@ struct WindowGeometry: Equatable, Sendable {
 @_specialize(where T == Double)
 func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: UnsafeMutablePointer<T>)
 {
-  let oh = g.outputHeight
-  let ow = g.outputWidth
   let c = g.channels
-  let rowLength = g.patchSize
-  let parts =
-    g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
-  let src = SendableConstPointer(input)
+  let src = SendablePointer(input)
   let dstBase = SendablePointer(col)
-  parallelParts(parts) { part in
-    for b in partRange(part, of: parts, count: g.batch) {
-      let image = src.pointer + b * g.height * g.width * c
-      for oy in 0..<oh {
-        for ox in 0..<ow {
-          var dst = dstBase.pointer + ((b * oh + oy) * ow + ox) * rowLength
-          let x0 = ox * g.stride - g.padding
-          let kxLo = max(0, -x0)
-          let kxHi = min(g.kernelWidth, g.width - x0)
-          for ky in 0..<g.kernelHeight {
-            let iy = oy * g.stride - g.padding + ky
-            if iy < 0 || iy >= g.height || kxLo >= kxHi {
-              dst.update(repeating: 0, count: g.kernelWidth * c)
-            } else {
-              if kxLo > 0 { dst.update(repeating: 0, count: kxLo * c) }
-              let from = image + (iy * g.width + x0 + kxLo) * c
-              let to = dst + kxLo * c
-              for j in 0..<((kxHi - kxLo) * c) { to[j] = from[j] }
-              if kxHi < g.kernelWidth {
-                (dst + kxHi * c).update(repeating: 0, count: (g.kernelWidth - kxHi) * c)
-              }
-            }
-            dst += g.kernelWidth * c
-          }
+  g.forEachImageInParallel { b in
+    let image = src.pointer + b * g.height * g.width * c
+    g.forEachKernelRow(ofImage: b) { offset, iy, x0, kxLo, kxHi in
+      let dst = dstBase.pointer + offset
+      if iy < 0 || iy >= g.height || kxLo >= kxHi {
+        dst.update(repeating: 0, count: g.kernelWidth * c)
+      } else {
+        if kxLo > 0 { dst.update(repeating: 0, count: kxLo * c) }
+        let from = image + (iy * g.width + x0 + kxLo) * c
+        let to = dst + kxLo * c
+        for j in 0..<((kxHi - kxLo) * c) { to[j] = from[j] }
+        if kxHi < g.kernelWidth {
+          (dst + kxHi * c).update(repeating: 0, count: (g.kernelWidth - kxHi) * c)
         }
       }
     }
@@ -70,33 +90,16 @@ func im2col<T: NNScalar>(_ g: WindowGeometry, input: UnsafePointer<T>, col: Unsa
 func col2im<T: NNScalar>(
   _ g: WindowGeometry, col: UnsafePointer<T>, output: UnsafeMutablePointer<T>
 ) {
-  let oh = g.outputHeight
-  let ow = g.outputWidth
   let c = g.channels
-  let rowLength = g.patchSize
-  let parts =
-    g.patchCount * rowLength >= NNCompute.parallelThreshold ? min(NNCompute.threads, g.batch) : 1
-  let srcBase = SendableConstPointer(col)
+  let srcBase = SendablePointer(col)
   let dstBase = SendablePointer(output)
-  parallelParts(parts) { part in
-    for b in partRange(part, of: parts, count: g.batch) {
-      let image = dstBase.pointer + b * g.height * g.width * c
-      for oy in 0..<oh {
-        for ox in 0..<ow {
-          var src = srcBase.pointer + ((b * oh + oy) * ow + ox) * rowLength
-          let x0 = ox * g.stride - g.padding
-          let kxLo = max(0, -x0)
-          let kxHi = min(g.kernelWidth, g.width - x0)
-          for ky in 0..<g.kernelHeight {
-            let iy = oy * g.stride - g.padding + ky
-            if iy >= 0 && iy < g.height && kxLo < kxHi {
-              let dst = image + (iy * g.width + x0 + kxLo) * c
-              let s = src + kxLo * c
-              for j in 0..<((kxHi - kxLo) * c) { dst[j] += s[j] }
-            }
-            src += g.kernelWidth * c
-          }
-        }
+  g.forEachImageInParallel { b in
+    let image = dstBase.pointer + b * g.height * g.width * c
+    g.forEachKernelRow(ofImage: b) { offset, iy, x0, kxLo, kxHi in
+      if iy >= 0 && iy < g.height && kxLo < kxHi {
+        let dst = image + (iy * g.width + x0 + kxLo) * c
+        let s = srcBase.pointer + offset + kxLo * c
+        for j in 0..<((kxHi - kxLo) * c) { dst[j] += s[j] }
       }
     }
   }

@@ -28,16 +28,23 @@ public enum NNCompute {
   static let parallelThreshold = 1 << 19
 }
 
-/// A pointer handed to worker threads that write disjoint ranges of it.
+/// A pointer handed to the worker threads of one `parallelParts` call.
+///
+/// `@unchecked Sendable` is safe because every use keeps one rule: during the call the threads only
+/// read through the pointer, or each writes its own disjoint range of it, and the memory's owner
+/// neither touches nor frees it until `parallelParts` returns (concurrentPerform returns only when
+/// every part has finished). Read-only buffers are wrapped too (`init(_: UnsafePointer)`); the
+/// kernels never write through those.
 struct SendablePointer<T>: @unchecked Sendable {
   let pointer: UnsafeMutablePointer<T>
   init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+  init(_ pointer: UnsafePointer<T>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
 }
 
-/// A read-only pointer shared by worker threads.
-struct SendableConstPointer<T>: @unchecked Sendable {
-  let pointer: UnsafePointer<T>
-  init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+/// How many parts (threads) a kernel splits `rows` rows into: one below the work (multiply-adds or
+/// copied values) at which splitting pays, otherwise up to `NNCompute.threads`.
+@inline(__always) func threadParts(work: Int, rows: Int) -> Int {
+  work >= NNCompute.parallelThreshold ? min(NNCompute.threads, rows) : 1
 }
 
 /// Runs `body(part)` for part in 0..<parts, in parallel when there is more than one part.

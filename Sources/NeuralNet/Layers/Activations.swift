@@ -19,7 +19,7 @@ public final class ReLU<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let x = cachedInput else { preconditionFailure("\(name): backward before forward") }
+    let x = cachedForBackward(cachedInput)
     return mapBinary(outputGradient, x) { dy, x in x > 0 ? dy : 0 }
   }
 }
@@ -43,7 +43,7 @@ public final class LeakyReLU<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let x = cachedInput else { preconditionFailure("\(name): backward before forward") }
+    let x = cachedForBackward(cachedInput)
     let a = slope
     return mapBinary(outputGradient, x) { dy, x in x > 0 ? dy : a * dy }
   }
@@ -67,7 +67,7 @@ public final class Sigmoid<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let y = cachedOutput else { preconditionFailure("\(name): backward before forward") }
+    let y = cachedForBackward(cachedOutput)
     return mapBinary(outputGradient, y) { dy, y in dy * (y * (1 - y)) }
   }
 }
@@ -89,7 +89,7 @@ public final class Tanh<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let y = cachedOutput else { preconditionFailure("\(name): backward before forward") }
+    let y = cachedForBackward(cachedOutput)
     return mapBinary(outputGradient, y) { dy, y in dy * (1 - y * y) }
   }
 }
@@ -114,7 +114,7 @@ public final class Softmax<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let y = cachedOutput else { preconditionFailure("\(name): backward before forward") }
+    let y = cachedForBackward(cachedOutput)
     let k = y.shape.last ?? 1
     let rows = y.count / max(k, 1)
     return outputGradient.read { dy in

@@ -101,9 +101,7 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let normalized = cachedNormalized else {
-      preconditionFailure("\(name): backward before forward")
-    }
+    let normalized = cachedForBackward(cachedNormalized)
     precondition(outputGradient.shape == normalized.shape)
     let c = channels
     let rows = normalized.count / c

@@ -19,8 +19,8 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
   /// (F), or nil for a convolution without bias (e.g. one followed by BatchNorm).
   public let bias: Parameter<Scalar>?
 
-  private var cachedColumns: Tensor<Scalar>?
-  private var cachedGeometry: WindowGeometry?
+  /// The forward pass's im2col matrix and window geometry.
+  private var cached: (columns: Tensor<Scalar>, geometry: WindowGeometry)?
 
   public init(
     inputChannels: Int, filters: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -86,17 +86,14 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
         }
       }
     }
-    cachedColumns = columns
-    cachedGeometry = g
+    cached = (columns, g)
     return output
   }
 
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let columns = cachedColumns, let g = cachedGeometry else {
-      preconditionFailure("\(name): backward before forward")
-    }
+    let (columns, g) = cachedForBackward(cached)
     precondition(outputGradient.shape == [g.batch, g.outputHeight, g.outputWidth, filters])
     let rows = g.patchCount
     let k = g.patchSize

@@ -51,7 +51,7 @@ public final class Dense<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
-    guard let input = cachedInput else { preconditionFailure("\(name): backward before forward") }
+    let input = cachedForBackward(cachedInput)
     let n = input.shape[0]
     precondition(outputGradient.shape == [n, units])
     return outputGradient.read { dy in

@@ -25,7 +25,7 @@ public final class MaxPool2D<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
-    let g = poolGeometry(name, input, kernelSize, stride, padding)
+    let g = poolGeometry(name, input.shape, kernelSize, stride, padding)
     let oh = g.outputHeight
     let ow = g.outputWidth
     let c = g.channels
@@ -72,7 +72,7 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
-    let g = poolGeometry(name, input, kernelSize, stride, padding)
+    let g = poolGeometry(name, input.shape, kernelSize, stride, padding)
     cachedInputShape = input.shape
     let scale = 1 / Scalar(kernelSize * kernelSize)
     return input.read { src in
@@ -88,11 +88,7 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Double)
   public func backward(_ outputGradient: Tensor<Scalar>) -> Tensor<Scalar> {
     precondition(cachedInputShape.count == 4, "\(name): backward before forward")
-    let g = WindowGeometry(
-      batch: cachedInputShape[0], height: cachedInputShape[1], width: cachedInputShape[2],
-      channels: cachedInputShape[3], kernelHeight: kernelSize, kernelWidth: kernelSize,
-      stride: stride,
-      padding: padding)
+    let g = poolGeometry(name, cachedInputShape, kernelSize, stride, padding)
     let scale = 1 / Scalar(kernelSize * kernelSize)
     return outputGradient.read { dy in
       Tensor<Scalar>.build(cachedInputShape) { dx in
@@ -179,14 +175,15 @@ private func poolName(_ base: String, _ k: Int, _ s: Int, _ p: Int) -> String {
   return text
 }
 
-private func poolGeometry<T>(_ name: String, _ input: Tensor<T>, _ k: Int, _ s: Int, _ p: Int)
+/// The window geometry of a k x k pooling over (N, H, W, C) input of `shape`.
+private func poolGeometry(_ name: String, _ shape: [Int], _ k: Int, _ s: Int, _ p: Int)
   -> WindowGeometry
 {
-  precondition(input.rank == 4, "\(name): expected (N, H, W, C) input, got \(input.shape)")
+  precondition(shape.count == 4, "\(name): expected (N, H, W, C) input, got \(shape)")
   let g = WindowGeometry(
-    batch: input.shape[0], height: input.shape[1], width: input.shape[2], channels: input.shape[3],
+    batch: shape[0], height: shape[1], width: shape[2], channels: shape[3],
     kernelHeight: k, kernelWidth: k, stride: s, padding: p)
   precondition(
-    g.outputHeight > 0 && g.outputWidth > 0, "\(name): window larger than its input \(input.shape)")
+    g.outputHeight > 0 && g.outputWidth > 0, "\(name): window larger than its input \(shape)")
   return g
 }

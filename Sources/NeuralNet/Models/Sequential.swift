@@ -89,19 +89,15 @@ public final class Sequential<Scalar: NNScalar> {
     generator: inout SeededGenerator
   ) -> (loss: Double, accuracy: Double) {
     precondition(inputs.shape[0] == labels.count && batchSize > 0)
-    let order = generator.permutation(labels.count)
-    var lossSum = 0.0
     var correct = 0
-    var start = 0
-    while start < order.count {
-      let batch = Array(order[start..<min(order.count, start + batchSize)])
+    let loss = forEachMiniBatch(count: labels.count, batchSize: batchSize, generator: &generator) {
+      batch in
       let result = trainStep(
         inputs: inputs.gather(batch), labels: batch.map { labels[$0] }, optimizer: optimizer)
-      lossSum += Double(result.loss) * Double(batch.count)
       correct += result.correct
-      start += batchSize
+      return Double(result.loss)
     }
-    return (lossSum / Double(max(1, labels.count)), Double(correct) / Double(max(1, labels.count)))
+    return (loss, Double(correct) / Double(max(1, labels.count)))
   }
 
   /// Inference-mode mean loss and accuracy, in batches of `batchSize`.

@@ -228,18 +228,13 @@ public final class SiameseNetwork<Scalar: NNScalar> {
     generator: inout SeededGenerator
   ) -> Double {
     precondition(batchSize > 0 && labels.count == x.shape[0])
-    let order = generator.permutation(labels.count)
-    var total = 0.0
-    var start = 0
-    while start < order.count {
-      let batch = Array(order[start..<min(order.count, start + batchSize)])
-      let cost = trainStep(
-        x.gather(batch), xPrime.gather(batch), labels: batch.map { labels[$0] },
-        learningRate: learningRate)
-      total += Double(cost) * Double(batch.count)
-      start += batchSize
+    return forEachMiniBatch(count: labels.count, batchSize: batchSize, generator: &generator) {
+      batch in
+      Double(
+        trainStep(
+          x.gather(batch), xPrime.gather(batch), labels: batch.map { labels[$0] },
+          learningRate: learningRate))
     }
-    return total / Double(max(1, labels.count))
   }
 
   /// Cost and prediction counts (p > 0.5 means "flash") on held-out pairs.

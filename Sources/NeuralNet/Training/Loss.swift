@@ -73,19 +73,9 @@ public enum Loss {
     probabilities: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {
     precondition(probabilities.rank == 2 && targets.shape == probabilities.shape)
-    let n = Scalar(probabilities.shape[0])
-    var total: Scalar = 0
-    let gradient = probabilities.read { p in
-      targets.read { y in
-        Tensor<Scalar>.build(probabilities.shape) { dp in
-          for i in 0..<probabilities.count where y[i] != 0 {
-            total -= y[i] * Scalar.nnLog(p[i])
-            dp[i] = -y[i] / p[i] / n
-          }
-        }
-      }
+    return elementwise(probabilities, targets, dividedBy: Scalar(probabilities.shape[0])) { p, y in
+      y == 0 ? (0, 0) : (-(y * Scalar.nnLog(p)), -y / p)
     }
-    return LossResult(value: total / n, gradient: gradient)
   }
 
   /// Sigmoid binary cross-entropy for multi-label targets (multi-hot y in {0, 1}, or soft labels),
@@ -99,19 +89,9 @@ public enum Loss {
   ) -> LossResult<Scalar> {
     precondition(
       targets.shape == logits.shape, "logits \(logits.shape) vs targets \(targets.shape)")
-    let count = Scalar(logits.count)
-    var total: Scalar = 0
-    let gradient = logits.read { z in
-      targets.read { y in
-        Tensor<Scalar>.build(logits.shape) { dz in
-          for i in 0..<logits.count {
-            total += max(z[i], 0) - z[i] * y[i] + Scalar.nnLog1p(Scalar.nnExp(-abs(z[i])))
-            dz[i] = (Scalar.sigmoid(z[i]) - y[i]) / count
-          }
-        }
-      }
+    return elementwise(logits, targets, dividedBy: Scalar(logits.count)) { z, y in
+      (max(z, 0) - z * y + Scalar.nnLog1p(Scalar.nnExp(-abs(z))), Scalar.sigmoid(z) - y)
     }
-    return LossResult(value: total / count, gradient: gradient)
   }
 
   /// Mean squared error over every element: mean((p - t)^2); dL/dp = 2 (p - t) / count.
@@ -121,20 +101,33 @@ public enum Loss {
     predictions: Tensor<Scalar>, targets: Tensor<Scalar>
   ) -> LossResult<Scalar> {
     precondition(targets.shape == predictions.shape)
-    let count = Scalar(predictions.count)
+    return elementwise(predictions, targets, dividedBy: Scalar(predictions.count)) { p, t in
+      let d = p - t
+      return (d * d, 2 * d)
+    }
+  }
+
+  /// A loss that is a sum of per-element terms: `term(x, y)` gives an element's loss and its
+  /// derivative; the value and every derivative are divided by `divisor` (the batch size, or the
+  /// element count for the per-element means).
+  @inline(__always)
+  static func elementwise<Scalar: NNScalar>(
+    _ input: Tensor<Scalar>, _ targets: Tensor<Scalar>, dividedBy divisor: Scalar,
+    _ term: (Scalar, Scalar) -> (loss: Scalar, derivative: Scalar)
+  ) -> LossResult<Scalar> {
     var total: Scalar = 0
-    let gradient = predictions.read { p in
-      targets.read { t in
-        Tensor<Scalar>.build(predictions.shape) { dp in
-          for i in 0..<predictions.count {
-            let d = p[i] - t[i]
-            total += d * d
-            dp[i] = 2 * d / count
+    let gradient = input.read { x in
+      targets.read { y in
+        Tensor<Scalar>.build(input.shape) { dx in
+          for i in 0..<input.count {
+            let (loss, derivative) = term(x[i], y[i])
+            total += loss
+            dx[i] = derivative / divisor
           }
         }
       }
     }
-    return LossResult(value: total / count, gradient: gradient)
+    return LossResult(value: total / divisor, gradient: gradient)
   }
 
   /// (N, classes) one-hot rows for class indices.
