@@ -55,7 +55,7 @@ let package = Package(
         "Photosensitivity", "TTable", "Frames", "FrameTensor", "CKernels", "TextOutput",
       ],
       swiftSettings: strict),
-    .target(name: "NeuralNet", dependencies: ["FrameTensor"], swiftSettings: strict),
+    .target(name: "NeuralNet", dependencies: ["FrameTensor", "TextOutput"], swiftSettings: strict),
     .target(
       name: "FlashscanCLI",
       dependencies: [

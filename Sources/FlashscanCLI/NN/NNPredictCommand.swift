@@ -3,6 +3,7 @@ import Foundation
 import FrameTensor
 import MediaIO
 import NeuralNet
+import TextOutput
 
 /// `flashscan nn predict --model MODEL.json VIDEO`: scores a video with a saved network.
 struct NNPredictCommand: ParsableCommand {
@@ -66,7 +67,7 @@ struct NNPredictCommand: ParsableCommand {
             let row = (0..<k).map { logits[i, $0] }
             let best = row.indices.max { row[$0] < row[$1] }!
             let denominator = row.reduce(Float(0)) { $0 + exp($1 - row[best]) }
-            let name = best < classes.count ? csvField(classes[best]) : String(best)
+            let name = best < classes.count ? CSV.quote(classes[best]) : String(best)
             print(
               "\(chunk.firstIndex + i),\(chunk.times[i]),\(name),\(format3(Double(1 / denominator)))"
             )
@@ -77,10 +78,4 @@ struct NNPredictCommand: ParsableCommand {
       }
     }
   }
-}
-
-/// A CSV field, quoted when it holds a comma, quote or newline.
-func csvField(_ text: String) -> String {
-  guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-  return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

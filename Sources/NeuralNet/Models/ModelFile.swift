@@ -1,5 +1,6 @@
 import Foundation
 import FrameTensor
+import TextOutput
 
 /// A saved network as JSON: what it is, its shape, and every tensor by name.
 ///
@@ -44,15 +45,10 @@ public struct ModelFile: Codable, Equatable, Sendable {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let data = try encoder.encode(self)
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent()
-      .appendingPathComponent(
-        ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    try data.write(to: temporary)
-    guard rename(temporary.path, url.path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(at: temporary)
-      throw ModelFileError("\(path): cannot save model (\(reason))")
+    do {
+      try AtomicFileWriter.write([UInt8](data), to: path)
+    } catch let error as OutputError {
+      throw ModelFileError("\(path): cannot save model (\(error.reason))")
     }
   }
 
