@@ -3,29 +3,9 @@ import FrameTensor
 import Photosensitivity
 import TextOutput
 
-/// Text escaping for HTML bodies and attribute values (file names are user-controlled).
+/// Text escaping for HTML bodies and attribute values (`Escaping.html`).
 public enum HTML {
-  public static func escape(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for c in text.unicodeScalars {
-      switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default:
-        // Control characters (other than tab and newline) have no business in a report.
-        if c.value < 0x20 && c != "\t" && c != "\n" || c.value == 0x7F {
-          out += "&#xFFFD;"
-        } else {
-          out.unicodeScalars.append(c)
-        }
-      }
-    }
-    return out
-  }
+  public static func escape(_ text: String) -> String { Escaping.html(text) }
 }
 
 extension FlashReport {

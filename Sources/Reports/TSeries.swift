@@ -4,11 +4,6 @@ public struct TPoint: Sendable, Equatable, Codable {
   public var frame: Int
   public var time: Double
   public var t: Double
-  public init(frame: Int, time: Double, t: Double) {
-    self.frame = frame
-    self.time = time
-    self.t = t
-  }
 }
 
 /// The T table of a video, in frame order (F - 1 rows: frame 0 has no T). Collected from the

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TTable
 import TextOutput
 
 /// What a table is written as.
@@ -12,26 +13,8 @@ enum TableFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
   var fileExtension: String { rawValue }
 }
 
-/// One row of the T table as the command line prints it (spec "Row identity").
-struct TableRow: Sendable, Equatable {
-  /// Index of the pair's later frame, frames counted from 0.
-  var frame: Int
-  /// That frame's presentation time in seconds from the stream's first frame.
-  var time: Double
-  var t: Double
-  /// P, the brightening side.
-  var pos: Double
-  /// -N, the darkening side as a non-positive number.
-  var neg: Double
-
-  init(frame: Int, time: Double, t: Double, pos: Double, neg: Double) {
-    self.frame = frame
-    self.time = time
-    self.t = t
-    self.pos = pos
-    self.neg = neg
-  }
-}
+/// One row of the T table as the command line prints it: the T table's own row.
+typealias TableRow = TRow
 
 /// Turns rows into text lines: the header, then one line per row, each ending in `\n`.
 ///
@@ -80,25 +63,6 @@ struct RowFormatter: Sendable {
 
 /// The little JSON the tables need.
 enum JSON {
-  /// A JSON string literal: quotes, backslashes and control characters escaped.
-  static func string(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
-  }
+  /// A JSON string literal (`Escaping.json`).
+  static func string(_ s: String) -> String { Escaping.json(s) }
 }

@@ -45,7 +45,6 @@ struct ReportOptions: ParsableArguments {
   var reports: [String] = []
 
   @Option(
-    name: .customLong("report-dir"),
     help: ArgumentHelp(
       "Write each input's report under DIR, mirroring the input paths (any number of inputs).",
       valueName: "DIR"))
@@ -72,107 +71,85 @@ struct ReportOptions: ParsableArguments {
     help: "Rule set: wcag (area-aware WCAG 2.3.1, default), ofcom, or iris (IRIS's algorithm).")
   var profile: Profile = .wcag
 
-  @Option(
-    name: .customLong("fail-on"),
-    help: "Exit 3 when a file's verdict is fail (default), warning or worse, or never.")
+  @Option(help: "Exit 3 when a file's verdict is fail (default), warning or worse, or never.")
   var failOn: FailOn = .fail
 
   @Option(
-    name: .customLong("flash-threshold"),
     help: ArgumentHelp(
       "Luminance change of a transition (wcag/iris 0.1 relative; ofcom 20 cd/m2).", valueName: "X"))
   var flashThreshold: Double?
 
   @Option(
-    name: .customLong("dark-threshold"),
     help: ArgumentHelp(
       "The darker state must be below this (0.8 relative; ofcom 160 cd/m2).", valueName: "X"))
   var darkThreshold: Double?
 
   @Option(
-    name: .customLong("red-rules"), parsing: .upToNextOption,
+    parsing: .upToNextOption,
     help: ArgumentHelp(
       "Red rules: classic, chromaticity, saturationChange (profile's default).", valueName: "RULE"))
   var redRules: [RedRule] = []
 
   @Option(
-    name: .customLong("red-ratio"),
     help: ArgumentHelp(
       "Saturated red: R/(R+G+B) on linear values at least this (0.8).", valueName: "X"))
   var redRatio: Double?
 
   @Option(
-    name: .customLong("red-threshold"),
     help: ArgumentHelp(
       "Classic red-value change of a red transition (20; pure red is 320).", valueName: "X"))
   var redThreshold: Double?
 
-  @Option(
-    name: .customLong("red-distance"),
-    help: ArgumentHelp("WCAG 2.2 u'v' distance of a red transition (0.2).", valueName: "X"))
+  @Option(help: ArgumentHelp("WCAG 2.2 u'v' distance of a red transition (0.2).", valueName: "X"))
   var redDistance: Double?
 
   @Option(
-    name: .customLong("red-min-luminance"),
     help: ArgumentHelp(
       "Regions darker than this relative luminance are never saturated red (0.002).", valueName: "X"
     ))
   var redMinLuminance: Double?
 
   @Option(
-    name: .customLong("max-transitions"),
     help: ArgumentHelp(
       "More transitions than this in a window fail (6: more than 3 flashes).", valueName: "N"))
   var maxTransitions: Int?
 
-  @Option(
-    name: .customLong("min-transitions"),
-    help: ArgumentHelp("Lower end of the extended-flashing band (4).", valueName: "N"))
+  @Option(help: ArgumentHelp("Lower end of the extended-flashing band (4).", valueName: "N"))
   var minTransitions: Int?
 
-  @Option(
-    name: .customLong("window"),
-    help: ArgumentHelp("Flash-counting window in seconds (1).", valueName: "SECONDS"))
+  @Option(help: ArgumentHelp("Flash-counting window in seconds (1).", valueName: "SECONDS"))
   var window: Double?
 
   @Option(
-    name: .customLong("extended-window"),
     help: ArgumentHelp(
       "Extended flashing: the window looked back over, seconds (5).", valueName: "SECONDS"))
   var extendedWindow: Double?
 
   @Option(
-    name: .customLong("extended-seconds"),
     help: ArgumentHelp(
       "Extended flashing: seconds in the band within that window (4).", valueName: "SECONDS"))
   var extendedSeconds: Double?
 
-  @Option(
-    name: .customLong("extended-verdict"),
-    help: "What extended flashing makes a frame: warning (wcag) or fail (ofcom, iris).")
+  @Option(help: "What extended flashing makes a frame: warning (wcag) or fail (ofcom, iris).")
   var extendedVerdict: Verdict?
 
   @Option(
-    name: .customLong("field-area"),
     help: "WCAG area limit reading: 21824 (G176, default) or 87296 (a whole 10-degree field).")
   var fieldArea: FieldAreaReading?
 
   @Option(
-    name: .customLong("screen-share"),
     help: ArgumentHelp(
       "Ofcom: flashing over more than this share of the screen fails; IRIS: changed-pixel share (0.25).",
       valueName: "X"))
   var screenShare: Double?
 
   @Option(
-    name: .customLong("leading-edge"),
     help: ArgumentHelp(
       "Ofcom: flashes whose leading edges are this many seconds apart are exempt (0.36; 0 turns it off).",
       valueName: "SECONDS"))
   var leadingEdge: Double?
 
   @Option(
-    name: .customLong("grid"),
     help: ArgumentHelp(
       "Region grid COLUMNSxROWS flashing is measured on (48x48).", valueName: "CxR"))
   var grid: String?

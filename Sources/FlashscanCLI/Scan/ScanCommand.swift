@@ -41,9 +41,7 @@ struct ScanCommand: ParsableCommand {
   @Flag(help: "Add the columns pos (P, brightening) and neg (-N, darkening).")
   var detail = false
 
-  @Option(
-    name: .customLong("top-k"),
-    help: "k of the top-k means P and N (the exam's 5; the staff code's 10).")
+  @Option(help: "k of the top-k means P and N (the exam's 5; the staff code's 10).")
   var topK: Int = 5
 
   @Option(
@@ -64,7 +62,6 @@ struct ScanCommand: ParsableCommand {
   var threads: Int?
 
   @Option(
-    name: .customLong("chunk-frames"),
     help: ArgumentHelp(
       "Frames decoded and analysed per chunk (default: automatic, about 19 MB of frames, 1-16).",
       valueName: "N"))
@@ -81,18 +78,15 @@ struct ScanCommand: ParsableCommand {
   var jobs: Int = 1
 
   @Option(
-    name: .customLong("output-dir"),
     help: ArgumentHelp(
       "Write one table per input under DIR, mirroring the input paths (default: off).",
       valueName: "DIR"))
   var outputDir: String?
 
-  @Flag(
-    name: .customLong("skip-existing"),
-    help: "With --output-dir: skip inputs whose table already exists.")
+  @Flag(help: "With --output-dir: skip inputs whose table already exists.")
   var skipExisting = false
 
-  @Flag(name: .customLong("all-files"), help: "Walks probe every file, not only video extensions.")
+  @Flag(help: "Walks probe every file, not only video extensions.")
   var allFiles = false
 
   @Option(

@@ -42,9 +42,7 @@ struct VideoTableScanner: FileScanner {
     try withoutActuallyEscaping(row) { row in
       let table = TTableStage(topK: engine.topK, gray: engine.gray) { rows in
         report?.add(rows)
-        for r in rows {
-          try row(TableRow(frame: r.frame, time: r.time, t: r.t, pos: r.pos, neg: r.neg))
-        }
+        for r in rows { try row(r) }
       }
       do {
         try scan.run(source, stages: [table] + (report?.stages ?? []))

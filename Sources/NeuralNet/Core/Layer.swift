@@ -30,4 +30,13 @@ extension Layer {
     guard let value else { preconditionFailure("\(name): backward before forward") }
     return value
   }
+
+  /// Traps, naming the layer and the shape it expects, when `shape` does not hold `rank`
+  /// dimensions (`nil`: at least 2) ending in `last` values.
+  @inline(__always)
+  func expectInput(_ shape: [Int], rank: Int?, last: Int, _ expected: @autoclosure () -> String) {
+    precondition(
+      (rank.map { shape.count == $0 } ?? (shape.count >= 2)) && shape.last == last,
+      "\(name): expected input \(expected()), got \(shape)")
+  }
 }

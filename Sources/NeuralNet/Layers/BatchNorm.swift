@@ -45,9 +45,8 @@ public final class BatchNorm<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
-    precondition(
-      input.rank >= 2 && input.shape.last == channels,
-      "\(name): expected \(channels) channels on the last axis, got \(input.shape)")
+    expectInput(
+      input.shape, rank: nil, last: channels, "with \(channels) channels on the last axis")
     let c = channels
     let rows = input.count / c
     var mean = [Scalar](repeating: 0, count: c)

@@ -54,9 +54,7 @@ public final class Conv2D<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
-    precondition(
-      input.rank == 4 && input.shape[3] == inputChannels,
-      "\(name): expected (N, H, W, \(inputChannels)) input, got \(input.shape)")
+    expectInput(input.shape, rank: 4, last: inputChannels, "(N, H, W, \(inputChannels))")
     let g = WindowGeometry(
       batch: input.shape[0], height: input.shape[1], width: input.shape[2], channels: inputChannels,
       kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride, padding: padding)

@@ -29,9 +29,7 @@ public final class Dense<Scalar: NNScalar>: Layer {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>, training: Bool) -> Tensor<Scalar> {
-    precondition(
-      input.rank == 2 && input.shape[1] == inputSize,
-      "\(name): expected (N, \(inputSize)) input, got \(input.shape); flatten images first")
+    expectInput(input.shape, rank: 2, last: inputSize, "(N, \(inputSize)) (flatten images first)")
     let n = input.shape[0]
     cachedInput = input
     return input.read { x in

@@ -12,12 +12,11 @@ public final class MaxPool2D<Scalar: NNScalar>: Layer {
   private var cachedWinners: [Int32] = []
   private var cachedInputShape: [Int] = []
 
+  /// A padded window must keep a real pixel (padding below half the kernel): padded positions
+  /// never win.
   public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-    precondition(
-      kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0 && padding * 2 < kernelSize + 1)
-    self.kernelSize = kernelSize
-    self.stride = stride ?? kernelSize
-    self.padding = padding
+    (self.kernelSize, self.stride, self.padding) = poolWindow(
+      kernelSize, stride, padding, paddingBelowHalf: true)
   }
 
   public var name: String { poolName("POOL", kernelSize, stride, padding) }
@@ -61,10 +60,8 @@ public final class AvgPool2D<Scalar: NNScalar>: Layer {
   private var cachedInputShape: [Int] = []
 
   public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-    precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0)
-    self.kernelSize = kernelSize
-    self.stride = stride ?? kernelSize
-    self.padding = padding
+    (self.kernelSize, self.stride, self.padding) = poolWindow(
+      kernelSize, stride, padding, paddingBelowHalf: false)
   }
 
   public var name: String { poolName("AVGPOOL", kernelSize, stride, padding) }
@@ -186,4 +183,14 @@ private func poolGeometry(_ name: String, _ shape: [Int], _ k: Int, _ s: Int, _ 
   precondition(
     g.outputHeight > 0 && g.outputWidth > 0, "\(name): window larger than its input \(shape)")
   return g
+}
+
+/// A pooling layer's window, checked: kernel size, stride (the kernel size when nil) and padding.
+func poolWindow(_ kernelSize: Int, _ stride: Int?, _ padding: Int, paddingBelowHalf: Bool) -> (
+  Int, Int, Int
+) {
+  precondition(
+    kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0
+      && (!paddingBelowHalf || padding * 2 < kernelSize + 1))
+  return (kernelSize, stride ?? kernelSize, padding)
 }
