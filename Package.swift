@@ -23,7 +23,8 @@ let package = Package(
     .library(name: "NeuralNet", targets: ["NeuralNet"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .systemLibrary(
@@ -38,9 +39,8 @@ let package = Package(
     .target(
       name: "MediaIO", dependencies: ["CFFmpeg", "Frames", "FrameTensor"], swiftSettings: strict),
     .target(name: "Flashinator", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
-    // Two kernels in C: the region profiles' per-pixel sums (AVX-512 VBMI table lookups where the
-    // CPU has them, a scalar loop with the same results elsewhere) and SHA-256 with the x86 SHA
-    // extensions.
+    // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
+    // them, a scalar loop with the same results elsewhere).
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
     .target(
       name: "Photosensitivity",
@@ -48,7 +48,10 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "Reports",
-      dependencies: ["Photosensitivity", "Flashinator", "Frames", "MediaIO", "FrameTensor", "CKernels"],
+      dependencies: [
+        "Photosensitivity", "Flashinator", "Frames", "MediaIO", "FrameTensor",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(
