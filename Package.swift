@@ -41,10 +41,10 @@ let package = Package(
     .target(name: "Flashinator", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
     // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
     // them, a scalar loop with the same results elsewhere).
-    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+    .target(name: "CRegionSums"),
     .target(
       name: "Photosensitivity",
-      dependencies: ["Frames", "FrameTensor", "Flashinator", "CKernels"],
+      dependencies: ["Frames", "FrameTensor", "Flashinator", "CRegionSums"],
       swiftSettings: strict),
     .target(
       name: "Reports",

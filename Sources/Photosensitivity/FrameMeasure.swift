@@ -1,4 +1,4 @@
-import CKernels
+import CRegionSums
 import FrameTensor
 import Frames
 

@@ -4,8 +4,8 @@
 // (Docs/Photosensitivity.md, "Region sums"). Two implementations give bit-identical sums: a
 // portable scalar loop, and on x86-64 CPUs with AVX-512 VBMI one that does 64 table lookups per
 // instruction (vpermi2b).
-#ifndef CKERNELS_H
-#define CKERNELS_H
+#ifndef CREGIONSUMS_H
+#define CREGIONSUMS_H
 
 #include <stddef.h>
 #include <stdint.h>

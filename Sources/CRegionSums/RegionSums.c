@@ -1,5 +1,5 @@
 // Per-cell sums of the region profiles; the header says what is summed.
-#include "CKernels.h"
+#include "CRegionSums.h"
 
 #include <stdlib.h>
 #include <string.h>
