@@ -1,10 +1,10 @@
 // swift-tools-version:6.0
 // flashscan: find the flashes in real video files.
-// Data flow, one module per stage:
-//   CFFmpeg -> MediaIO (demux, decode, convert) -> FrameTensor (frames as (F, H, W, 3) UInt8)
-//   -> Flashinator (T table) / Photosensitivity (WCAG, Ofcom, IRIS; CKernels: C SIMD kernels)
+// Data flow, one module per step (Docs/Architecture.md):
+//   MediaIO (decode; the only module that links FFmpeg) -> Frames (frame chunks, the scan engine)
+//   -> TTable (the exam's T table) / Photosensitivity (WCAG, Ofcom, IRIS; CRegionSums: C kernel)
 //   -> Reports -> FlashscanCLI -> flashscan
-//   NeuralNet works on the same FrameTensor type.
+//   FrameTensor is the one tensor type; NeuralNet works on it too. TextOutput: CSV, numbers, files.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -24,7 +24,8 @@ let package = Package(
     .library(name: "TextOutput", targets: ["TextOutput"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .systemLibrary(
@@ -41,18 +42,18 @@ let package = Package(
     .target(
       name: "MediaIO", dependencies: ["CFFmpeg", "Frames", "FrameTensor"], swiftSettings: strict),
     .target(name: "TTable", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
-    // Two kernels in C: the region profiles' per-pixel sums (AVX-512 VBMI table lookups where the
-    // CPU has them, a scalar loop with the same results elsewhere) and SHA-256 with the x86 SHA
-    // extensions.
-    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+    // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
+    // them, a scalar loop with the same results elsewhere).
+    .target(name: "CRegionSums"),
     .target(
       name: "Photosensitivity",
-      dependencies: ["Frames", "FrameTensor", "CKernels"],
+      dependencies: ["Frames", "FrameTensor", "CRegionSums"],
       swiftSettings: strict),
     .target(
       name: "Reports",
       dependencies: [
-        "Photosensitivity", "TTable", "Frames", "FrameTensor", "CKernels", "TextOutput",
+        "Photosensitivity", "TTable", "Frames", "FrameTensor", "TextOutput",
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor", "TextOutput"], swiftSettings: strict),

@@ -1,6 +1,12 @@
 import CFFmpeg
-import Frames
 import Foundation
+import Frames
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The opened container and decoder of one input, and everything that must be released with them:
 /// the format and codec contexts, a custom AVIOContext over a pipe, a spooled temporary file.
@@ -29,7 +35,7 @@ final class OpenInput {
       avcodec_free_context(&codec)
       avformat_close_input(&format)  // does not free a custom AVIOContext
       pipe?.close()
-      if ownedDescriptor >= 0 { Glibc.close(ownedDescriptor) }
+      if ownedDescriptor >= 0 { SystemIO.close(ownedDescriptor) }
     }
   }
 
@@ -68,7 +74,7 @@ final class OpenInput {
     if kind == S_IFIFO || kind == S_IFSOCK || kind == S_IFCHR {
       // A named pipe (e.g. bash's `<(...)`, /dev/stdin): read it like standard input, so an MP4
       // with its index at the end is spooled instead of failing.
-      let fd = Glibc.open(path, O_RDONLY)
+      let fd = SystemIO.open(path, O_RDONLY)
       guard fd >= 0 else { throw fileError(errno, path: path) }
       let resources = Resources()
       resources.ownedDescriptor = fd
@@ -84,14 +90,15 @@ final class OpenInput {
   ) throws -> OpenInput {
     _ = FFmpegLog.install
     // Standard input redirected from a regular file (`flashscan - < movie.mp4`) can seek: open it
-    // through /proc instead of streaming, so nothing needs spooling.
+    // again by its /proc (or /dev/fd) path instead of streaming, so nothing needs spooling.
     var status = stat()
     if fstat(fileDescriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG,
       lseek(fileDescriptor, 0, SEEK_CUR) == 0
     {
       if status.st_size == 0 { throw MediaError.emptyFile(path: name) }
       return try open(
-        resources: resources, url: "/proc/self/fd/\(fileDescriptor)", name: name, options: options)
+        resources: resources, url: SystemIO.descriptorPath(fileDescriptor), name: name,
+        options: options)
     }
     let pipe = PipeInput(fd: fileDescriptor)
     let spool: Bool

@@ -1,6 +1,12 @@
 import CFFmpeg
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Reads a video from a file descriptor (standard input for `-`) through a custom AVIOContext.
 ///
 /// The first bytes are buffered so the container can be inspected before FFmpeg sees them: an
@@ -70,7 +76,7 @@ final class PipeInput {
     }
     if reachedEnd { return fs_averror_eof() }
     while true {
-      let n = Glibc.read(fd, buffer, size)
+      let n = SystemIO.read(fd, buffer, size)
       if n > 0 { return Int32(n) }
       if n == 0 {
         reachedEnd = true
@@ -87,7 +93,7 @@ final class PipeInput {
     var chunk = [UInt8](repeating: 0, count: Self.ioBufferSize)
     while prefix.count - prefixOffset < count {
       if reachedEnd { return false }
-      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      let n = chunk.withUnsafeMutableBytes { SystemIO.read(fd, $0.baseAddress, $0.count) }
       if n > 0 {
         prefix.append(contentsOf: chunk[0..<n])
       } else if n == 0 {
@@ -148,7 +154,7 @@ final class PipeInput {
     func writeAll(_ pointer: UnsafeRawPointer, _ count: Int) throws {
       var done = 0
       while done < count {
-        let n = Glibc.write(outputFD, pointer + done, count - done)
+        let n = SystemIO.write(outputFD, pointer + done, count - done)
         if n < 0 {
           if errno == EINTR { continue }
           throw PipeError(errno: errno)
@@ -163,7 +169,7 @@ final class PipeInput {
     prefixOffset = 0
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while !reachedEnd {
-      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      let n = chunk.withUnsafeMutableBytes { SystemIO.read(fd, $0.baseAddress, $0.count) }
       if n > 0 {
         try chunk.withUnsafeBytes { try writeAll($0.baseAddress!, n) }
       } else if n == 0 {
@@ -173,6 +179,53 @@ final class PipeInput {
         throw PipeError(errno: errno)
       }
     }
+  }
+}
+
+/// The C library's `read`, `write`, `open` and `close` (Glibc on Linux, Darwin on macOS), under a
+/// name that members called `read` or `close` (PipeInput's, OpenInput.Resources') do not shadow.
+enum SystemIO {
+  static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+      Glibc.read(fd, buffer, count)
+    #elseif canImport(Darwin)
+      Darwin.read(fd, buffer, count)
+    #endif
+  }
+
+  static func write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+      Glibc.write(fd, buffer, count)
+    #elseif canImport(Darwin)
+      Darwin.write(fd, buffer, count)
+    #endif
+  }
+
+  static func open(_ path: String, _ flags: Int32) -> Int32 {
+    #if canImport(Glibc)
+      Glibc.open(path, flags)
+    #elseif canImport(Darwin)
+      Darwin.open(path, flags)
+    #endif
+  }
+
+  @discardableResult
+  static func close(_ fd: Int32) -> Int32 {
+    #if canImport(Glibc)
+      Glibc.close(fd)
+    #elseif canImport(Darwin)
+      Darwin.close(fd)
+    #endif
+  }
+
+  /// A path that opens descriptor `fd` again: /proc/self/fd/N on Linux (a new open file
+  /// description, with its own offset), /dev/fd/N on other systems (macOS has no /proc).
+  static func descriptorPath(_ fd: Int32) -> String {
+    #if os(Linux)
+      "/proc/self/fd/\(fd)"
+    #else
+      "/dev/fd/\(fd)"
+    #endif
   }
 }
 

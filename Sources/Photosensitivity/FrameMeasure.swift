@@ -1,4 +1,4 @@
-import CKernels
+import CRegionSums
 import FrameTensor
 import Frames
 
@@ -176,7 +176,7 @@ public struct PhotosensitivityMeasurer: Sendable {
   }
 
   /// Per-cell means of linear R, G, B and of the classic red value (and, for Ofcom, of cd/m2),
-  /// from exact integer sums of the 16-bit fixed-point tables (CKernels), so the result
+  /// from exact integer sums of the 16-bit fixed-point tables (CRegionSums), so the result
   /// does not depend on the CPU, the summation order or the thread.
   func measureRegions(
     _ frameBuffer: UnsafeBufferPointer<UInt8>, candela: Bool, into m: inout FrameMeasure

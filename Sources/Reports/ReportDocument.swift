@@ -139,7 +139,7 @@ public struct InputFacts: Codable, Sendable, Equatable {
     }
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     let size = (attributes[.size] as? NSNumber)?.int64Value
-    return InputFacts(path: path, sizeBytes: size, sha256: try SHA256.hex(ofFile: path))
+    return InputFacts(path: path, sizeBytes: size, sha256: try sha256Hex(ofFile: path))
   }
 }
 

@@ -1,10 +1,13 @@
 // Per-cell sums of the region profiles; the header says what is summed.
-#include "CKernels.h"
+#include "CRegionSums.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+// Everything x86-specific (<immintrin.h>, cpuid, target attributes, the AVX-512 code) is compiled
+// only for x86; elsewhere only the portable scalar loop is, and `fs_region_simd_available()` is 0
+// (.ci/run checks this by compiling the kernel for aarch64).
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
 #define FS_X86 1
 #include <immintrin.h>
 #else

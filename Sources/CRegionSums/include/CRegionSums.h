@@ -1,14 +1,11 @@
-// flashscan's two C kernels, where the CPU's vector and crypto instructions pay:
-//
-// - The per-pixel half of the region profiles (wcag, ofcom) of the photosensitivity analysis:
-//   per-cell integer sums of 16-bit fixed-point linear R, G, B, the classic red value and
-//   (optionally) the display model's cd/m2 (Docs/Photosensitivity.md, "Region sums"). Two
-//   implementations give bit-identical sums: a portable scalar loop, and on x86-64 CPUs with
-//   AVX-512 VBMI one that does 64 table lookups per instruction (vpermi2b).
-// - The SHA-256 compression function with the x86 SHA extensions, for the report's input hash
-//   (the Swift implementation in Reports is used where the CPU lacks them).
-#ifndef CKERNELS_H
-#define CKERNELS_H
+// flashscan's C kernel, where the CPU's vector instructions pay: the per-pixel half of the
+// region profiles (wcag, ofcom) of the photosensitivity analysis: per-cell integer sums of 16-bit
+// fixed-point linear R, G, B, the classic red value and (optionally) the display model's cd/m2
+// (Docs/Photosensitivity.md, "Region sums"). Two implementations give bit-identical sums: a
+// portable scalar loop, and on x86-64 CPUs with AVX-512 VBMI one that does 64 table lookups per
+// instruction (vpermi2b).
+#ifndef CREGIONSUMS_H
+#define CREGIONSUMS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -50,13 +47,6 @@ int fs_region_simd_available(void);
 int fs_region_sums(const uint8_t *rgb, ptrdiff_t stride, const fs_region_layout *layout,
                    const uint16_t linear[256], const uint16_t *candela, int allow_simd,
                    uint64_t *sums);
-
-/// 1 when this CPU has the x86 SHA extensions (and SSE4.1) that `fs_sha256_compress` needs.
-int fs_sha256_available(void);
-
-/// Runs `blocks` consecutive 64-byte blocks of `data` through the SHA-256 compression function
-/// (FIPS 180-4, 6.2.2), updating `state` (H0..H7). Only call when `fs_sha256_available()`.
-void fs_sha256_compress(uint32_t state[8], const uint8_t *data, size_t blocks);
 
 #ifdef __cplusplus
 }
