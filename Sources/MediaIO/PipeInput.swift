@@ -182,41 +182,28 @@ final class PipeInput {
   }
 }
 
-/// The C library's `read`, `write`, `open` and `close` (Glibc on Linux, Darwin on macOS), under a
-/// name that members called `read` or `close` (PipeInput's, OpenInput.Resources') do not shadow.
+/// The C library's `read`, `write`, `open` and `close` (Glibc on Linux, Darwin on macOS, as this
+/// file imports them), under names that members called `read` or `close` (PipeInput's,
+/// OpenInput.Resources') do not shadow. Top-level functions, so the plain names are the C ones.
+private func cRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+  read(fd, buffer, count)
+}
+private func cWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+  write(fd, buffer, count)
+}
+private func cOpen(_ path: String, _ flags: Int32) -> Int32 { open(path, flags) }
+private func cClose(_ fd: Int32) -> Int32 { close(fd) }
+
 enum SystemIO {
   static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    #if canImport(Glibc)
-      Glibc.read(fd, buffer, count)
-    #elseif canImport(Darwin)
-      Darwin.read(fd, buffer, count)
-    #endif
+    cRead(fd, buffer, count)
   }
-
   static func write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    #if canImport(Glibc)
-      Glibc.write(fd, buffer, count)
-    #elseif canImport(Darwin)
-      Darwin.write(fd, buffer, count)
-    #endif
+    cWrite(fd, buffer, count)
   }
-
-  static func open(_ path: String, _ flags: Int32) -> Int32 {
-    #if canImport(Glibc)
-      Glibc.open(path, flags)
-    #elseif canImport(Darwin)
-      Darwin.open(path, flags)
-    #endif
-  }
-
+  static func open(_ path: String, _ flags: Int32) -> Int32 { cOpen(path, flags) }
   @discardableResult
-  static func close(_ fd: Int32) -> Int32 {
-    #if canImport(Glibc)
-      Glibc.close(fd)
-    #elseif canImport(Darwin)
-      Darwin.close(fd)
-    #endif
-  }
+  static func close(_ fd: Int32) -> Int32 { cClose(fd) }
 
   /// A path that opens descriptor `fd` again: /proc/self/fd/N on Linux (a new open file
   /// description, with its own offset), /dev/fd/N on other systems (macOS has no /proc).
