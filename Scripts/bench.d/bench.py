@@ -154,7 +154,7 @@ class Tool:
 
 
 def measure(argv, stdout_path=None):
-    """(wall s, cpu s, peak RSS KiB, exit status) of one run."""
+    """(wall s, cpu s, peak RSS KiB, exit status, minor page faults) of one run."""
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     err = open(os.devnull, "wb")
     try:
@@ -167,7 +167,7 @@ def measure(argv, stdout_path=None):
         if stdout_path:
             out.close()
         err.close()
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, usage.ru_minflt
 
 
 def read_csv(path):
@@ -233,6 +233,10 @@ def main():
                     help="document to (re)write (default Docs/Benchmarks.md)")
     ap.add_argument("--no-doc", action="store_true", help="do not write the document")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    ap.add_argument("--baseline", metavar="BINARY",
+                    help="another flashscan (e.g. a release build of an earlier commit) timed beside this one "
+                         "on the main clips, T table and --report, with targets: within 3%% of its wall time, "
+                         "no more memory")
     args = ap.parse_args()
     reps = args.reps or (1 if args.quick else 5)
     slow_reps = min(reps, args.numpy_reps or (1 if args.quick else 3))
@@ -251,7 +255,7 @@ def main():
     flashscan = os.path.join(bindir, "flashscan")
     if not os.access(flashscan, os.X_OK):
         sys.exit(f"bench: {flashscan} is missing (build first)")
-    has_report = "--report" in sh([flashscan, "--help"])
+    has_report = "--report" in sh([flashscan, "scan", "--help"])
 
     frames = args.seconds * RATE
     c1080 = Clip("main", 1920, 1080, frames, args.work)
@@ -299,6 +303,13 @@ def main():
                           [flashscan, "--quiet", "--report", out(f"{tag}-report.json"), clip.path],
                           f"flashscan {rel} --report out.json", stdout=out(f"{tag}-report-t.csv"),
                           ok_codes=(0, 3)))  # 3: the verdict was fail (--fail-on's default)
+        if args.baseline:
+            base = os.path.abspath(args.baseline)
+            t.append(Tool("base", "baseline flashscan", [base, "--quiet", clip.path],
+                          f"{args.baseline} {rel}", stdout=out(f"{tag}-base.csv")))
+            t.append(Tool("basereport", "baseline flashscan --report",
+                          [base, "--quiet", "--report", out(f"{tag}-base-report.json"), clip.path],
+                          f"{args.baseline} {rel} --report out.json", ok_codes=(0, 3)))
         if have_numpy:
             cut = cuts[clip.path]
             crel = os.path.relpath(cut.path, ROOT)
@@ -324,12 +335,12 @@ def main():
                 limit = slow_reps if (tool.reps or clip.name == "long") else reps
                 if rep >= limit:
                     continue
-                wall, cpu, rss, code = measure(tool.argv, tool.stdout)
+                wall, cpu, rss, code, faults = measure(tool.argv, tool.stdout)
                 log(f"bench: rep {rep + 1}/{reps} {clip.height}p {clip.name:4} {tool.label:52} "
                     f"{wall:7.2f} s wall {cpu:7.2f} s cpu {rss / 1024:7.1f} MiB")
                 if code not in tool.ok_codes:
                     failures.append(f"{tool.shown}: exit status {code}")
-                results[(clip.path, tool.key)].append((wall, cpu, rss))
+                results[(clip.path, tool.key)].append((wall, cpu, rss, faults))
     elapsed = time.time() - started
     load_after = loadavg()
 
@@ -356,6 +367,11 @@ def main():
                 pass
             checks.append((f"flashscan --report on {clip.label} prints the same T table as flashscan "
                            f"(report verdict: {verdict})", same))
+        base = next((t for t in plan[clip.path] if t.key == "base"), None)
+        if base:
+            fs_csv = next(t.stdout for t in plan[clip.path] if t.key == "fs")
+            checks.append((f"the baseline prints the same T table as flashscan on {clip.label}",
+                           open(fs_csv, "rb").read() == open(base.stdout, "rb").read()))
         if have_numpy and clip.name == "main":
             cut = cuts[clip.path]
             fs_cut = out(f"cut{cut.height}-fs.csv")
@@ -377,12 +393,13 @@ def main():
         wall = median([r[0] for r in runs])
         cpu = median([r[1] for r in runs])
         rss = median([r[2] for r in runs]) / 1024
+        faults = median([r[3] for r in runs])
         tool = next(t for t in plan[clip.path] if t.key == key)
         if tool.cut:
             scale = clip.frames / cuts[clip.path].frames
             wall *= scale
             cpu *= scale
-        return {"wall": wall, "cpu": cpu, "rss": rss, "n": len(runs), "tool": tool}
+        return {"wall": wall, "cpu": cpu, "rss": rss, "faults": faults, "n": len(runs), "tool": tool}
 
     lines = []
     lines.append(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
@@ -421,15 +438,15 @@ def main():
             continue
         lines.append(f"### {clip.label}" + (" (memory-growth check)" if clip.name == "long" else ""))
         lines.append("")
-        lines.append("| tool | wall s | CPU s | peak RSS MiB | wall / flashscan | RSS / flashscan |")
-        lines.append("|---|---|---|---|---|---|")
+        lines.append("| tool | wall s | CPU s | peak RSS MiB | page faults | wall / flashscan | RSS / flashscan |")
+        lines.append("|---|---|---|---|---|---|---|")
         for tool in plan[clip.path]:
             s = stat(clip, tool.key)
             if not s:
                 continue
             mark = " *" if tool.cut else ""
             lines.append(f"| {tool.label}{mark} | {fmt_s(s['wall'])} | {fmt_s(s['cpu'])} | {s['rss']:.0f} | "
-                         f"{s['wall'] / fs['wall']:.2f}x | {s['rss'] / fs['rss']:.2f}x |")
+                         f"{s['faults']:.0f} | {s['wall'] / fs['wall']:.2f}x | {s['rss'] / fs['rss']:.2f}x |")
         if any(t.cut for t in plan[clip.path]):
             cut = cuts[clip.path]
             lines.append("")
@@ -478,6 +495,19 @@ def main():
         target("(no --report yet) flashscan T table wall / photosensitivity filter wall",
                f"{fs['wall'] / photo['wall']:.2f}x", "(information)", None)
 
+    base, basereport = stat(c1080, "base"), stat(c1080, "basereport")
+    if fs and base:
+        target("flashscan wall / baseline's", f"{fs['wall'] / base['wall']:.3f}x", "<= 1.03x",
+               fs["wall"] / base["wall"] <= 1.03)
+        target("flashscan peak RSS / baseline's", f"{fs['rss']:.0f} / {base['rss']:.0f} MiB", "<= 1x",
+               fs["rss"] <= base["rss"])
+        target("flashscan page faults / baseline's", f"{fs['faults']:.0f} / {base['faults']:.0f}", "<= 1x",
+               fs["faults"] <= base["faults"])
+    if rep and basereport:
+        target("flashscan --report wall / baseline --report's", f"{rep['wall'] / basereport['wall']:.3f}x",
+               "<= 1.03x", rep["wall"] / basereport["wall"] <= 1.03)
+        target("flashscan --report peak RSS / baseline's", f"{rep['rss']:.0f} / {basereport['rss']:.0f} MiB",
+               "<= 1x", rep["rss"] <= basereport["rss"])
     lines.append(f"### Targets ({c1080.label})")
     lines.append("")
     lines.append("| target | measured | limit | met |")
