@@ -157,7 +157,7 @@ struct ScanCommand: ParsableCommand {
     let walker = InputWalker(
       allFiles: allFiles,
       excludedDirectories: [outputDir, reportOptions.reportDir].compactMap { $0 })
-    let list = walker.collect(inputs)
+    let list = walker.collect(inputs).skippingDanglingLinks()
     let items = shard.map { $0.select(list.items) } ?? list.items
     let withFile = inputs.count > 1 || list.walkedDirectory
 
@@ -223,6 +223,14 @@ struct ScanCommand: ParsableCommand {
       console.info(
         "note: \(list.skippedByExtension) file(s) without a video extension were not scanned"
           + " (--all-files scans them): \(shown)\(more)")
+    }
+    if !list.danglingLinks.isEmpty {
+      let count = list.danglingLinks.count
+      let shown = list.danglingLinks.prefix(5).joined(separator: ", ")
+      let more = count > 5 ? ", and \(count - 5) more" : ""
+      console.info(
+        "note: \(count) symbolic link(s) to nothing (target missing) were not scanned: "
+          + "\(shown)\(more)")
     }
   }
 }
