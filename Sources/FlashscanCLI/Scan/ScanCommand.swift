@@ -158,6 +158,10 @@ struct ScanCommand: ParsableCommand {
       allFiles: allFiles,
       excludedDirectories: [outputDir, reportOptions.reportDir].compactMap { $0 })
     let list = walker.collect(inputs).skippingDanglingLinks()
+    if let collision = outputCollision(list) {
+      console.error(collision.description)
+      throw ExitCode(ExitStatus.usage)
+    }
     let items = shard.map { $0.select(list.items) } ?? list.items
     let withFile = inputs.count > 1 || list.walkedDirectory
 
@@ -203,6 +207,20 @@ struct ScanCommand: ParsableCommand {
     }
     let status = ExitStatus.of(report, failOn: reportOutput?.failOn ?? .never)
     if status != ExitStatus.ok { throw ExitCode(status) }
+  }
+
+  /// Two inputs whose tables or reports would be the same file (`OutputCollision`), checked over
+  /// the whole list (every shard sees the same answer) before any work. Inputs that already failed
+  /// (missing paths) write nothing and are left out.
+  private func outputCollision(_ list: InputList) -> OutputCollision? {
+    var directories: [(directory: String, extensions: [String])] = []
+    if let outputDir { directories.append((outputDir, [format.fileExtension])) }
+    if let reportDir = reportOptions.reportDir {
+      directories.append((reportDir, reportOptions.directoryFormats.map(\.fileExtension)))
+    }
+    guard !directories.isEmpty else { return nil }
+    let paths = list.items.filter { $0.problem == nil }.map(\.path)
+    return OutputCollision.find(inputs: paths, directories: directories)
   }
 
   private func printSummary(_ report: BatchReport, list: InputList, console: Console) {
