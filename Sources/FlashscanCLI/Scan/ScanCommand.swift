@@ -227,7 +227,9 @@ struct ScanCommand: ParsableCommand {
     guard !console.quiet else { return }
     if report.files.count == 1 && !list.walkedDirectory {
       let file = report.files[0]
-      if file.status == .ok || file.status == .partial || file.status == .skipped {
+      if file.status == .ok || file.status == .partial || file.status == .skipped
+        || file.outputError != nil
+      {
         console.info(SummaryText.fileLine(file, speed: true))
       }
     } else {
