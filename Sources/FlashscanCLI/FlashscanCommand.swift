@@ -51,6 +51,12 @@ package struct FlashscanCommand: ParsableCommand {
         print(message)  // --help, --version
         terminate(ExitStatus.ok)
       }
+      if code == .validationFailure, let hint = DashNameHint.message(for: args) {
+        // `flashscan -x.mp4`: say how to scan a file whose name starts with '-'.
+        var text = "flashscan: " + Escaping.terminal(hint) + "\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        terminate(ExitStatus.usage)
+      }
       var text = message
       if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
       // The message may quote arguments (file names, values): each line escaped, as on the
