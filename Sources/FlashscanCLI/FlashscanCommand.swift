@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TextOutput
 
 #if canImport(Glibc)
   import Glibc
@@ -50,8 +51,19 @@ package struct FlashscanCommand: ParsableCommand {
         print(message)  // --help, --version
         terminate(ExitStatus.ok)
       }
-      var text = message.hasSuffix("\n") ? message : message + "\n"
+      if code == .validationFailure, let hint = DashNameHint.message(for: args) {
+        // `flashscan -x.mp4`: say how to scan a file whose name starts with '-'.
+        var text = "flashscan: " + Escaping.terminal(hint) + "\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        terminate(ExitStatus.usage)
+      }
+      var text = message
       if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+      // The message may quote arguments (file names, values): each line escaped, as on the
+      // terminal everywhere (Escaping.terminal).
+      text = text.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { Escaping.terminal(String($0)) }.joined(separator: "\n")
+      if !text.hasSuffix("\n") { text += "\n" }
       if code == .validationFailure { text = "flashscan: " + text }
       text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
       terminate(code == .validationFailure ? ExitStatus.usage : code.rawValue)

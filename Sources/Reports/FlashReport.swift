@@ -1,6 +1,7 @@
 import Foundation
 import FrameTensor
 import Photosensitivity
+import TextOutput
 
 /// A report file's format, chosen by the path's extension.
 public enum ReportFormat: String, Sendable, CaseIterable {
@@ -59,12 +60,14 @@ public struct FlashReport: Sendable {
     }
   }
 
-  /// The one line `--check` prints: `FAIL  path  (profile wcag, 2 incidents)`.
+  /// The one line `--check` prints: `FAIL  path  (profile wcag, 2 incidents)`, tab-separated; the
+  /// path as a terminal shows it (`Escaping.terminal`: no control characters, so the line stays
+  /// one line of three fields).
   public var checkLine: String {
     let d = document
     let count = d.incidents.count == 1 ? "1 incident" : "\(d.incidents.count) incidents"
     let partial = d.input.complete ? "" : ", partial: decoding stopped early"
     return
-      "\(VerdictText.label(d.verdict))\t\(d.input.path)\t(profile \(d.profile.rawValue), \(count)\(partial))"
+      "\(VerdictText.label(d.verdict))\t\(Escaping.terminal(d.input.path))\t(profile \(d.profile.rawValue), \(count)\(partial))"
   }
 }

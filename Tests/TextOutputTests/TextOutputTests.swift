@@ -133,3 +133,28 @@ struct AtomicFileWriterTests {
     }
   }
 }
+
+@Suite("Names on a terminal")
+struct TerminalEscapingTests {
+  @Test func controlCharactersAndBackslashAreEscaped() {
+    #expect(Escaping.terminal("plain/clip.mkv") == "plain/clip.mkv")
+    #expect(Escaping.terminal("é ü 🎬, \"q\" 'a'.mkv") == "é ü 🎬, \"q\" 'a'.mkv")
+    #expect(Escaping.terminal("a\nb\rc\td") == "a\\nb\\rc\\td")
+    #expect(Escaping.terminal("cr\r\nlf") == "cr\\r\\nlf")
+    #expect(Escaping.terminal("\u{1B}]0;title\u{07}x") == "\\x1b]0;title\\x07x")
+    #expect(
+      Escaping.terminal("\u{0}\u{1F}\u{7F}\u{80}\u{9B}\u{9F}\u{A0}")
+        == "\\x00\\x1f\\x7f\\x80\\x9b\\x9f\u{A0}")
+    #expect(Escaping.terminal("back\\slash") == "back\\\\slash")
+    // Unambiguous: a name that spells an escape differs from the control character it spells.
+    #expect(Escaping.terminal("\\x1b") != Escaping.terminal("\u{1B}"))
+  }
+
+  @Test func escapedTextHasNoControlCharacters() {
+    var all = ""
+    for v in UInt32(0)...0x2FF { all.unicodeScalars.append(Unicode.Scalar(v)!) }
+    let escaped = Escaping.terminal(all)
+    #expect(
+      !escaped.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+  }
+}

@@ -66,6 +66,9 @@ struct FileReport: Sendable, Equatable {
   var seconds = 0.0
   /// The photosensitivity verdict, when a report was made.
   var verdict: Verdict? = nil
+  /// Set (with status `failed`) when the file's rows, table or report could not be written: the
+  /// output error (`PATH: reason`), for the summary.
+  var outputError: String? = nil
 }
 
 struct BatchReport: Sendable {
@@ -94,6 +97,8 @@ final class BatchRunner: Sendable {
   private struct State {
     var reports: [FileReport]
     var nextIndex = 0
+    /// The first output error of the run (`PATH: reason`), already printed.
+    var outputFailure: String?
   }
   private let state: Locked<State>
 
@@ -171,10 +176,28 @@ final class BatchRunner: Sendable {
     }
     sharedFile?.discard()
     progress.finish()
+    if let table, stop.reason == .outputFailed {
+      // The shared table failed (or the run stopped on another output's error): files whose rows
+      // did not all get out are not ok. With -o nothing got out: the file is never committed.
+      markUndelivered(from: sharedFile == nil ? table.delivered : 0)
+    }
     let seconds = Double(ProgressTracker.now() - clock) / 1e9
     return BatchReport(
       files: state.withLock { $0.reports }, stop: stop.reason, seconds: seconds,
       tableStarted: tableStarted)
+  }
+
+  /// Files from `first` on that were read (`ok` or `partial`) but whose rows never reached the
+  /// table become `failed`, with the run's output error.
+  private func markUndelivered(from first: Int) {
+    state.withLock { s in
+      let reason = s.outputFailure ?? "the output could not be written"
+      for i in s.reports.indices where i >= first {
+        guard s.reports[i].status == .ok || s.reports[i].status == .partial else { continue }
+        s.reports[i].status = .failed
+        s.reports[i].outputError = reason
+      }
+    }
   }
 
   /// `--check` prints verdict lines instead of the table: no header then.
@@ -236,6 +259,9 @@ final class BatchRunner: Sendable {
       break
     default:
       if stop.reason == nil { console.error("\(error)") }
+      state.withLock { s in
+        if s.outputFailure == nil { s.outputFailure = "\(error)" }
+      }
       stop.stop(.outputFailed)
     }
   }
@@ -244,19 +270,25 @@ final class BatchRunner: Sendable {
     let began = ProgressTracker.now()
     var report = scanOneUntimed(index, threads: threads, table: table)
     report.seconds = Double(ProgressTracker.now() - began) / 1e9
+    // The shared table must hear about every index, or later files would wait forever. Its rows
+    // are flushed here: if that fails they did not get out, and the file is not ok.
+    if let table {
+      do {
+        try table.end(index)
+      } catch {
+        handle(outputError: error)
+        if error is OutputError, report.status == .ok || report.status == .partial {
+          report.status = .failed
+          report.outputError = "\(error)"
+        }
+      }
+    }
     return report
   }
 
   private func scanOneUntimed(_ index: Int, threads: Int, table: OrderedTable?) -> FileReport {
     let item = items[index]
     var report = FileReport(path: item.path)
-
-    // The shared table must hear about every index, or later files would wait forever.
-    defer {
-      if let table {
-        do { try table.end(index) } catch { handle(outputError: error) }
-      }
-    }
 
     if let problem = item.problem {
       console.error("\(item.path): \(problem)")
@@ -325,6 +357,7 @@ final class BatchRunner: Sendable {
     } catch let error as OutputError {
       handle(outputError: error)
       report.status = .failed
+      report.outputError = "\(error)"
     } catch {
       console.error("\(error)")
       report.status = .failed

@@ -27,12 +27,27 @@ struct InputList: Sendable, Equatable {
   var skippedByExtension: Int { skippedPaths.count }
   /// Those files' paths, in walk order.
   var skippedPaths: [String]
+  /// Symbolic links a walk met whose target is missing (or a link loop), in walk order, whatever
+  /// their names: not regular files, so not scanned (`skippingDanglingLinks`).
+  var danglingLinks: [String] = []
+
+  /// The list without the dangling links the walks met. The walker lists those that look like a
+  /// video as items with their problem (as any entry it cannot read); the scan command skips them
+  /// and names them in a note instead of failing the batch (Docs/CLI.md).
+  func skippingDanglingLinks() -> InputList {
+    guard !danglingLinks.isEmpty else { return self }
+    let dangling = Set(danglingLinks)
+    var list = self
+    list.items.removeAll { $0.problem != nil && dangling.contains($0.path) }
+    return list
+  }
 }
 
 /// Collects inputs: explicit paths are always taken; directories are walked recursively in sorted
 /// order, skipping hidden names (a leading dot), non-regular files and, unless `allFiles`, files
 /// without a video extension. Each real directory is entered once (by device and inode), so
-/// symbolic-link loops cannot make the walk run forever.
+/// symbolic-link loops cannot make the walk run forever. Symbolic links to nothing are recorded in
+/// `InputList.danglingLinks` (see `InputList.skippingDanglingLinks`).
 struct InputWalker {
   /// File-name extensions a walk takes by default (compared case-insensitively).
   static let videoExtensions: [String] = [
@@ -67,6 +82,7 @@ struct InputWalker {
     var items: [InputItem] = []
     var walked = false
     var skipped: [String] = []
+    var dangling: [String] = []
     var visited = Set<FileID>()
     for dir in excludedDirectories {
       var st = stat()
@@ -87,7 +103,7 @@ struct InputWalker {
       if (st.st_mode & S_IFMT) == S_IFDIR {
         walked = true
         visited.insert(FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
-        walk(argument, into: &items, visited: &visited, skipped: &skipped)
+        walk(argument, into: &items, visited: &visited, skipped: &skipped, dangling: &dangling)
       } else {
         items.append(InputItem(path: argument))
       }
@@ -96,12 +112,13 @@ struct InputWalker {
     items.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     var unique: [InputItem] = []
     for item in items where unique.last?.path != item.path { unique.append(item) }
-    return InputList(items: unique, walkedDirectory: walked, skippedPaths: skipped)
+    return InputList(
+      items: unique, walkedDirectory: walked, skippedPaths: skipped, danglingLinks: dangling)
   }
 
   private func walk(
     _ dir: String, into items: inout [InputItem], visited: inout Set<FileID>,
-    skipped: inout [String]
+    skipped: inout [String], dangling: inout [String]
   ) {
     guard let handle = opendir(dir) else {
       items.append(InputItem(path: dir, problem: "cannot read directory: " + Self.reason(errno)))
@@ -122,9 +139,17 @@ struct InputWalker {
       let path = prefix + name
       var st = stat()
       if stat(path, &st) != 0 {
-        // A dangling symbolic link: worth a line only if it looks like a video.
+        let code = errno
+        var link = stat()
+        if (code == ENOENT || code == ELOOP) && lstat(path, &link) == 0
+          && (link.st_mode & S_IFMT) == S_IFLNK
+        {
+          dangling.append(path)  // a link to nothing: noted, never scanned
+        }
+        // Listed with its problem if it looks like a video (`InputList.skippingDanglingLinks`
+        // drops the dangling links again).
         if allFiles || Self.hasVideoExtension(name) {
-          items.append(InputItem(path: path, problem: Self.reason(errno)))
+          items.append(InputItem(path: path, problem: Self.reason(code)))
         }
         continue
       }
@@ -132,7 +157,7 @@ struct InputWalker {
       case S_IFDIR:
         let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
         if visited.insert(id).inserted {
-          walk(path, into: &items, visited: &visited, skipped: &skipped)
+          walk(path, into: &items, visited: &visited, skipped: &skipped, dangling: &dangling)
         }
       case S_IFREG:
         if allFiles || Self.hasVideoExtension(name) {

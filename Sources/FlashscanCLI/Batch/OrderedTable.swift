@@ -31,6 +31,9 @@ final class OrderedTable: Sendable {
     var finished = Set<Int>()
     var anyStarted = false
     var headerWritten = false
+    /// Files `0..<delivered` are in the sink whole and flushed (what a failed write cannot take
+    /// back).
+    var delivered = 0
 
     mutating func drain(_ index: Int) throws {
       if let bytes = pending.removeValue(forKey: index) {
@@ -85,6 +88,7 @@ final class OrderedTable: Sendable {
       // now.
       try s.drain(s.head)
       try s.sink.flush()
+      s.delivered = s.head
     }
   }
 
@@ -97,4 +101,8 @@ final class OrderedTable: Sendable {
   }
 
   var started: Bool { state.withLock { $0.anyStarted } }
+
+  /// How many files, from the first, have all their text written and flushed: after a write error
+  /// the files from this index on did not get their rows out (whole).
+  var delivered: Int { state.withLock { $0.delivered } }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// The summary printed on stderr at the end of a run.
 enum SummaryText {
-  /// One file: `PATH: ok, 250 frames, 10.000 s, max |T| 1234.57`, plus the speed when `speed`.
+  /// One file: `PATH: ok, 250 frames, 10.000 s, max |T| 1234.57`, plus the speed when `speed`;
+  /// `PATH: failed, its output could not be written (standard output: No space left on device)`
+  /// when its rows (or table, or report) did not get out.
   static func fileLine(_ r: FileReport, speed: Bool = false) -> String {
     switch r.status {
     case .ok, .partial:
@@ -13,6 +15,8 @@ enum SummaryText {
       return line
     case .skipped:
       return "\(r.path): skipped (its table exists)"
+    case .failed where r.outputError != nil:
+      return "\(r.path): failed, its output could not be written (\(r.outputError!))"
     case .failed, .notRun:
       return "\(r.path): \(r.status.rawValue)"
     }

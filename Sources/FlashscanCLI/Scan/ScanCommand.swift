@@ -157,7 +157,11 @@ struct ScanCommand: ParsableCommand {
     let walker = InputWalker(
       allFiles: allFiles,
       excludedDirectories: [outputDir, reportOptions.reportDir].compactMap { $0 })
-    let list = walker.collect(inputs)
+    let list = walker.collect(inputs).skippingDanglingLinks()
+    if let collision = outputCollision(list) {
+      console.error(collision.description)
+      throw ExitCode(ExitStatus.usage)
+    }
     let items = shard.map { $0.select(list.items) } ?? list.items
     let withFile = inputs.count > 1 || list.walkedDirectory
 
@@ -205,11 +209,27 @@ struct ScanCommand: ParsableCommand {
     if status != ExitStatus.ok { throw ExitCode(status) }
   }
 
+  /// Two inputs whose tables or reports would be the same file (`OutputCollision`), checked over
+  /// the whole list (every shard sees the same answer) before any work. Inputs that already failed
+  /// (missing paths) write nothing and are left out.
+  private func outputCollision(_ list: InputList) -> OutputCollision? {
+    var directories: [(directory: String, extensions: [String])] = []
+    if let outputDir { directories.append((outputDir, [format.fileExtension])) }
+    if let reportDir = reportOptions.reportDir {
+      directories.append((reportDir, reportOptions.directoryFormats.map(\.fileExtension)))
+    }
+    guard !directories.isEmpty else { return nil }
+    let paths = list.items.filter { $0.problem == nil }.map(\.path)
+    return OutputCollision.find(inputs: paths, directories: directories)
+  }
+
   private func printSummary(_ report: BatchReport, list: InputList, console: Console) {
     guard !console.quiet else { return }
     if report.files.count == 1 && !list.walkedDirectory {
       let file = report.files[0]
-      if file.status == .ok || file.status == .partial || file.status == .skipped {
+      if file.status == .ok || file.status == .partial || file.status == .skipped
+        || file.outputError != nil
+      {
         console.info(SummaryText.fileLine(file, speed: true))
       }
     } else {
@@ -223,6 +243,14 @@ struct ScanCommand: ParsableCommand {
       console.info(
         "note: \(list.skippedByExtension) file(s) without a video extension were not scanned"
           + " (--all-files scans them): \(shown)\(more)")
+    }
+    if !list.danglingLinks.isEmpty {
+      let count = list.danglingLinks.count
+      let shown = list.danglingLinks.prefix(5).joined(separator: ", ")
+      let more = count > 5 ? ", and \(count - 5) more" : ""
+      console.info(
+        "note: \(count) symbolic link(s) to nothing (target missing) were not scanned: "
+          + "\(shown)\(more)")
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Frames
+import TextOutput
 
 #if canImport(Glibc)
   import Glibc
@@ -9,6 +10,11 @@ import Frames
 
 /// Everything the run says on stderr goes through here, so that the live progress line (redrawn in
 /// place on a terminal) is cleared before an error or summary line is printed.
+///
+/// File names are the user's: a name may hold ESC, CR or a newline. Error and summary lines are
+/// therefore escaped whole with `Escaping.terminal` here, the one place they pass (Docs/CLI.md,
+/// "Names on the terminal"); the progress line escapes its name itself (`ProgressText`), before
+/// fitting it to the width.
 final class Console: Sendable {
   let isTerminal: Bool
   let showProgress: Bool
@@ -25,18 +31,20 @@ final class Console: Sendable {
     self.showProgress = !quiet && (forceProgress || isTerminal)
   }
 
-  /// `flashscan: MESSAGE`, always shown (also with `--quiet`).
+  /// `flashscan: MESSAGE`, always shown (also with `--quiet`); `message` is escaped
+  /// (`Escaping.terminal`), so it is one line whatever names it holds.
   func error(_ message: String) {
-    emit("flashscan: " + message + "\n")
+    emit("flashscan: " + Escaping.terminal(message) + "\n")
   }
 
-  /// A summary line; hidden by `--quiet`.
+  /// A summary line, escaped like `error`; hidden by `--quiet`.
   func info(_ line: String) {
     guard !quiet else { return }
-    emit(line + "\n")
+    emit(Escaping.terminal(line) + "\n")
   }
 
-  /// Draws the progress line: in place on a terminal, one line each time otherwise.
+  /// Draws the progress line: in place on a terminal, one line each time otherwise. The line is
+  /// written as given: `ProgressText.line` builds it with the name already escaped.
   func progress(_ line: String) {
     guard showProgress else { return }
     let isTerminal = isTerminal

@@ -1,5 +1,6 @@
 import Foundation
 import Frames
+import TextOutput
 
 /// What one progress line shows.
 struct ProgressSnapshot: Sendable, Equatable {
@@ -16,7 +17,8 @@ struct ProgressSnapshot: Sendable, Equatable {
   var othersActive: Int = 0
 }
 
-/// Formats progress lines: `FILE  done/~total frames  pct%  fps  ETA m:ss  [files d/n]`.
+/// Formats progress lines: `FILE  done/~total frames  pct%  fps  ETA m:ss  [files d/n]`, with
+/// FILE escaped (`Escaping.terminal`).
 enum ProgressText {
   static func line(_ s: ProgressSnapshot, width: Int = 100) -> String {
     var parts: [String] = []
@@ -40,7 +42,8 @@ enum ProgressText {
     }
     let tail = "  " + parts.joined(separator: "  ")
     let room = max(12, width - tail.count)
-    return shorten(s.file, to: room) + tail
+    // Escaped before it is shortened, so the line fits and holds no control character.
+    return shorten(Escaping.terminal(s.file), to: room) + tail
   }
 
   static func fps(_ value: Double) -> String {
