@@ -100,6 +100,16 @@ public final class VideoDecoder: FrameSource {
       av_frame_free(&frame)
       throw MediaError.io(path: input.info.path, reason: "out of memory")
     }
+    if options.autorotate {
+      // The CLI turns other angles with its interpolating `rotate` filter; that is not reproduced.
+      let degrees = fs_stream_rotation(input.stream)
+      if DisplayRotation(degrees: degrees) == .none, abs(degrees) > 1 {
+        warnings.append(
+          "rotation of \(Int(degrees.rounded()))° in the display matrix is not applied (only"
+            + " multiples of 90° are): frames are analysed as coded, the ffmpeg CLI would rotate them"
+        )
+      }
+    }
   }
 
   deinit {

@@ -70,4 +70,25 @@ struct Issue14CLITests {
     let markdown = try String(contentsOfFile: md, encoding: .utf8)
     #expect(markdown.contains("| Decoding | \(note); 1 packet(s) flagged corrupt"), "\(markdown)")
   }
+
+  @Test("a display matrix rotation that is not a multiple of 90 degrees: a warning naming it")
+  func oddRotation() throws {
+    let dir = try TemporaryDirectory(prefix: "cli-rotation")
+    let path = dir.file("tilted.mp4")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.2", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p", path,
+    ])
+    let plain = try Flashscan.run([path])
+    try Issue14Media.setDisplayMatrix(of: path, degrees: 45)
+    let result = try Flashscan.run([path])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.errorLines.contains(
+        "flashscan: \(path): warning: rotation of 45° in the display matrix is not applied (only multiples"
+          + " of 90° are): frames are analysed as coded, the ffmpeg CLI would rotate them"),
+      "\(result.stderr)")
+    #expect(result.stdout == plain.stdout)
+    #expect(!plain.stderr.contains("warning"))
+  }
 }

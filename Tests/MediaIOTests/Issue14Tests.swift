@@ -99,3 +99,54 @@ import Testing
     #expect(!decoder.isPartial)
   }
 }
+
+@Suite struct Issue14DecoderTests {
+  /// A display matrix rotating by 45°: not applied (the CLI's interpolating rotate filter is not
+  /// reproduced), but said, naming the angle; frames are as coded. -noautorotate says nothing.
+  @Test(arguments: [45.0, 30.0])
+  func rotationThatIsNotAMultipleOf90IsAWarning(_ degrees: Double) throws {
+    let dir = try TemporaryDirectory()
+    let plain = dir.file("plain.mp4")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.2", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p", plain,
+    ])
+    let rotated = dir.file("rotated.mp4")
+    try FileManager.default.copyItem(atPath: plain, toPath: rotated)
+    try Issue14Media.setDisplayMatrix(of: rotated, degrees: degrees)
+    let probed = try FFmpegCLI.probe([
+      "-select_streams", "v:0", "-show_entries", "stream_side_data=rotation", "-of", "csv=p=0",
+      rotated,
+    ])
+    // ffprobe truncates the angle (-29.99 prints as -29); the decoder rounds it, as the CLI does.
+    #expect(
+      probed.contains("-\(Int(degrees) - 1)") || probed.contains("-\(Int(degrees))"), "\(probed)")
+    let decoder = try VideoDecoder(path: rotated)
+    #expect(decoder.info.rotation == 0)
+    #expect(
+      decoder.warnings == [
+        "rotation of \(Int(degrees))° in the display matrix is not applied (only multiples of 90° are):"
+          + " frames are analysed as coded, the ffmpeg CLI would rotate them"
+      ])
+    let (frames, _) = try decodeAll(decoder)
+    #expect(frames?.storage == (try FFmpegCLI.rawRGB24(plain)))
+    #expect(!decoder.isPartial)
+    let unrotated = try VideoDecoder(path: rotated, options: DecodeOptions(autorotate: false))
+    #expect(unrotated.warnings.isEmpty)
+  }
+
+  /// Multiples of 90° are applied and say nothing.
+  @Test func rightAngleRotationSaysNothing() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("r.mp4")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.2", "-c:v", "libx264",
+      "-pix_fmt", "yuv420p", path,
+    ])
+    try Issue14Media.setDisplayMatrix(of: path, degrees: 90)
+    let decoder = try VideoDecoder(path: path)
+    #expect(decoder.info.rotation == 90)
+    _ = try decodeAll(decoder)
+    #expect(decoder.warnings.isEmpty)
+  }
+}
