@@ -71,6 +71,19 @@ struct Issue14CLITests {
     #expect(markdown.contains("| Decoding | \(note); 1 packet(s) flagged corrupt"), "\(markdown)")
   }
 
+  @Test("an oversized frame: 'frame too large' and the limit, not 'not a media file'")
+  func oversizedFrame() throws {
+    let dir = try TemporaryDirectory(prefix: "cli-big")
+    let path = try Issue14Media.pngClaiming(width: 30000, height: 30000, in: dir)
+    let result = try Flashscan.run([path])
+    #expect(result.status == 1)
+    #expect(
+      result.errorLines.first
+        == "flashscan: \(path): frame too large: 30000x30000 pixels; FFmpeg decodes frames only"
+        + " while (8 x width + 1024) x (height + 128) < 2^31 - 1 (av_image_check_size), at most"
+        + " 16255x16255 for a square frame", "\(result.stderr)")
+  }
+
   @Test("a display matrix rotation that is not a multiple of 90 degrees: a warning naming it")
   func oddRotation() throws {
     let dir = try TemporaryDirectory(prefix: "cli-rotation")

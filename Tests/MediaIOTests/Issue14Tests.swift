@@ -149,4 +149,27 @@ import Testing
     _ = try decodeAll(decoder)
     #expect(decoder.warnings.isEmpty)
   }
+
+  /// Issue 14: a 30000x30000 PNG is refused by FFmpeg; the error says the frame is too large and
+  /// what the limit is, not "not a media file".
+  @Test func oversizedFrameIsTooLargeNotNotMedia() throws {
+    let dir = try TemporaryDirectory()
+    let path = try Issue14Media.pngClaiming(width: 30000, height: 30000, in: dir)
+    #expect(throws: MediaError.frameTooLarge(path: path, width: 30000, height: 30000)) {
+      try VideoDecoder(path: path)
+    }
+    let error = MediaError.frameTooLarge(path: path, width: 30000, height: 30000)
+    #expect(
+      error.description
+        == "\(path): frame too large: 30000x30000 pixels; FFmpeg decodes frames only while"
+        + " (8 x width + 1024) x (height + 128) < 2^31 - 1 (av_image_check_size), at most"
+        + " 16255x16255 for a square frame")
+    // One pixel more each way than the largest square FFmpeg accepts (a frame inside the
+    // limit would be allocated, hundreds of MB, so it is not tried here).
+    let over = try Issue14Media.pngClaiming(
+      width: 16256, height: 16256, in: dir, name: "over.png")
+    #expect(throws: MediaError.frameTooLarge(path: over, width: 16256, height: 16256)) {
+      try VideoDecoder(path: over)
+    }
+  }
 }
