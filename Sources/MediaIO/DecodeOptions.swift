@@ -13,6 +13,19 @@ public struct FrameSize: Sendable, Equatable, Hashable, CustomStringConvertible 
   public var description: String { "\(width)x\(height)" }
 }
 
+/// What `VideoDecoder` does with frames whose size differs from the first frame's (broadcast
+/// recordings, adaptive-streaming captures and concatenated files change resolution mid-stream).
+public enum FrameSizeChanges: Sendable, Equatable {
+  /// Every frame is scaled (bicubic) to the first frame's size, as the ffmpeg CLI's scale filter
+  /// does when its filter graph is reconfigured for a new input size: all chunks have the first
+  /// frame's size and the bytes equal the CLI's rawvideo output. Each change is named in
+  /// `VideoDecoder.warnings`.
+  case scaleToFirst
+  /// Every frame keeps its own size; a new size starts a new chunk (a chunk never mixes sizes).
+  /// Analysers that need one size per stream (the T table, photosensitivity) stop at the change.
+  case keep
+}
+
 /// How `VideoDecoder` picks, decodes and converts a video stream.
 public struct DecodeOptions: Sendable, Equatable {
   /// Container stream index to decode; nil picks the first video stream that is not an attached
@@ -23,6 +36,10 @@ public struct DecodeOptions: Sendable, Equatable {
   /// nil keeps the native size; otherwise every frame is resized with swscale (bicubic), e.g. for
   /// a neural network's input size. Resized frames are not expected to match any CLI command.
   public var outputSize: FrameSize?
+  /// Frames of a new size mid-stream: scaled to the first frame's size like the ffmpeg CLI
+  /// (default), or kept at their own size. Ignored when `outputSize` is set (every frame is
+  /// resized to it anyway).
+  public var frameSizeChanges: FrameSizeChanges
   /// Decoder threads; 0 lets FFmpeg choose (one per core), with frame threading.
   public var decoderThreads: Int
   /// Turn frames upright from the stream's display matrix (90°, 180°, 270°), as the ffmpeg CLI
@@ -44,8 +61,10 @@ public struct DecodeOptions: Sendable, Equatable {
   public init(
     streamIndex: Int? = nil, layout: PixelLayout = .rgb24, outputSize: FrameSize? = nil,
     decoderThreads: Int = 0, maxChunkBytes: Int = DecodeOptions.defaultMaxChunkBytes,
-    autorotate: Bool = true, spoolDirectory: String? = nil
+    autorotate: Bool = true, spoolDirectory: String? = nil,
+    frameSizeChanges: FrameSizeChanges = .scaleToFirst
   ) {
+    self.frameSizeChanges = frameSizeChanges
     self.spoolDirectory = spoolDirectory
     self.autorotate = autorotate
     self.streamIndex = streamIndex

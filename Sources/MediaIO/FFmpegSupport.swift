@@ -75,7 +75,22 @@ private func flashscanLogCallback(
   var buffer = [CChar](repeating: 0, count: 512)
   _ = vsnprintf(&buffer, buffer.count, format, arguments)
   let text = string(fromNullTerminated: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
-  if !text.isEmpty { FFmpegLog.record(context: context, level: level, text: text) }
+  if !text.isEmpty { FFmpegLog.record(context: owner(of: context), level: level, text: text) }
+}
+
+/// The context a message belongs to: a short-lived context whose class names a parent (e.g. the
+/// one `av_image_check_size` logs through, on the caller's stack) logs for that parent, as
+/// FFmpeg's default callback prints it; any other context is its own owner.
+private func owner(of context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+  guard let context, let avClass = context.load(as: UnsafePointer<AVClass>?.self) else {
+    return context
+  }
+  let offset = Int(avClass.pointee.parent_log_context_offset)
+  guard offset != 0,
+    let parent = (context + offset).load(as: UnsafeMutableRawPointer?.self),
+    parent.load(as: UnsafePointer<AVClass>?.self) != nil
+  else { return context }
+  return parent
 }
 
 /// The text of a NUL-terminated C buffer.

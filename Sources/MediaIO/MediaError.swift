@@ -8,6 +8,8 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
   case noSuchStream(path: String, index: Int)
   case unsupportedCodec(path: String, codec: String)
   case decodeFailed(path: String, reason: String)
+  /// FFmpeg refused the frame size (`av_image_check_size`); see `FrameSizeLimit`.
+  case frameTooLarge(path: String, width: Int, height: Int)
   case io(path: String, reason: String)
 
   public var path: String {
@@ -15,7 +17,7 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
     case .notFound(let p), .permissionDenied(let p), .emptyFile(let p), .noVideoStream(let p):
       return p
     case .notMedia(let p, _), .noSuchStream(let p, _), .unsupportedCodec(let p, _),
-      .decodeFailed(let p, _), .io(let p, _):
+      .decodeFailed(let p, _), .io(let p, _), .frameTooLarge(let p, _, _):
       return p
     }
   }
@@ -31,6 +33,8 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
     case .noSuchStream(_, let i): return "no video stream with index \(i)"
     case .unsupportedCodec(_, let c): return "unsupported video codec '\(c)'"
     case .decodeFailed(_, let r): return "decoding failed: \(r)"
+    case .frameTooLarge(_, let w, let h):
+      return "frame too large: \(w)x\(h) pixels; \(FrameSizeLimit.text)"
     case .io(_, let r): return r
     }
   }

@@ -186,6 +186,9 @@ final class OpenInput {
     guard parameters.pointee.width > 0, parameters.pointee.height > 0,
       parameters.pointee.format >= 0
     else {
+      if let refused = FrameSizeLimit.refusedSize(format: format, stream: chosen) {
+        throw MediaError.frameTooLarge(path: name, width: refused.width, height: refused.height)
+      }
       throw MediaError.notMedia(
         path: name, reason: "video stream \(index) has no frame size or pixel format")
     }

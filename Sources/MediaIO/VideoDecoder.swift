@@ -1,18 +1,22 @@
 import CFFmpeg
-import Frames
 import Foundation
 import FrameTensor
+import Frames
 
 /// Decodes one video stream of a file (or standard input) into chunks of frames.
 ///
 /// Every frame the decoder produces is returned once, in presentation order (no frame is dropped
 /// or duplicated to force a constant rate), converted to RGB24 exactly as
-/// `ffmpeg -i FILE -f rawvideo -pix_fmt rgb24 -fps_mode passthrough -` does, or as luma.
+/// `ffmpeg -i FILE -f rawvideo -pix_fmt rgb24 -fps_mode passthrough -` does, or as luma. Frames
+/// whose size differs from the first frame's are scaled to it, as the CLI does (unless
+/// `DecodeOptions.frameSizeChanges` is `.keep`).
 /// Times are the frames' best-effort timestamps minus the first frame's, in seconds.
 /// See Docs/Decoding.md.
 public final class VideoDecoder: FrameSource {
   public let info: VideoInfo
-  /// Problems met while decoding (corrupt or truncated data), each naming the frame index.
+  /// Problems met while decoding (corrupt or truncated data), each naming the frame index, and
+  /// notes on what was done differently from the coded stream (frame size changes scaled, a
+  /// display-matrix rotation not applied).
   public private(set) var warnings: [String] = []
   /// True when decoding stopped early because the input was corrupt or truncated; the frames
   /// decoded before that point are still returned.
@@ -47,6 +51,18 @@ public final class VideoDecoder: FrameSource {
   private var stopReason: String?
   /// Packets of the decoded stream read from the container.
   private var packetsRead = 0
+  /// Packets the demuxer flagged corrupt, and the index of the first (in the stream's packets).
+  private var corruptPackets = 0
+  private var firstCorruptPacket = 0
+  /// The first frame's upright size: under `.scaleToFirst`, every frame is delivered at it.
+  private var firstSize: FrameSize?
+  /// The upright size of the last frame delivered, to notice each size change.
+  private var lastSize: FrameSize?
+  /// Size changes seen; the first `listedSizeChanges` are named one by one in `warnings`, the
+  /// rest counted in one warning at the end.
+  private var sizeChanges = 0
+  private var lastUnlistedSizeChange = 0
+  private static let listedSizeChanges = 10
 
   /// Opens `path` (`-` is standard input) and prepares its video stream's decoder.
   /// Throws `MediaError`.
@@ -84,6 +100,16 @@ public final class VideoDecoder: FrameSource {
       av_frame_free(&frame)
       throw MediaError.io(path: input.info.path, reason: "out of memory")
     }
+    if options.autorotate {
+      // The CLI turns other angles with its interpolating `rotate` filter; that is not reproduced.
+      let degrees = fs_stream_rotation(input.stream)
+      if DisplayRotation(degrees: degrees) == .none, abs(degrees) > 1 {
+        warnings.append(
+          "rotation of \(Int(degrees.rounded()))° in the display matrix is not applied (only"
+            + " multiples of 90° are): frames are analysed as coded, the ffmpeg CLI would rotate them"
+        )
+      }
+    }
   }
 
   deinit {
@@ -91,9 +117,9 @@ public final class VideoDecoder: FrameSource {
     av_frame_free(&frame)
   }
 
-  /// The next at most `maxFrames` frames (fewer at the end of the stream, when the frame size
-  /// changes, or when the chunk would exceed `DecodeOptions.maxChunkBytes`), or nil after the
-  /// last frame.
+  /// The next at most `maxFrames` frames (fewer at the end of the stream, when the chunk would
+  /// exceed `DecodeOptions.maxChunkBytes`, or when the frame size changes under
+  /// `FrameSizeChanges.keep`), or nil after the last frame.
   public func nextChunk(maxFrames: Int) throws -> FrameChunk? {
     try nextChunk(maxFrames: maxFrames, buffers: nil)
   }
@@ -110,7 +136,12 @@ public final class VideoDecoder: FrameSource {
       return nil
     }
     let native = displaySize(of: frame)
-    let size = options.outputSize ?? native
+    let keepsSizes = options.outputSize == nil && options.frameSizeChanges == .keep
+    if firstSize == nil { firstSize = native }
+    // Like the ffmpeg CLI, whose output keeps the first frame's size: when a new input size
+    // reconfigures its filter graph, a scale filter (flags=bicubic) to that size is inserted in
+    // front of the rgb24 conversion, and the two are one swscale step, as here.
+    let size = options.outputSize ?? (keepsSizes ? native : firstSize ?? native)
     let channels = options.layout == .rgb24 ? 3 : 1
     let frameBytes = size.width * size.height * channels
     guard frameBytes > 0 else {
@@ -132,9 +163,7 @@ public final class VideoDecoder: FrameSource {
       while n < capacity {
         if n > 0 {
           guard try pullFrame() else { break }
-          if options.outputSize == nil
-            && displaySize(of: frame) != native
-          {
+          if keepsSizes && displaySize(of: frame) != native {
             break  // a new frame size starts the next chunk
           }
         }
@@ -144,6 +173,7 @@ public final class VideoDecoder: FrameSource {
           conversionFailure = error.reason
           break
         }
+        noteSize(of: frame, deliveredAt: size)
         times.append(presentationTime(of: frame))
         av_frame_unref(frame)
         hasPendingFrame = false
@@ -160,12 +190,43 @@ public final class VideoDecoder: FrameSource {
         throw MediaError.decodeFailed(path: info.path, reason: "frame 0: \(conversionFailure)")
       }
       isPartial = true
+      noteUnlistedSizeChanges()
       warnings.append("decoding stopped at frame \(frameIndex): \(conversionFailure)")
     }
     if times.isEmpty { return nil }
     return FrameChunk(
       frames: Tensor(shape: [times.count, size.height, size.width, channels], storage: storage),
       times: times, firstIndex: startIndex)
+  }
+
+  /// Names in `warnings` a frame (about to be delivered) whose size differs from the previous
+  /// frame's, when it is scaled to the first frame's size.
+  private func noteSize(of frame: UnsafeMutablePointer<AVFrame>, deliveredAt size: FrameSize) {
+    let own = displaySize(of: frame)
+    defer { lastSize = own }
+    guard options.outputSize == nil, options.frameSizeChanges == .scaleToFirst,
+      let previous = lastSize, previous != own
+    else { return }
+    sizeChanges += 1
+    guard sizeChanges <= Self.listedSizeChanges else {
+      lastUnlistedSizeChange = frameIndex
+      return
+    }
+    warnings.append(
+      own == size
+        ? "frame \(frameIndex): size changed from \(previous) back to \(own), the first frame's size"
+        : "frame \(frameIndex): size changed from \(previous) to \(own); scaled to \(size) as the ffmpeg CLI does"
+    )
+  }
+
+  /// One warning for the size changes past the ones named one by one.
+  private func noteUnlistedSizeChanges() {
+    let unlisted = sizeChanges - Self.listedSizeChanges
+    guard unlisted > 0, let firstSize else { return }
+    warnings.append(
+      "\(unlisted) more frame size change(s), the last at frame \(lastUnlistedSizeChange); every"
+        + " frame scaled to \(firstSize) as the ffmpeg CLI does")
+    sizeChanges = Self.listedSizeChanges
   }
 
   /// The frame's size once turned upright.
@@ -286,7 +347,12 @@ public final class VideoDecoder: FrameSource {
       guard packet.pointee.stream_index == Int32(info.streamIndex) else { continue }
       packetsRead += 1
       if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
-        stopEarly("the input is truncated or corrupt")
+        // Like the CLI ("corrupt input packet in stream N"), the packet is decoded and decoding
+        // goes on: nothing is lost past it. (MPEG-TS flags a continuity counter jump, e.g. where
+        // files were joined with cat.) Counted by packet, which, unlike the frames delivered so
+        // far, does not depend on threads or chunk sizes.
+        if corruptPackets == 0 { firstCorruptPacket = packetsRead - 1 }
+        corruptPackets += 1
       }
       let sent = avcodec_send_packet(codec, packet)
       if sent < 0 && sent != fs_averror_eagain() && sent != fs_averror_eof() {
@@ -318,9 +384,16 @@ public final class VideoDecoder: FrameSource {
       stopReason =
         "the container declares \(declared) frames but only \(packetsRead) arrived (truncated?)"
     }
+    noteUnlistedSizeChanges()
     if let stopReason {
       isPartial = true
       warnings.append("decoding stopped at frame \(frameIndex): \(stopReason)")
+    }
+    if corruptPackets > 0 {
+      warnings.append(
+        "\(corruptPackets) packet(s) flagged corrupt by the demuxer, the first being packet"
+          + " \(firstCorruptPacket) of the stream (an MPEG-TS continuity jump, e.g. where files"
+          + " were joined, is one); decoding went on, as with the ffmpeg CLI")
     }
     if decodeErrors > 0 {
       warnings.append(

@@ -19,6 +19,9 @@ extension FlashReport {
     if !d.input.complete {
       m +=
         "| Decoding | stopped early: \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
+    } else if !d.input.decodeWarnings.isEmpty {
+      // Notes on a complete decode, e.g. a frame size change scaled like the ffmpeg CLI.
+      m += "| Decoding | \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
     }
     m +=
       "| Tool | \(Markdown.cell("\(d.tool.name) \(d.tool.version)")) (report schema \(d.schemaVersion)) |\n\n"

@@ -219,8 +219,9 @@ final class PipeFeeder: @unchecked Sendable {
     #expect(decoded.frames.storage == image.storage)
   }
 
-  /// A stream whose frame size changes mid-way: every frame is kept at its own size, and a chunk
-  /// never mixes sizes.
+  /// A stream whose frame size changes mid-way, with `FrameSizeChanges.keep`: every frame is kept
+  /// at its own size, and a chunk never mixes sizes. (By default later frames are scaled to the
+  /// first size like the CLI: FrameSizeChangeTests.)
   @Test func sizeChangeStartsANewChunk() throws {
     let dir = try TemporaryDirectory()
     let a = dir.file("a.ts")
@@ -235,7 +236,8 @@ final class PipeFeeder: @unchecked Sendable {
     let data =
       try Data(contentsOf: URL(fileURLWithPath: a)) + Data(contentsOf: URL(fileURLWithPath: b))
     try data.write(to: URL(fileURLWithPath: joined))
-    let decoder = try VideoDecoder(path: joined)
+    let decoder = try VideoDecoder(
+      path: joined, options: DecodeOptions(frameSizeChanges: .keep))
     var shapes: [[Int]] = []
     var total = 0
     while let chunk = try decoder.nextChunk(maxFrames: 4) {

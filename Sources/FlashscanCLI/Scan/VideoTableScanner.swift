@@ -51,7 +51,8 @@ struct VideoTableScanner: FileScanner {
         if source.frames == 0 { throw error }
         failure = error
       } catch let error as FlashinatorError {
-        // E.g. the frame size changed mid-stream: keep the rows before it.
+        // A stage refused the frames: keep the rows before it. (Not a frame size change: the
+        // decoder scales later frames to the first frame's size, like the ffmpeg CLI.)
         if source.frames == 0 { throw InputError(path: path, reason: error.description) }
         failure = error
       } catch let error as PhotosensitivityError {
