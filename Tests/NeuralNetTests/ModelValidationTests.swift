@@ -234,4 +234,16 @@ struct ModelValidationTests {
     #expect(back.modelFile() == file)
     #expect(try spec.largestTensorPerExample() == 12 * 12 * 27)
   }
+
+  @Test("Only regular files are read: a directory or /dev/zero is an error, not a hang")
+  func notRegularFiles() throws {
+    let dir = FileManager.default.temporaryDirectory.path
+    for path in [dir, "/dev/zero"] where FileManager.default.fileExists(atPath: path) {
+      #expect {
+        _ = try ModelFile.read(from: path)
+      } throws: { error in
+        "\(error)" == "\(path): not a regular file"
+      }
+    }
+  }
 }

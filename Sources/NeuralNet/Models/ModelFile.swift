@@ -61,9 +61,13 @@ public struct ModelFile: Codable, Equatable, Sendable {
     guard FileManager.default.fileExists(atPath: path) else {
       throw ModelFileError("\(path): no such model file")
     }
-    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
-      size > NNLimits.maxModelFileBytes
-    {
+    let attributes = try? FileManager.default.attributesOfItem(
+      atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path)
+    // A directory, a device such as /dev/zero or a pipe has no size to check, or never ends.
+    guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+      throw ModelFileError("\(path): not a regular file")
+    }
+    if let size = attributes?[.size] as? Int, size > NNLimits.maxModelFileBytes {
       throw ModelFileError(
         "\(path): \(groupThousands(size)) bytes is more than a model file may have (\(groupThousands(NNLimits.maxModelFileBytes)))"
       )
