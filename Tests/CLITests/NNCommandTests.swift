@@ -144,4 +144,84 @@ struct NNCommandTests {
     let size = try Flashscan.run(["nn", "train-siamese", "x.mp4", "--size", "32"])
     #expect(size.status != 0 && size.stderr.contains("--size"))
   }
+  /// A siamese model file written by hand (2 x 2 x 3 frames), with `hidden` and `inputShape` as
+  /// given and tensors shaped for the 2 x 2 x 3 input.
+  static func siameseModel(
+    _ dir: TemporaryDirectory, hidden: Int, inputShape: [Int], name: String = "m.json"
+  ) throws -> String {
+    let h = max(hidden, 0)
+    func values(_ n: Int) -> String {
+      Array(repeating: "0.5", count: n).joined(separator: ",")
+    }
+    let json = """
+      {"format":"flashscan-nn","version":1,"kind":"siamese",\
+      "inputShape":[\(inputShape.map(String.init).joined(separator: ","))],"hidden":\(hidden),\
+      "metadata":{},"tensors":[\
+      {"name":"W1","shape":[\(h),12],"values":[\(values(h * 12))]},\
+      {"name":"b1","shape":[\(h)],"values":[\(values(h))]},\
+      {"name":"W2","shape":[1,\(h)],"values":[\(values(h))]},\
+      {"name":"b2","shape":[1],"values":[0.5]}]}
+      """
+    let path = dir.file(name)
+    try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  /// The result is a clean failure: `status`, no crash, nothing on stdout, and exactly one stderr
+  /// line, which starts with `prefix` and contains `cause`.
+  static func expectOneLine(
+    _ result: Flashscan.Result, status: Int32, prefix: String, cause: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    #expect(!result.signaled, "crashed: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.status == status, "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
+    #expect(result.errorLines.count == 1, "\(result.stderr)", sourceLocation: sourceLocation)
+    #expect(
+      result.stderr.hasPrefix(prefix) && result.stderr.contains(cause), "\(result.stderr)",
+      sourceLocation: sourceLocation)
+  }
+
+  @Test("predict: a model file with hidden 0 is one error line, exit 1")
+  func predictHiddenZero() throws {
+    let dir = try TemporaryDirectory()
+    let clip = try Self.flashClip(dir, frames: 6)
+    let model = try Self.siameseModel(dir, hidden: 0, inputShape: [2, 2, 3])
+    let result = try Flashscan.run(["nn", "predict", "--model", model, clip])
+    Self.expectOneLine(
+      result, status: 1, prefix: "flashscan: \(model): ", cause: "hidden size 0 must be at least 1")
+  }
+
+  @Test("predict: a model file asking for a 100000 x 100000 input is one error line, exit 1")
+  func predictHugeInput() throws {
+    let dir = try TemporaryDirectory()
+    let clip = try Self.flashClip(dir, frames: 6)
+    let model = try Self.siameseModel(dir, hidden: 16, inputShape: [100_000, 100_000, 3])
+    let result = try Flashscan.run(["nn", "predict", "--model", model, clip])
+    Self.expectOneLine(
+      result, status: 1, prefix: "flashscan: \(model): ",
+      cause:
+        "input shape 100000 x 100000 x 3 holds more than 16,777,216 values, the limit per tensor")
+  }
+
+  @Test("summary: a layer too large to count is one error line, exit 2")
+  func summaryOverflow() throws {
+    let result = try Flashscan.run([
+      "nn", "summary", "FLATTEN, FC-4000000000000000", "--input", "32x32x3",
+    ])
+    Self.expectOneLine(
+      result, status: 2, prefix: "flashscan: layer 2 'FC-4000000000000000': ",
+      cause: "3072 x 4000000000000000 weights would hold more than 16,777,216 values")
+  }
+
+  @Test("train-siamese: --hidden 2^62 is one error line, exit 2, before any video is read")
+  func trainSiameseHugeHidden() throws {
+    let result = try Flashscan.run([
+      "nn", "train-siamese", "/nonexistent/v.mp4", "--size", "32x32", "--hidden",
+      "4611686018427387904",
+    ])
+    Self.expectOneLine(
+      result, status: 2, prefix: "flashscan: --hidden 4611686018427387904 with --size 32x32: ",
+      cause: "would hold more than 16,777,216 values, the limit per tensor")
+  }
 }

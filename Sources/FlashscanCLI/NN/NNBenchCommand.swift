@@ -32,12 +32,32 @@ struct NNBenchCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = Sequential<Float>(
-      spec: try ModelSpec(network.spec, inputShape: [32, 32, 3]), seed: 1)
+    try reportingFailures {
+      let spec = try ModelSpec(network.spec, inputShape: [32, 32, 3])
+      // The batch's largest tensor (e.g. the first convolution's im2col matrix) is held to the
+      // tensor limit like any other.
+      guard spec.outputShape.count == 1 else {
+        throw NNUsageError(
+          "--spec: the network ends in \(formatShape(spec.outputShape)), not in class scores (end it with FLATTEN and FC-n)"
+        )
+      }
+      let perExample = try spec.largestTensorPerExample()
+      let (values, overflow) = batch.multipliedReportingOverflow(by: perExample)
+      guard !overflow, values <= NNLimits.maxTensorElements else {
+        throw NNUsageError(
+          "--batch \(batch): \(batch) images of \(perExample) values each (the network's largest tensor per image) would hold \(NNLimits.tensorLimitText)"
+        )
+      }
+      measure(Sequential<Float>(spec: spec, seed: 1))
+    }
+  }
+
+  /// Times the passes of `model` (the command's body once the options are checked).
+  func measure(_ model: Sequential<Float>) {
     var g = SeededGenerator(seed: 2)
     let x = Tensor<Float>(
       shape: [batch, 32, 32, 3], storage: (0..<(batch * 3072)).map { _ in Float(g.nextUnit()) })
-    let classes = model.layers.last.flatMap { ($0 as? Dense<Float>)?.units } ?? 10
+    let classes = model.spec?.outputShape.first ?? 10
     let labels = (0..<batch).map { $0 % classes }
     func once() {
       model.zeroGradients()

@@ -25,9 +25,21 @@ struct NNPredictCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
+      // Read and validated whole (ModelFile.validate) before anything is built from it.
       let file = try ModelFile.read(from: model)
-      guard file.inputShape.count == 3, file.inputShape[2] == 3 else {
-        throw NNError("\(model): input shape \(file.inputShape) is not H x W x 3 frames")
+      let side = NetworkFrameSize.maxSide
+      guard file.inputShape.count == 3, file.inputShape[2] == 3,
+        file.inputShape[0] <= side, file.inputShape[1] <= side
+      else {
+        throw NNError(
+          "\(model): input shape \(formatShape(file.inputShape)) is not H x W x 3 frames of at most \(side) x \(side) pixels"
+        )
+      }
+      /// A network from the validated file; what can still fail (a value beyond Float) names it.
+      func load<T>(_ build: () throws -> T) throws -> T {
+        do { return try build() } catch let error as ModelFileError {
+          throw ModelFileError("\(model): \(error.description)")
+        }
       }
       let size = NetworkFrameSize(width: file.inputShape[1], height: file.inputShape[0])
       let decoder = try VideoDecoder(
@@ -35,10 +47,14 @@ struct NNPredictCommand: ParsableCommand {
         options: DecodeOptions(outputSize: FrameSize(width: size.width, height: size.height)))
       switch file.kind {
       case "siamese":
-        let network = try SiameseNetwork<Float>(file: file)
+        let network = try load { try SiameseNetwork<Float>(file: file) }
+        // At most 128 frames a chunk, fewer when a chunk's (frames x max(Dx, Da1)) tensors would
+        // pass the tensor limit.
+        let perFrame = max(network.inputSize, network.hiddenSize)
+        let chunkFrames = max(1, min(128, NNLimits.maxTensorElements / perFrame))
         print("frame,time,p_flash")
         var previous: Tensor<Float>?
-        while let chunk = try decoder.nextChunk(maxFrames: 128) {
+        while let chunk = try decoder.nextChunk(maxFrames: chunkFrames) {
           let frames = chunk.frames.toFloatingPoint(Float.self, scale: 1 / 255)
           // Pairs inside the chunk, plus the one across the boundary with the previous chunk.
           let all = previous.map { Tensor.concatenate([$0, frames]) } ?? frames
@@ -56,10 +72,19 @@ struct NNPredictCommand: ParsableCommand {
           previous = frames.slice((frames.shape[0] - 1)..<frames.shape[0])
         }
       case "sequential":
-        let network = try Sequential<Float>(file: file)
+        let network = try load { try Sequential<Float>(file: file) }
+        guard let spec = network.spec, spec.outputShape.count == 1 else {
+          throw NNError(
+            "\(model): the network's output is \(formatShape(network.spec?.outputShape ?? [])), not a vector of class scores"
+          )
+        }
+        // At most 64 frames a chunk, fewer when the network's largest tensor for a chunk would
+        // pass the tensor limit.
+        let perFrame = try max(1, spec.largestTensorPerExample())
+        let chunkFrames = max(1, min(64, NNLimits.maxTensorElements / perFrame))
         let classes = file.metadata["classes"]?.split(separator: "\n").map(String.init) ?? []
         print("frame,time,class,p")
-        while let chunk = try decoder.nextChunk(maxFrames: 64) {
+        while let chunk = try decoder.nextChunk(maxFrames: chunkFrames) {
           let logits = network.forward(
             chunk.frames.toFloatingPoint(Float.self, scale: 1 / 255), training: false)
           let k = logits.shape[1]

@@ -32,7 +32,7 @@ struct NNTrainCNNCommand: ParsableCommand {
     guard videos.count >= 2 else {
       throw ValidationError("give at least two videos (one class each)")
     }
-    guard training.epochs >= 1, training.batch >= 2, training.lr > 0 else {
+    guard training.epochs >= 1, training.batch >= 2, training.lr > 0, training.lr.isFinite else {
       throw ValidationError("epochs must be at least 1, batch at least 2, lr positive")
     }
     try training.validateValidationShare()

@@ -41,7 +41,9 @@ struct NNTrainSiameseCommand: ParsableCommand {
 
   func validate() throws {
     guard !videos.isEmpty else { throw ValidationError("give at least one video") }
-    guard training.epochs >= 1, hidden >= 1, training.batch >= 1, training.lr > 0 else {
+    guard training.epochs >= 1, hidden >= 1, training.batch >= 1, training.lr > 0,
+      training.lr.isFinite
+    else {
       throw ValidationError("epochs, hidden and batch must be at least 1 and lr positive")
     }
     try training.validateValidationShare()
@@ -55,6 +57,12 @@ struct NNTrainSiameseCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
+      // Checked before any video is read: --hidden and --size decide W1's size.
+      do {
+        _ = try NNLimits.checkSiamese(inputShape: training.size.inputShape, hiddenSize: hidden)
+      } catch let error as NNSizeError {
+        throw NNUsageError("--hidden \(hidden) with --size \(training.size): \(error)")
+      }
       var parts: [LabelledPairs] = []
       for video in videos {
         let p = try labelledPairs(video, size: training.size, threshold: threshold)

@@ -1,8 +1,8 @@
 import ArgumentParser
-import TTable
 import FrameTensor
 import MediaIO
 import NeuralNet
+import TTable
 
 /// A failure of an `nn` command, printed as one line.
 struct NNError: Error, CustomStringConvertible {
@@ -10,13 +10,20 @@ struct NNError: Error, CustomStringConvertible {
   init(_ description: String) { self.description = description }
 }
 
+/// An `nn` argument that parsed but cannot be used (a network too large for `NNLimits`), printed
+/// as one line; exit status 2 like any usage error.
+struct NNUsageError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
 /// Runs a command body, turning its failures into one stderr line and flashscan's exit codes
-/// (Docs/CLI.md): 2 for a malformed layer list (a usage error), 1 for anything that went wrong
-/// with a file.
+/// (Docs/CLI.md): 2 for a malformed layer list or an unusable argument (a usage error), 1 for
+/// anything that went wrong with a file.
 func reportingFailures(_ body: () throws -> Void) throws {
   do {
     try body()
-  } catch let error as ModelSpecError {
+  } catch  where error is ModelSpecError || error is NNUsageError || error is NNSizeError {
     stderrLine("flashscan: \(error)")
     throw ExitCode(2)
   } catch
@@ -35,14 +42,18 @@ struct NetworkFrameSize: ExpressibleByArgument, CustomStringConvertible {
 
   init?(argument: String) {
     let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0, w <= 4096,
-      h <= 4096
+    guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0,
+      w <= Self.maxSide, h <= Self.maxSide
     else {
       return nil
     }
     width = w
     height = h
   }
+
+  /// The largest width or height a network input may have (a frame is also held to
+  /// `NNLimits.maxTensorElements` values).
+  static let maxSide = 4096
 
   init(width: Int, height: Int) {
     self.width = width

@@ -102,7 +102,7 @@ public enum LayerSpec: Equatable, Sendable {
       let o = try options(parts[2...], allowBias: false)
       let stride = o.stride ?? k
       let padding = o.padding ?? 0
-      guard padding * 2 <= k else {
+      guard padding <= k / 2 else {
         throw fail("padding \(padding) is more than half the \(k)x\(k) window")
       }
       return head == "AVGPOOL"
@@ -136,10 +136,29 @@ public enum LayerSpec: Equatable, Sendable {
   }
 
   /// The output shape (per example, no batch axis) for an input shape, and the trainable
-  /// parameter count; throws naming the layer when the shape is impossible.
+  /// parameter count; throws naming the layer when the shape is impossible or larger than
+  /// `NNLimits` allows.
   public func propagate(_ input: [Int], position: Int) throws -> (output: [Int], parameters: Int) {
+    let sizes = try checkedSizes(input, position: position)
+    return (sizes.output, sizes.parameters)
+  }
+
+  /// `propagate`, plus the tensors the layer holds: its weights by name and shape (as
+  /// `Sequential` names them: parameters, then state) and the size of its largest working tensor
+  /// for one example (a convolution's im2col matrix). Every size is computed with checked
+  /// arithmetic and held to `NNLimits.maxTensorElements`.
+  func checkedSizes(_ input: [Int], position: Int) throws -> (
+    output: [Int], parameters: Int, tensors: [(name: String, shape: [Int])], working: Int
+  ) {
     func fail(_ reason: String) -> ModelSpecError {
       ModelSpecError(position: position, token: name, reason: reason)
+    }
+    /// The number of values in `dims`, which must stay within the tensor limit.
+    func count(_ dims: [Int], _ what: @autoclosure () -> String) throws -> Int {
+      guard let n = checkedProduct(dims), n <= NNLimits.maxTensorElements else {
+        throw fail("\(what()) would hold \(NNLimits.tensorLimitText)")
+      }
+      return n
     }
     func image() throws -> (h: Int, w: Int, c: Int) {
       guard input.count == 3 else {
@@ -147,35 +166,71 @@ public enum LayerSpec: Equatable, Sendable {
       }
       return (input[0], input[1], input[2])
     }
+    /// Output rows or columns of a k x k window with stride s and padding p over `size` pixels,
+    /// or nil when the window does not fit.
+    func windowOutput(_ size: Int, _ k: Int, _ s: Int, _ p: Int) throws -> Int? {
+      guard let twice = checkedProduct([2, p]), let padded = checkedSum(size, twice) else {
+        throw fail("padding \(p) is too large")
+      }
+      return padded >= k ? (padded - k) / s + 1 : nil
+    }
     switch self {
     case .conv(let k, let n, let s, let p, let bias):
+      guard k > 0, n > 0, s > 0, p >= 0 else {
+        throw fail("kernel size, filter count and stride must be positive, padding not negative")
+      }
       let (h, w, c) = try image()
-      guard h + 2 * p >= k && w + 2 * p >= k else {
+      guard let oh = try windowOutput(h, k, s, p), let ow = try windowOutput(w, k, s, p) else {
         throw fail(
           "\(k)x\(k) kernel does not fit the \(formatShape(input)) input with padding \(p)")
       }
-      return (
-        [(h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1, n], k * k * c * n + (bias ? n : 0)
-      )
+      let output = [oh, ow, n]
+      _ = try count(output, "its output \(formatShape(output))")
+      let weights = try count([k, k, c, n], "its \(k) x \(k) x \(c) x \(n) weights")
+      let working = try count(
+        [oh, ow, k, k, c], "its im2col matrix (\(oh) x \(ow) rows of \(k) x \(k) x \(c))")
+      var tensors: [(name: String, shape: [Int])] = [(name: "weight", shape: [k, k, c, n])]
+      if bias { tensors.append((name: "bias", shape: [n])) }
+      return (output, weights + (bias ? n : 0), tensors, working)
     case .maxPool(let k, let s, let p), .avgPool(let k, let s, let p):
+      guard k > 0, s > 0, p >= 0 else {
+        throw fail("pool size and stride must be positive, padding not negative")
+      }
+      if case .maxPool = self, p > k / 2 {
+        throw fail("padding \(p) is more than half the \(k)x\(k) window")
+      }
       let (h, w, c) = try image()
-      guard h + 2 * p >= k && w + 2 * p >= k else {
+      guard let oh = try windowOutput(h, k, s, p), let ow = try windowOutput(w, k, s, p) else {
         throw fail("pool window \(k)x\(k) is larger than its \(formatShape(input)) input")
       }
-      return ([(h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1, c], 0)
+      let output = [oh, ow, c]
+      _ = try count(output, "its output \(formatShape(output))")
+      return (output, 0, [], 0)
     case .batchNorm:
       guard let c = input.last else { throw fail("needs an input") }
-      return (input, 2 * c)
+      let names = ["gamma", "beta", "running_mean", "running_var"]
+      return (input, 2 * c, names.map { (name: $0, shape: [c]) }, 0)
     case .flatten:
-      return ([input.reduce(1, *)], 0)
+      return ([try count(input, "its output")], 0, [], 0)
     case .dense(let n):
+      guard n > 0 else { throw fail("neuron count must be positive") }
       guard input.count == 1 else {
         throw fail(
           "a dense layer needs a flat input, got \(formatShape(input)); add FLATTEN before it")
       }
-      return ([n], input[0] * n + n)
-    case .relu, .leakyReLU, .sigmoid, .tanh, .softmax, .dropout:
-      return (input, 0)
+      // Its output (n) is never larger than its weights (input x n).
+      let weights = try count([input[0], n], "its \(input[0]) x \(n) weights")
+      return (
+        [n], weights + n, [(name: "weight", shape: [input[0], n]), (name: "bias", shape: [n])], 0
+      )
+    case .leakyReLU(let a):
+      guard a >= 0 && a < 1 else { throw fail("slope must be in [0, 1)") }
+      return (input, 0, [], 0)
+    case .dropout(let r):
+      guard r >= 0 && r < 1 else { throw fail("rate must be in [0, 1)") }
+      return (input, 0, [], 0)
+    case .relu, .sigmoid, .tanh, .softmax:
+      return (input, 0, [], 0)
     }
   }
 }
@@ -218,6 +273,10 @@ public struct ModelSpec: Equatable, Sendable {
       throw ModelSpecError(
         position: nil, token: formatShape(inputShape), reason: "expected H x W x C or a length")
     }
+    guard let values = checkedProduct(inputShape), values <= NNLimits.maxTensorElements else {
+      throw ModelSpecError(
+        position: nil, token: formatShape(inputShape), reason: "holds \(NNLimits.tensorLimitText)")
+    }
     self.inputShape = inputShape
     self.layers = layers
     _ = try summary()
@@ -243,13 +302,55 @@ public struct ModelSpec: Equatable, Sendable {
   /// The Q3 table: the input row, then each layer's output shape and parameter count.
   public func summary() throws -> ModelSummary {
     var rows = [ModelSummary.Row(layer: "Input", output: inputShape, parameters: 0)]
-    var shape = inputShape
-    for (i, layer) in layers.enumerated() {
-      let (output, count) = try layer.propagate(shape, position: i + 1)
-      rows.append(ModelSummary.Row(layer: layer.name, output: output, parameters: count))
-      shape = output
+    try forEachLayer { _, layer, sizes in
+      rows.append(
+        ModelSummary.Row(layer: layer.name, output: sizes.output, parameters: sizes.parameters))
     }
     return ModelSummary(rows: rows)
+  }
+
+  /// Runs `body` on every layer with its checked sizes, in order; throws naming the layer where a
+  /// shape is impossible or a size passes `NNLimits` (the model's total parameters included).
+  private func forEachLayer(
+    _ body: (
+      Int, LayerSpec,
+      (output: [Int], parameters: Int, tensors: [(name: String, shape: [Int])], working: Int)
+    ) throws -> Void
+  ) throws {
+    var shape = inputShape
+    var total = 0
+    for (i, layer) in layers.enumerated() {
+      let sizes = try layer.checkedSizes(shape, position: i + 1)
+      guard let sum = checkedSum(total, sizes.parameters), sum <= NNLimits.maxParameters else {
+        throw ModelSpecError(
+          position: i + 1, token: layer.name,
+          reason: "brings the model to \(NNLimits.parameterLimitText)")
+      }
+      total = sum
+      try body(i, layer, sizes)
+      shape = sizes.output
+    }
+  }
+
+  /// Every tensor a network built from this spec saves, by name ("i.weight", "i.running_var") and
+  /// shape, in the order `Sequential.modelFile` writes them.
+  public func tensorShapes() throws -> [(name: String, shape: [Int])] {
+    var tensors: [(name: String, shape: [Int])] = []
+    try forEachLayer { i, _, sizes in
+      tensors += sizes.tensors.map { (name: "\(i).\($0.name)", shape: $0.shape) }
+    }
+    return tensors
+  }
+
+  /// The most values one example needs in any single tensor: its input, a layer's output or a
+  /// convolution's im2col matrix (at most `NNLimits.maxTensorElements`). A batch of n examples
+  /// needs n times as much.
+  public func largestTensorPerExample() throws -> Int {
+    var largest = checkedProduct(inputShape) ?? Int.max
+    try forEachLayer { _, _, sizes in
+      largest = max(largest, sizes.output.reduce(1, *), sizes.working)
+    }
+    return largest
   }
 
   /// Shape of one example after the last layer.

@@ -22,7 +22,12 @@ public final class SiameseNetwork<Scalar: NNScalar> {
 
   /// Seeded initial weights (W1 then W2 from one generator); biases start at zero.
   public init(inputSize: Int, hiddenSize: Int, initializer: Initializer = .he, seed: UInt64 = 0) {
-    precondition(inputSize > 0 && hiddenSize > 0)
+    do {
+      _ = try NNLimits.checkSiamese(inputShape: [inputSize], hiddenSize: hiddenSize)
+    } catch {
+      preconditionFailure(
+        "SiameseNetwork(inputSize: \(inputSize), hiddenSize: \(hiddenSize)): \(error)")
+    }
     self.inputSize = inputSize
     self.hiddenSize = hiddenSize
     var generator = SeededGenerator(seed: seed)
