@@ -6,7 +6,8 @@ import Photosensitivity
 import Reports
 import TTable
 
-/// Scans one input with `VideoDecoder` and `Flashinator`: the real `FileScanner`.
+/// Scans one input with `VideoDecoder` and the scan engine (the T table stage, plus the report's
+/// stages when a report is asked for): the real `FileScanner`.
 struct VideoTableScanner: FileScanner {
   var engine: FlashinatorOptions
   var streamIndex: Int?
@@ -50,13 +51,10 @@ struct VideoTableScanner: FileScanner {
         // Decoding failed after some frames: the rows so far stand, the file is partial.
         if source.frames == 0 { throw error }
         failure = error
-      } catch let error as FlashinatorError {
+      } catch let error where error is FlashinatorError || error is PhotosensitivityError {
         // A stage refused the frames: keep the rows before it. (Not a frame size change: the
         // decoder scales later frames to the first frame's size, like the ffmpeg CLI.)
-        if source.frames == 0 { throw InputError(path: path, reason: error.description) }
-        failure = error
-      } catch let error as PhotosensitivityError {
-        if source.frames == 0 { throw InputError(path: path, reason: error.description) }
+        if source.frames == 0 { throw InputError(path: path, reason: "\(error)") }
         failure = error
       }
     }
