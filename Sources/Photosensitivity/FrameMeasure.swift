@@ -45,20 +45,19 @@ public struct PhotosensitivityMeasurer: Sendable {
   public let parameters: AnalysisParameters
   public let grid: RegionGrid
   let tables: ColorTables
-  /// Whether the region sums may use the CPU's vector unit (AVX-512 VBMI); false forces the
-  /// scalar loop. Both give identical sums (the tests compare them).
-  public let allowSIMD: Bool
+  /// The region-sum kernel. All give identical sums (the tests compare them).
+  public let kernel: RegionKernel
 
-  /// True when this CPU runs the vectorised region sums.
-  public static var simdAvailable: Bool { fs_region_simd_available() != 0 }
-
+  /// `kernel` nil: the process's choice (`FLASHSCAN_CPU`, else the best this CPU runs); a kernel
+  /// this CPU cannot run is replaced by the best one.
   public init(
-    width: Int, height: Int, parameters: AnalysisParameters, allowSIMD: Bool = true
+    width: Int, height: Int, parameters: AnalysisParameters, kernel: RegionKernel? = nil
   ) {
     self.parameters = parameters
     self.grid = RegionGrid(width: width, height: height, parameters: parameters)
     self.tables = ColorTables(displayModel: parameters.displayModel)
-    self.allowSIMD = allowSIMD
+    let chosen = kernel ?? RegionKernel.environmentChoice.kernel
+    self.kernel = chosen.isAvailable ? chosen : RegionKernel.best
   }
 
   /// Measures every frame of the window's chunk (rgb24, (n, H, W, 3)). Only the IRIS profile
@@ -194,7 +193,7 @@ public struct PhotosensitivityMeasurer: Sendable {
                 column_bounds: cb.baseAddress, row_bounds: rb.baseAddress)
               return fs_region_sums(
                 frameBuffer.baseAddress, grid.width * 3, &layout, lin.baseAddress,
-                candela ? cd.baseAddress : nil, allowSIMD ? 1 : 0, out.baseAddress)
+                candela ? cd.baseAddress : nil, kernel.cValue, out.baseAddress)
             }
           }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaIO
+import Photosensitivity
 import TTable
 
 extension GrayMode: ExpressibleByArgument {}
@@ -153,6 +154,11 @@ struct ScanCommand: ParsableCommand {
     let stop = StopFlag()
     SignalTrap.install(stop: stop)
     let console = Console(forceProgress: progress, quiet: quiet)
+    // FLASHSCAN_CPU (Docs/Benchmarks.md) picks the analysis's region-sum kernel: a value that
+    // cannot be honoured is said once, and the best kernel runs.
+    if reportOptions.active, let warning = RegionKernel.environmentChoice.warning {
+      console.error("warning: " + warning)
+    }
 
     let walker = InputWalker(
       allFiles: allFiles,
