@@ -23,6 +23,9 @@ public struct FrameMeasure: Sendable, Equatable {
   /// IRIS: pixels whose luminance (red) value differs at all from the previous frame's.
   public var luminanceChanged: Int
   public var redChanged: Int
+  /// The frame's mean luminance in cd/m2 under the profile's display model (`LuminanceModel`):
+  /// the frames CSV's `luminance_cd_m2`. Not used by the flash rules.
+  public var meanCandela: Double
 
   public init(index: Int, time: Double, profile: Profile) {
     self.index = index
@@ -35,6 +38,7 @@ public struct FrameMeasure: Sendable, Equatable {
     redMean = 0
     luminanceChanged = 0
     redChanged = 0
+    meanCandela = 0
   }
 }
 
@@ -48,17 +52,28 @@ public struct PhotosensitivityMeasurer: Sendable {
   /// Whether the region sums may use the CPU's vector unit (AVX-512 VBMI); false forces the
   /// scalar loop. Both give identical sums (the tests compare them).
   public let allowSIMD: Bool
+  /// The video's colour facts (bt1702 reads its transfer and luminance weights from them).
+  public let color: ColorFacts
+  let absolute: AbsoluteTables?
 
   /// True when this CPU runs the vectorised region sums.
   public static var simdAvailable: Bool { fs_region_simd_available() != 0 }
 
   public init(
-    width: Int, height: Int, parameters: AnalysisParameters, allowSIMD: Bool = true
+    width: Int, height: Int, parameters: AnalysisParameters, allowSIMD: Bool = true,
+    color: ColorFacts = .unspecified8Bit
   ) {
     self.parameters = parameters
     self.grid = RegionGrid(width: width, height: height, parameters: parameters)
     self.tables = ColorTables(displayModel: parameters.displayModel)
     self.allowSIMD = allowSIMD
+    self.color = color
+    absolute =
+      parameters.profile == .bt1702
+      ? AbsoluteTables(
+        model: parameters.bt1702Display ?? BT1702DisplayModel(), color: color,
+        highPrecision: color.bitDepth > 8)
+      : nil
   }
 
   /// Measures every frame of the window's chunk (rgb24, (n, H, W, 3)). Only the IRIS profile
@@ -94,14 +109,40 @@ public struct PhotosensitivityMeasurer: Sendable {
           let previous =
             i + offset > 0 ? UnsafeBufferPointer(start: frames[i + offset - 1], count: bytes) : nil
           measureWholeFrame(frame, previous: previous, into: &m)
+          m.meanCandela = Double(m.luminanceMean) * LuminanceModel.sRGBWhite
         case .wcag, .ofcom:
           measureRegions(
             frame, candela: parameters.luminanceScale == .candelaPerSquareMetre, into: &m)
+          m.meanCandela = frameMeanCandela(m)
+        case .bt1702:
+          break  // below: from the high-precision frames when the chunk has them
         }
         result.append(m)
       }
     }
+    if parameters.profile == .bt1702, let absolute {
+      try measureAbsolute(chunk, tables: absolute, into: &result)
+    }
     return result
+  }
+
+  /// wcag and ofcom: the frame's mean cd/m2 from its cells (area-weighted): ofcom's display
+  /// model, or 80 cd/m2 times the relative luminance for wcag.
+  func frameMeanCandela(_ m: FrameMeasure) -> Double {
+    var sum = 0.0
+    for c in 0..<grid.cellCount {
+      let v: Double
+      if m.cellCandela.count == grid.cellCount {
+        v = Double(m.cellCandela[c])
+      } else {
+        let r = Double(m.cellLinearRGB[c * 3])
+        let g = Double(m.cellLinearRGB[c * 3 + 1])
+        let b = Double(m.cellLinearRGB[c * 3 + 2])
+        v = LuminanceModel.sRGBWhite * (0.2126 * r + 0.7152 * g + 0.0722 * b)
+      }
+      sum += v * Double(grid.cellArea(c))
+    }
+    return sum / Double(grid.width * grid.height)
   }
 
   /// IRIS's per-pixel float luminance `(0.0722f*B + 0.7152f*G) + 0.2126f*R` and red value,
