@@ -140,7 +140,8 @@ public final class TensorFrameSource: FrameSource {
   /// (F, H, W, 3), when given, is handed out with the frames (`FrameChunk.highPrecision`);
   /// `color` describes the signal.
   public init(
-    frames: Tensor<UInt8>, times: [Double]? = nil, frameRate: Double = 30, path: String = "<memory>",
+    frames: Tensor<UInt8>, times: [Double]? = nil, frameRate: Double = 30,
+    path: String = "<memory>",
     highPrecision: Tensor<UInt16>? = nil, color: ColorFacts = .unspecified8Bit
   ) {
     precondition(frames.rank == 4, "frames must be (F, H, W, C)")
