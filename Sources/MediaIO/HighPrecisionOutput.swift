@@ -40,6 +40,9 @@ final class HighPrecisionOutput {
   private let rotator: FrameRotator
   private var rotationScratch: [UInt8] = []
   private var storage: [UInt16] = []
+  /// The plane reader of the current format, size, matrix and range (its tables are reused).
+  private var reader: PlaneReader?
+  private var readerKey: [Int] = []
   private var frameSamples = 0
 
   #if _endian(big)
@@ -57,10 +60,15 @@ final class HighPrecisionOutput {
     av_frame_free(&staging)
   }
 
-  /// Starts a chunk of at most `capacity` frames of `size`.
-  func begin(capacity: Int, size: FrameSize) {
+  /// Starts a chunk of at most `capacity` frames of `size`, in a buffer from `buffers` when
+  /// one is given (the scan engine recycles them).
+  func begin(capacity: Int, size: FrameSize, buffers: FrameBufferPool?) {
     frameSamples = size.width * size.height * 3
-    storage = [UInt16](repeating: 0, count: capacity * frameSamples)
+    // Every frame delivered is written whole by `convert`; the rest is cut off by `finish`.
+    let count = capacity * frameSamples
+    storage =
+      buffers?.takeWide(count: count)
+      ?? [UInt16](unsafeUninitializedCapacity: count) { _, n in n = count }
   }
 
   /// Converts `frame` (as decoded, before any rotation) into the chunk's frame `index`, turned
@@ -69,7 +77,15 @@ final class HighPrecisionOutput {
     let rotation = rotator.rotation
     let coded = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
     let rowBytes = coded.width * 6
-    if let reader = PlaneReader(frame: frame, size: coded) {
+    let readerKey = [
+      Int(frame.pointee.format), coded.width, coded.height, Int(frame.pointee.colorspace.rawValue),
+      Int(frame.pointee.color_range.rawValue), Int(frame.pointee.width), Int(frame.pointee.height),
+    ]
+    if readerKey != self.readerKey {
+      reader = PlaneReader(frame: frame, size: coded)
+      self.readerKey = readerKey
+    }
+    if let reader {
       // Read from the decoder's planes: exact to the source's precision (swscale's 16-bit RGB
       // output of 10-bit YUV tops out at 65283, not 65535: 0.4% low).
       if rotation == .none {
@@ -187,13 +203,9 @@ struct PlaneReader {
   let steps: (y: Int, u: Int, v: Int)
   let offsets: (y: Int, u: Int, v: Int)
   let shift: Int
+  let depth: Int
   let chromaShift: (x: Int, y: Int)
-  let yScale: Double
-  let yOffset: Double
-  let cScale: Double
-  let cOffset: Double
-  let kr: Double
-  let kb: Double
+  let tables: Tables
 
   init?(frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) {
     guard Int(frame.pointee.width) == size.width, Int(frame.pointee.height) == size.height,
@@ -223,7 +235,10 @@ struct PlaneReader {
     shift = Int(c0.shift)
     chromaShift = (Int(d.log2_chroma_w), Int(d.log2_chroma_h))
     let n = Int(c0.depth)
+    depth = n
     let unit = Double(1 << (n - 8))
+    let (yScale, yOffset, cScale, cOffset): (Double, Double, Double, Double)
+    let (kr, kb): (Double, Double)
     if frame.pointee.color_range == AVCOL_RANGE_JPEG {
       let full = Double((1 << n) - 1)
       (yScale, yOffset, cScale, cOffset) = (1 / full, 0, 1 / full, Double(1 << (n - 1)))
@@ -239,9 +254,13 @@ struct PlaneReader {
     case AVCOL_SPC_FCC: (kr, kb) = (0.30, 0.11)
     default: (kr, kb) = (0.299, 0.114)
     }
+    tables = Self.tables(
+      depth: n, yScale: yScale, yOffset: yOffset, cScale: cScale, cOffset: cOffset, kr: kr, kb: kb)
   }
 
-  /// Writes `height` rows of `width` RGB triples (16 bits, full range) at `out`.
+  /// Writes `height` rows of `width` RGB triples (16 bits, full range) at `out`. Per code, the
+  /// terms `65535 * 256 * (Y', 2(1-Kr) Cr, ...)` are tabulated as integers, so a pixel is a few
+  /// lookups, adds and clamps (within half a 16-bit step of the exact formula).
   func read(_ frame: UnsafeMutablePointer<AVFrame>, into out: UnsafeMutablePointer<UInt16>) {
     func base(_ plane: Int) -> (UnsafePointer<UInt16>, Int) {
       let p = UnsafeRawPointer(fs_frame_plane(frame, Int32(plane))!)
@@ -252,29 +271,86 @@ struct PlaneReader {
     let (yp, ys) = base(planes.y)
     let (up, us) = base(planes.u)
     let (vp, vs) = base(planes.v)
-    let kg = 1 - kr - kb
-    let crR = 2 * (1 - kr)
-    let cbB = 2 * (1 - kb)
-    let crG = -2 * (1 - kr) * kr / kg
-    let cbG = -2 * (1 - kb) * kb / kg
-    @inline(__always) func code(_ v: Double) -> UInt16 {
-      UInt16((min(max(v, 0), 1) * 65535).rounded())
+    let t = tables
+    let mask = UInt16(truncatingIfNeeded: (1 << depth) - 1)
+    let shift = UInt16(self.shift)
+    let (sy, su, sv) = steps
+    let (chromaX, chromaY) = chromaShift
+    @inline(__always) func code(_ v: Int32) -> UInt16 {
+      UInt16(truncatingIfNeeded: min(max((v &+ 128) &>> 8, 0), 65535))
     }
-    for y in 0..<height {
-      let yRow = yp + y * ys + offsets.y
-      let cy = y >> chromaShift.y
-      let uRow = up + cy * us + offsets.u
-      let vRow = vp + cy * vs + offsets.v
-      let o = out + y * width * 3
-      for x in 0..<width {
-        let cx = x >> chromaShift.x
-        let luma = (Double(yRow[x * steps.y] >> shift) - yOffset) * yScale
-        let cb = (Double(uRow[cx * steps.u] >> shift) - cOffset) * cScale
-        let cr = (Double(vRow[cx * steps.v] >> shift) - cOffset) * cScale
-        o[x * 3] = code(luma + crR * cr)
-        o[x * 3 + 1] = code(luma + crG * cr + cbG * cb)
-        o[x * 3 + 2] = code(luma + cbB * cb)
+    t.y.withUnsafeBufferPointer { yT in
+      t.crR.withUnsafeBufferPointer { crR in
+        t.crG.withUnsafeBufferPointer { crG in
+          t.cbG.withUnsafeBufferPointer { cbG in
+            t.cbB.withUnsafeBufferPointer { cbB in
+              for y in 0..<height {
+                let yRow = yp + y * ys + offsets.y
+                let cy = y &>> chromaY
+                let uRow = up + cy * us + offsets.u
+                let vRow = vp + cy * vs + offsets.v
+                let o = out + y * width * 3
+                // Masking shifts and wrapping adds: the codes are masked to `depth` bits and
+                // the table terms are within +-4 * 65535 * 256, so nothing overflows.
+                @inline(__always) func pixel(_ x: Int, _ r: Int32, _ g: Int32, _ b: Int32) {
+                  let l = yT[Int((yRow[x &* sy] &>> shift) & mask)]
+                  let o3 = o + x &* 3
+                  o3[0] = code(l &+ r)
+                  o3[1] = code(l &+ g)
+                  o3[2] = code(l &+ b)
+                }
+                @inline(__always) func chroma(_ cx: Int) -> (Int32, Int32, Int32) {
+                  let u = Int((uRow[cx &* su] &>> shift) & mask)
+                  let v = Int((vRow[cx &* sv] &>> shift) & mask)
+                  return (crR[v], crG[v] &+ cbG[u], cbB[u])
+                }
+                var x = 0
+                if chromaX == 1 {
+                  // 4:2:0 and 4:2:2: one chroma sample for each pair of pixels.
+                  while x + 1 < width {
+                    let (r, g, b) = chroma(x &>> 1)
+                    pixel(x, r, g, b)
+                    pixel(x + 1, r, g, b)
+                    x += 2
+                  }
+                }
+                while x < width {
+                  let (r, g, b) = chroma(x &>> chromaX)
+                  pixel(x, r, g, b)
+                  x += 1
+                }
+              }
+            }
+          }
+        }
       }
     }
+  }
+
+  /// The per-code terms of `read`, in units of 1/256 of a 16-bit step.
+  struct Tables {
+    var y: [Int32]
+    var crR: [Int32]
+    var crG: [Int32]
+    var cbG: [Int32]
+    var cbB: [Int32]
+  }
+
+  static func tables(
+    depth: Int, yScale: Double, yOffset: Double, cScale: Double, cOffset: Double, kr: Double,
+    kb: Double
+  ) -> Tables {
+    let kg = 1 - kr - kb
+    let unit = 65535.0 * 256
+    func table(_ f: (Double) -> Double) -> [Int32] {
+      (0..<(1 << depth)).map { Int32((min(max(f(Double($0)), -4), 4) * unit).rounded()) }
+    }
+    func c(_ code: Double) -> Double { (code - cOffset) * cScale }
+    return Tables(
+      y: table { ($0 - yOffset) * yScale },
+      crR: table { 2 * (1 - kr) * c($0) },
+      crG: table { -2 * (1 - kr) * kr / kg * c($0) },
+      cbG: table { -2 * (1 - kb) * kb / kg * c($0) },
+      cbB: table { 2 * (1 - kb) * c($0) })
   }
 }

@@ -156,7 +156,7 @@ public final class VideoDecoder: FrameSource {
     }
     let deepBytes = highPrecision == nil ? 0 : size.width * size.height * 6
     let capacity = min(maxFrames, max(1, options.maxChunkBytes / (frameBytes + deepBytes)))
-    highPrecision?.begin(capacity: capacity, size: size)
+    highPrecision?.begin(capacity: capacity, size: size, buffers: buffers)
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)

@@ -11,7 +11,8 @@ public struct FrameMeasure: Sendable, Equatable {
   public var time: Double
   /// The profile it was measured for (the analyser checks it matches its own).
   public var profile: Profile
-  /// Region profiles (wcag, ofcom): per cell the mean linear R, G, B, interleaved (3 per cell).
+  /// Region profiles (wcag, ofcom): per cell the mean linear R, G, B, interleaved (3 per cell);
+  /// bt1702: the mean display light of R, G, B in units of its 200 cd/m2 SDR white.
   public var cellLinearRGB: [Float]
   /// Per cell the mean classic red value (0...320).
   public var cellRed: [Float]

@@ -1,7 +1,7 @@
 import Frames
 
 /// A profile's flash engine: turns each frame's measure, in frame order, into the frame's
-/// counts and results. The region engine (wcag, ofcom) and IRIS's engine implement it.
+/// counts and results. The region engine (wcag, ofcom, bt1702) and IRIS's engine implement it.
 protocol FlashEngine: Sendable {
   mutating func consume(_ m: FrameMeasure) throws -> RawFrame
 }

@@ -40,7 +40,7 @@ struct RawFrame: Sendable {
   }
 }
 
-/// The area-aware analysis (wcag, ofcom): transitions per region, counted in any one-second
+/// The area-aware analysis (wcag, ofcom, bt1702): transitions per region, counted in any one-second
 /// window of presentation time, and a frame's transitions are the largest count `n` such that
 /// the regions with at least `n` transitions together exceed the area limit
 /// (docs/photosensitivity.md, "Area"; Docs/Photosensitivity.md, "Regions").
