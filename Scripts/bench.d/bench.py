@@ -262,6 +262,10 @@ def main():
                     help="another flashscan (e.g. a release build of an earlier commit) timed beside this one "
                          "on the main clips, T table and --report, with targets: within 3%% of its wall time, "
                          "no more memory")
+    ap.add_argument("--hdr", action="store_true",
+                    help="only the HDR row: a 1080p 10-bit HEVC PQ clip, --report --profile bt1702 against "
+                         "the T table alone (target: at most 1.5x the wall time); prints, does not write the document")
+    ap.add_argument("--hdr-frames", type=int, default=150, help="frames of the HDR clip (default 150)")
     args = ap.parse_args()
     reps = args.reps or (1 if args.quick else 5)
     slow_reps = min(reps, args.numpy_reps or (1 if args.quick else 3))
@@ -281,6 +285,9 @@ def main():
     if not os.access(flashscan, os.X_OK):
         sys.exit(f"bench: {flashscan} is missing (build first)")
     has_report = "--report" in sh([flashscan, "scan", "--help"])
+
+    if args.hdr:
+        return run_hdr(args, flashscan, info, reps)
 
     frames = args.seconds * RATE
     c1080 = Clip("main", 1920, 1080, frames, args.work)
@@ -616,6 +623,55 @@ def main():
         log(f"bench: wrote {os.path.relpath(args.doc, ROOT)}")
     bad = failures or any(not ok for _, ok in checks)
     sys.exit(1 if bad else 0)
+
+
+def run_hdr(args, flashscan, info, reps):
+    """The bt1702 profile on a 1080p 10-bit HEVC PQ clip against the T table alone."""
+    if args.hdr_frames < 2:
+        sys.exit("bench: --hdr-frames needs at least 2")
+    path = os.path.join(args.work, f"hdr-pq10-1920x1080-{args.hdr_frames}f.mkv")
+    if not os.path.exists(path):
+        log(f"bench: generating {path} ...")
+        tmp = path + ".tmp.mkv"
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+             "-i", SOURCE.format(w=1920, h=1080), "-frames:v", str(args.hdr_frames),
+             "-pix_fmt", "yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-crf", "22",
+             "-x265-params", "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc",
+             "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
+             "-color_range", "tv", tmp], check=True)
+        os.replace(tmp, path)
+    rel = os.path.relpath(path, ROOT)
+    report = os.path.join(args.work, "hdr-report.json")
+    tools = [
+        Tool("t", "T table alone", [flashscan, "--quiet", path], f"flashscan --quiet {rel}"),
+        Tool("bt1702", "--report --profile bt1702",
+             [flashscan, "--quiet", path, "--report", report, "--profile", "bt1702"],
+             f"flashscan --quiet {rel} --report r.json --profile bt1702", ok_codes=(0, 3)),
+        Tool("wcag", "--report (wcag, 8-bit path)",
+             [flashscan, "--quiet", path, "--report", report],
+             f"flashscan --quiet {rel} --report r.json", ok_codes=(0, 3)),
+    ]
+    results = {t.key: [] for t in tools}
+    for r in range(reps):
+        for t in tools:
+            wall, cpu, rss, code, _ = measure(t.argv)
+            if code not in t.ok_codes:
+                sys.exit(f"bench: {t.shown} exited {code}")
+            results[t.key].append((wall, cpu, rss))
+            log(f"bench: rep {r + 1} {t.label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss // 1024} MiB")
+    print(f"HDR clip: {rel} (1920x1080, {args.hdr_frames} frames, HEVC yuv420p10le, smpte2084/bt2020)")
+    print(f"CPU: {info['cpu']}, {info['cores']} cores; {reps} interleaved repetitions, medians")
+    print("| command | wall s | CPU s | peak RSS MiB |")
+    print("|---|---|---|---|")
+    for t in tools:
+        rows = results[t.key]
+        print(f"| `{t.shown}` | {median([x[0] for x in rows]):.2f} | {median([x[1] for x in rows]):.2f} "
+              f"| {median([x[2] for x in rows]) / 1024:.0f} |")
+    base = median([x[0] for x in results["t"]])
+    ratio = median([x[0] for x in results["bt1702"]]) / base
+    print(f"bt1702 report / T table alone, wall: {ratio:.2f}x (target at most 1.5x: {'met' if ratio <= 1.5 else 'NOT met'})")
+    return 0
 
 
 def write_doc(path, section):

@@ -24,8 +24,8 @@ struct ScanCommand: ParsableCommand {
       'file' column. Directories are walked recursively (sorted, hidden names skipped, files with a \
       video extension unless --all-files). The summary and errors go to stderr.
 
-      With --report, --check or --frames-csv the photosensitivity analysis (WCAG 2.3.1, Ofcom or \
-      IRIS) runs in the same decoding pass; see Docs/Reports.md.
+      With --report, --check or --frames-csv the photosensitivity analysis (WCAG 2.3.1, Ofcom, IRIS \
+      or ITU-R BT.1702-3 with HDR) runs in the same decoding pass; see Docs/Reports.md.
 
       Exit status: 0 every input read whole; 1 an input failed or was partial (or an output could \
       not be written); 2 usage error; 3 a photosensitivity verdict matched --fail-on (default: \
