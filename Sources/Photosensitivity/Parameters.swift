@@ -117,6 +117,9 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
   public var displayModel: DisplayModel
   /// IRIS only: its integer frame rate, `round(avg_frame_rate)`; nil takes it from the video.
   public var irisFrameRate: Int?
+  /// The harmful-regular-pattern rule (nil: patterns are not checked). Set from the profile by
+  /// `PatternRule.defaultRule(for:displayModel:)`; `iris` checks them only when asked.
+  public var patterns: PatternRule?
 
   /// The documented defaults of `profile`.
   public init(profile: Profile = .wcag) {
@@ -162,6 +165,7 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
       extendedVerdict = .fail
       warnOnTransitionBand = true
     }
+    patterns = PatternRule.defaultRule(for: profile, displayModel: displayModel)
   }
 
   public static let wcag = AnalysisParameters(profile: .wcag)

@@ -26,6 +26,7 @@ public enum VerdictText {
     case .luminance: return "luminance flash"
     case .red: return "red flash"
     case .extended: return "extended flashing"
+    case .pattern: return "harmful regular pattern"
     }
   }
 
