@@ -299,10 +299,14 @@ def main():
                       [*ff, "-i", clip.path, "-vf", "photosensitivity=bypass=1", "-f", "null", "-"],
                       f"ffmpeg -i {rel} -vf photosensitivity=bypass=1 -f null -"))
         if has_report:
-            t.append(Tool("report", "flashscan --report (T + photosensitivity analysis)",
+            t.append(Tool("report", "flashscan --report (T + photosensitivity analysis + patterns)",
                           [flashscan, "--quiet", "--report", out(f"{tag}-report.json"), clip.path],
                           f"flashscan {rel} --report out.json", stdout=out(f"{tag}-report-t.csv"),
                           ok_codes=(0, 3)))  # 3: the verdict was fail (--fail-on's default)
+            t.append(Tool("ofcom", "flashscan --report --profile ofcom (T + flashes + patterns)",
+                          [flashscan, "--quiet", "--profile", "ofcom", "--report",
+                           out(f"{tag}-ofcom.json"), clip.path],
+                          f"flashscan {rel} --profile ofcom --report out.json", ok_codes=(0, 3)))
         if args.baseline:
             base = os.path.abspath(args.baseline)
             t.append(Tool("base", "baseline flashscan", [base, "--quiet", clip.path],
@@ -488,6 +492,10 @@ def main():
     if rep and fs:
         target("flashscan --report wall / flashscan wall", f"{rep['wall'] / fs['wall']:.3f}x", "<= 1.5x",
                rep["wall"] / fs["wall"] <= 1.5)
+    ofcom = stat(c1080, "ofcom")
+    if ofcom and fs:
+        target("flashscan --report --profile ofcom (patterns included) wall / flashscan wall",
+               f"{ofcom['wall'] / fs['wall']:.3f}x", "<= 1.5x", ofcom["wall"] / fs["wall"] <= 1.5)
     if rep and photo:
         target("flashscan --report wall / photosensitivity filter wall",
                f"{rep['wall'] / photo['wall']:.3f}x", "< 1x", rep["wall"] < photo["wall"])

@@ -34,7 +34,7 @@ struct DocumentTests {
     let decoded = try ReportDocument.decode(json: data)
     #expect(decoded == report.document)
     #expect(decoded.verdict == .fail)
-    #expect(decoded.schemaVersion == "1.0")
+    #expect(decoded.schemaVersion == "1.1")
 
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(
@@ -149,7 +149,8 @@ struct DocumentTests {
     // A failing frame names its verdict and region.
     let failing = lines.dropFirst().filter { $0.contains(",fail,") }
     #expect(!failing.isEmpty)
-    #expect(failing.allSatisfy { $0.hasSuffix(",0,0,64,48") })
+    // (then the pattern columns: the flashing clip has no pattern.)
+    #expect(failing.allSatisfy { $0.hasSuffix(",0,0,64,48,0,0,,none,pass") })
   }
 }
 
