@@ -69,6 +69,21 @@ struct PatternEndToEndTests {
     #expect(html.contains("fill=\"url(#hatch)\""), "pattern lane bar in the timeline")
     #expect(html.contains("pattern region outlined in yellow"), "the pattern thumbnail")
 
+    // The same bytes whatever the threads and chunk length.
+    for (threads, chunk) in [("1", "1"), ("3", "7")] {
+      let again = try Flashscan.run([
+        clip, "--profile", "ofcom", "--threads", threads, "--chunk-frames", chunk, "--report",
+        dir.file("r\(threads).json"), "--frames-csv", dir.file("f\(threads).csv"),
+      ])
+      #expect(again.status == 3, "\(again.stderr)")
+      #expect(
+        try Data(contentsOf: URL(fileURLWithPath: dir.file("r\(threads).json")))
+          == Data(contentsOf: URL(fileURLWithPath: dir.file("r.json"))), "threads \(threads)")
+      #expect(
+        try String(contentsOfFile: dir.file("f\(threads).csv"), encoding: .utf8) == csv,
+        "threads \(threads)")
+    }
+
     // iris: no pattern check unless asked; with --patterns, IRIS's settings fail it.
     let iris = try Flashscan.run([clip, "--profile", "iris", "--report", dir.file("i.json")])
     #expect(iris.status == 0, "\(iris.stderr)")
