@@ -120,7 +120,8 @@ public struct PatternMeasurer: Sendable {
     let height1: Int
     let paddedWidth1: Int
     let paddedHeight1: Int
-    let rowSums: UnsafeMutablePointer<Int>
+    /// One block row's samples summed over its rows (at most `scale` x 255 each).
+    let rowSums: UnsafeMutablePointer<UInt32>
     let re = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
     let im = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
     let power = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
@@ -138,7 +139,7 @@ public struct PatternMeasurer: Sendable {
       paddedHeight1 = Self.padded(height1)
       count0 = paddedWidth0 * paddedHeight0
       count1 = paddedWidth1 * paddedHeight1
-      sumCount = max(m.workingWidth, 1)
+      sumCount = max(m.workingWidth * m.scale * 3, 1)
       level0 = .allocate(capacity: count0)
       level0.initialize(repeating: 0, count: count0)
       level1 = .allocate(capacity: count1)
@@ -237,7 +238,10 @@ public struct PatternMeasurer: Sendable {
   }
 
   /// Box-filters the frame's luma (`(54 R + 183 G + 19 B) / 256`) by `scale` into level 0,
-  /// replicating the last column and row into the padding.
+  /// replicating the last column and row into the padding. The `s` rows of a block row are
+  /// first added sample by sample (a contiguous, vectorisable loop), then each block's samples
+  /// per channel; the luma weights apply to the channel sums, which is the same integer as
+  /// summing each pixel's weighted luma.
   func downscale(_ frame: UnsafePointer<UInt8>, channels: Int, work: Workspace) {
     let s = scale
     let w0 = workingWidth
@@ -246,34 +250,37 @@ public struct PatternMeasurer: Sendable {
     let ph = work.paddedHeight0
     let norm = 1 / Float(256 * s * s)
     let rowBytes = width * channels
-    let sums = work.rowSums
+    let used = w0 * s * channels
+    let acc = work.rowSums
     let img = work.level0
     for by in 0..<h0 {
-      sums.update(repeating: 0, count: w0)
+      acc.update(repeating: 0, count: used)
       for yy in (by * s)..<(by * s + s) {
-        var p = frame + yy * rowBytes
-        if channels == 3 {
-          for bx in 0..<w0 {
-            var sum = 0
-            for _ in 0..<s {
-              sum &+= 54 &* Int(p[0]) &+ 183 &* Int(p[1]) &+ 19 &* Int(p[2])
-              p += 3
-            }
-            sums[bx] &+= sum
-          }
-        } else {
-          for bx in 0..<w0 {
-            var sum = 0
-            for _ in 0..<s {
-              sum &+= 256 &* Int(p[0])
-              p += 1
-            }
-            sums[bx] &+= sum
-          }
-        }
+        let p = frame + yy * rowBytes
+        for i in 0..<used { acc[i] &+= UInt32(p[i]) }
       }
       let row = img + by * pw
-      for bx in 0..<w0 { row[bx] = Float(sums[bx]) * norm }
+      if channels == 3 {
+        for bx in 0..<w0 {
+          var r: UInt32 = 0
+          var g: UInt32 = 0
+          var b: UInt32 = 0
+          var o = bx * s * 3
+          for _ in 0..<s {
+            r &+= acc[o]
+            g &+= acc[o + 1]
+            b &+= acc[o + 2]
+            o += 3
+          }
+          row[bx] = Float(54 * Int(r) + 183 * Int(g) + 19 * Int(b)) * norm
+        }
+      } else {
+        for bx in 0..<w0 {
+          var y: UInt32 = 0
+          for i in (bx * s)..<(bx * s + s) { y &+= acc[i] }
+          row[bx] = Float(256 * Int(y)) * norm
+        }
+      }
       let edge = row[w0 - 1]
       for bx in w0..<pw { row[bx] = edge }
     }
