@@ -331,10 +331,18 @@ def main():
                       [*ff, "-i", clip.path, "-vf", "photosensitivity=bypass=1", "-f", "null", "-"],
                       f"ffmpeg -i {rel} -vf photosensitivity=bypass=1 -f null -"))
         if has_report:
-            t.append(Tool("report", "flashscan --report (T + photosensitivity analysis)",
+            t.append(Tool("report", "flashscan --report (T + photosensitivity analysis + patterns)",
                           [flashscan, "--quiet", "--report", out(f"{tag}-report.json"), clip.path],
                           f"flashscan {rel} --report out.json", stdout=out(f"{tag}-report-t.csv"),
                           ok_codes=(0, 3)))  # 3: the verdict was fail (--fail-on's default)
+            t.append(Tool("ofcom", "flashscan --report --profile ofcom (T + flashes + patterns)",
+                          [flashscan, "--quiet", "--profile", "ofcom", "--report",
+                           out(f"{tag}-ofcom.json"), clip.path],
+                          f"flashscan {rel} --profile ofcom --report out.json", ok_codes=(0, 3)))
+            t.append(Tool("bt1702", "flashscan --report --profile bt1702 (T + flashes + patterns)",
+                          [flashscan, "--quiet", "--profile", "bt1702", "--report",
+                           out(f"{tag}-bt1702.json"), clip.path],
+                          f"flashscan {rel} --profile bt1702 --report out.json", ok_codes=(0, 3)))
         if has_report and clip is c1080:
             for name, needs in KERNEL_PATHS:
                 if not needs <= info["flags"]:
@@ -544,6 +552,14 @@ def main():
     if rep and fs:
         target("flashscan --report wall / flashscan wall", f"{rep['wall'] / fs['wall']:.3f}x", "<= 1.5x",
                rep["wall"] / fs["wall"] <= 1.5)
+    ofcom = stat(c1080, "ofcom")
+    if ofcom and fs:
+        target("flashscan --report --profile ofcom (patterns included) wall / flashscan wall",
+               f"{ofcom['wall'] / fs['wall']:.3f}x", "<= 1.5x", ofcom["wall"] / fs["wall"] <= 1.5)
+    bt = stat(c1080, "bt1702")
+    if bt and fs:
+        target("flashscan --report --profile bt1702 (patterns included) wall / flashscan wall",
+               f"{bt['wall'] / fs['wall']:.3f}x", "<= 1.5x", bt["wall"] / fs["wall"] <= 1.5)
     if rep and photo:
         target("flashscan --report wall / photosensitivity filter wall",
                f"{rep['wall'] / photo['wall']:.3f}x", "< 1x", rep["wall"] < photo["wall"])

@@ -30,6 +30,9 @@ extension AnalysisParameters {
         row.luminanceResult == .extendedFailure || row.redResult == .extendedFailure
         ? extendedVerdict : .pass
       transitions = max(row.luminanceTransitions, row.redTransitions)
+    case .pattern:
+      // Pattern incidents come from `PatternAnalyzer` (a duration rule over its own rows).
+      return nil
     }
     return verdict > .pass ? (verdict, transitions) : nil
   }

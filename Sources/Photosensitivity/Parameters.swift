@@ -130,6 +130,9 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
   public var bt1702Display: BT1702DisplayModel?
   /// IRIS only: its integer frame rate, `round(avg_frame_rate)`; nil takes it from the video.
   public var irisFrameRate: Int?
+  /// The harmful-regular-pattern rule (nil: patterns are not checked). Set from the profile by
+  /// `PatternRule.defaultRule(for:displayModel:)`; `iris` checks them only when asked.
+  public var patterns: PatternRule?
 
   /// The documented defaults of `profile`.
   public init(profile: Profile = .wcag) {
@@ -189,6 +192,7 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
       leadingEdgeExemptionSeconds = 9.0 / 25.0
       bt1702Display = BT1702DisplayModel()
     }
+    patterns = PatternRule.defaultRule(for: profile, displayModel: displayModel)
   }
 
   public static let wcag = AnalysisParameters(profile: .wcag)

@@ -199,14 +199,17 @@ public struct PhotosensitivityAnalyzer: Sendable {
 }
 
 extension PhotosensitivityAnalyzer {
-  /// Measures and analyses a whole source with the scan engine (a `PhotosensitivityStage`
-  /// alone): the one entry point for an analysis without a T table or a report.
+  /// Measures and analyses a whole source with the scan engine (a `PhotosensitivityStage`, and
+  /// a `PatternStage` when the parameters check patterns): the one entry point for an analysis
+  /// without a T table or a report.
   public static func analyze(
     _ source: FrameSource, parameters: AnalysisParameters,
     engine: ScanEngine = ScanEngine(threads: 1, chunkFrames: 32)
   ) throws -> PhotosensitivityResult {
     let stage = PhotosensitivityStage(info: source.info, parameters: parameters)
-    try engine.run(source, stages: [stage])
-    return stage.result()
+    let patterns = parameters.patterns.map { PatternStage(info: source.info, rule: $0) }
+    try engine.run(source, stages: [stage] + (patterns.map { [$0] } ?? []))
+    let result = stage.result()
+    return patterns.map { result.adding(patterns: $0.result()) } ?? result
   }
 }

@@ -29,6 +29,8 @@ public struct FrameRow: Codable, Sendable, Equatable {
   /// wcag and iris: the sRGB reference display, 80 cd/m2 white). Always set by the analysis;
   /// optional so reports of schema 1.0, which lack it, still read.
   public var luminance: Double? = nil
+  /// The pattern check's findings for this frame (nil when patterns are not checked).
+  public var pattern: PatternFrameRow? = nil
 }
 
 /// A frame's result for one kind of flashing. The raw values are IRIS's frame result codes, which
@@ -53,11 +55,15 @@ public enum CriterionID: String, Codable, Sendable, CaseIterable {
   case redFlashChromaticity = "red-flash-chromaticity"
   case redFlashSaturation = "red-flash-saturation"
   case extendedFlashing = "extended-flashing"
+  /// Harmful regular patterns (stripes, checkerboards, rings), Docs/Patterns.md.
+  case pattern
 }
 
 /// What went wrong in an incident.
 public enum IncidentKind: String, Codable, Sendable, CaseIterable {
   case luminance, red, extended
+  /// A harmful regular pattern (`Incident.pattern` holds its details).
+  case pattern
 }
 
 /// A run of consecutive frames flagged for one kind of flashing.
@@ -80,8 +86,11 @@ public struct Incident: Codable, Sendable, Equatable {
   public var largestFieldShare: Double?
   /// Bounding box of every region that flashed in the run, in pixels.
   public var boundingBox: PixelRect
-  /// The frame with the most transitions (then the largest area): the one to show.
+  /// The frame with the most transitions (then the largest area): the one to show. Pattern
+  /// incidents: the frame where the pattern covers the most.
   public var worstFrame: Int
+  /// Kind `pattern` only: pairs, orientation, area and motion (flash fields are 0 there).
+  public var pattern: PatternIncidentDetail? = nil
 }
 
 /// Outcome of one criterion over the whole video.

@@ -36,6 +36,8 @@ public struct FlashReport: Sendable {
   public var tSeries: TSeries
   /// The incidents' pictures by worst frame index (`ThumbnailCollector.kept`).
   public var pictures: [Int: IncidentPicture]
+  /// Pattern incidents' pictures by the incident's first frame (`PatternThumbnailStage`).
+  public var patternPictures: [Int: Thumbnail] = [:]
   /// Incidents that have no thumbnail because the collector's limit was reached.
   public var omittedThumbnails: Int
 

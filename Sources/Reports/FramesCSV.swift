@@ -9,12 +9,15 @@ public enum FramesCSV {
     "frame", "time", "t", "flashes_per_second", "luminance_transitions", "red_transitions",
     "max_region_transitions", "flashing_area_share", "field_share", "luminance_extended_count",
     "red_extended_count", "luminance_result", "red_result", "verdict", "region_x", "region_y",
-    "region_width", "region_height", "luminance_cd_m2",
+    "region_width", "region_height", "luminance_cd_m2", "pattern_pairs", "pattern_area_share",
+    "pattern_orientation", "pattern_motion", "pattern_verdict",
   ]
 
   /// The header and every row. `t` is empty for frame 0 (the T table starts at frame 1), as are
-  /// `field_share` under `iris` and the region columns of frames with no flashing region.
-  /// `luminance_cd_m2` is the frame's mean luminance under the profile's display model.
+  /// `field_share` under `iris` and the region columns of frames with no flashing region;
+  /// `luminance_cd_m2` is the frame's mean luminance under the profile's display model; the
+  /// `pattern_` columns are empty when patterns are not checked (`pattern_orientation` also
+  /// when the frame has no pattern that counts).
   public static func text(frames: [FrameRow], tSeries: TSeries) -> String {
     var out = columns.joined(separator: ",") + "\n"
     out.reserveCapacity(frames.count * 96)
@@ -28,6 +31,10 @@ public enum FramesCSV {
         "\(r.redResult.rawValue)", r.verdict.rawValue, r.region.map { "\($0.x)" } ?? "",
         r.region.map { "\($0.y)" } ?? "", r.region.map { "\($0.width)" } ?? "",
         r.region.map { "\($0.height)" } ?? "", r.luminance.map(number) ?? "",
+        r.pattern.map { "\($0.pairs)" } ?? "",
+        r.pattern.map { number($0.areaShare) } ?? "",
+        r.pattern?.orientationDegrees.map { NumberText.fixed($0, decimals: 1) } ?? "",
+        r.pattern?.motion.rawValue ?? "", r.pattern?.verdict.rawValue ?? "",
       ]
       out += cells.joined(separator: ",")
       out += "\n"

@@ -105,6 +105,7 @@ extension FlashReport {
       <h2>Timeline</h2>
       \(svg.render())<p class="legend"><span class="swatch failshade"></span> failing incident \
       <span class="swatch warnshade"></span> warning \
+      <span class="swatch patternshade"></span> pattern incident (hatched band under the panels) \
       <span class="swatch limitline"></span> limit \(NumberText.fixed(Double(p.maxTransitions) / 2)) flashes a second \
       (\(p.maxTransitions) transitions) &middot; Flashes per second: \(counted) in the \
       \(NumberText.fixed(p.windowSeconds)) s window ending at each frame, divided by 2.</p>
@@ -122,8 +123,8 @@ extension FlashReport {
     }
     s += """
       <table class="incidents">
-      <thead><tr><th>#</th><th>Worst frame and the other state (flashing region outlined)</th><th>Kind</th><th>Time</th>\
-      <th>Frames</th><th>Peak flashes/s</th><th>Largest area</th><th>Bounding box (px)</th></tr></thead>
+      <thead><tr><th>#</th><th>Worst frame and the other state (flashing or pattern region outlined)</th><th>Kind</th><th>Time</th>\
+      <th>Frames</th><th>Peak flashes/s (pattern: pairs)</th><th>Largest area</th><th>Bounding box (px)</th></tr></thead>
       <tbody>
 
       """
@@ -142,8 +143,14 @@ extension FlashReport {
       s += "<br><span class=\"nw\"><code>\(HTML.escape(i.startTimecode))</code>&nbsp;&ndash;</span>"
       s += "<br><code>\(HTML.escape(i.endTimecode))</code></td>"
       s += "<td>\(i.firstFrame) &ndash; \(i.lastFrame)<br>worst \(i.worstFrame)</td>"
-      s += "<td class=\"num\">\(NumberText.fixed(i.peakFlashesPerSecond))"
-      s += "<br><small>\(i.peakTransitionsPerSecond) transitions</small></td>"
+      if let p = i.pattern {
+        s += "<td class=\"num\">\(p.pairs) light&ndash;dark pairs"
+        s += "<br><small>stripes at \(NumberText.fixed(p.orientationDegrees, decimals: 0))&deg;, "
+        s += "\(HTML.escape(p.motion.rawValue))</small></td>"
+      } else {
+        s += "<td class=\"num\">\(NumberText.fixed(i.peakFlashesPerSecond))"
+        s += "<br><small>\(i.peakTransitionsPerSecond) transitions</small></td>"
+      }
       s += "<td>\(VerdictText.percent(i.largestScreenShare)) of the screen\(field)</td>"
       let b = i.boundingBox
       s += "<td>x \(b.x), y \(b.y)<br>\(b.width) &times; \(b.height)</td>"
@@ -153,6 +160,15 @@ extension FlashReport {
   }
 
   func thumbnailCell(_ i: IncidentReport, png: PNGEncode) -> String {
+    if i.kind == .pattern {
+      guard let thumb = patternPictures[i.firstFrame] else {
+        return "<span class=\"none\">no thumbnail</span>"
+      }
+      return "<div class=\"pair\">"
+        + figure(
+          thumb, box: i.boundingBox, caption: "largest extent: frame \(thumb.frame)", png: png,
+          what: "pattern region") + "</div>"
+    }
     guard let picture = pictures[i.worstFrame] else {
       return omittedThumbnails > 0
         ? "<span class=\"none\">no thumbnail (limit of kept thumbnails reached)</span>"
@@ -168,13 +184,16 @@ extension FlashReport {
     return s + "</div>"
   }
 
-  func figure(_ thumb: Thumbnail, box: PixelRect, caption: String, png encode: PNGEncode)
+  func figure(
+    _ thumb: Thumbnail, box: PixelRect, caption: String, png encode: PNGEncode,
+    what: String = "flashing region"
+  )
     -> String
   {
     let time = NumberText.fixed(thumb.time, decimals: 3)
     do {
       let png = try thumb.png(outlining: box, encoder: encode)
-      let alt = "\(caption) at \(time) s; flashing region outlined in yellow"
+      let alt = "\(caption) at \(time) s; \(what) outlined in yellow"
       return "<figure><img src=\"data:image/png;base64,\(Data(png).base64EncodedString())\" "
         + "width=\"\(thumb.width)\" height=\"\(thumb.height)\" alt=\"\(HTML.escape(alt))\">"
         + "<figcaption>\(HTML.escape(caption)), \(time) s</figcaption></figure>"
@@ -228,9 +247,15 @@ extension FlashReport {
   /// The command that re-runs this analysis; thresholds other than the profile's defaults are
   /// pointed to, not spelled out (the parameter table lists them all).
   static func reproduceCommand(_ d: ReportDocument) -> String {
-    let command =
+    var command =
       "flashscan \(shellQuote(d.input.path)) --profile \(d.profile.rawValue) --report report.json"
-    return d.parameters == AnalysisParameters(profile: d.profile)
+    var defaults = AnalysisParameters(profile: d.profile)
+    if defaults.patterns == nil, d.parameters.patterns != nil {
+      command += " --patterns"
+      defaults.patterns = PatternRule.enabledRule(
+        for: d.profile, displayModel: d.parameters.displayModel)
+    }
+    return d.parameters == defaults
       ? command : command + " (plus the thresholds listed under \"Every parameter used\")"
   }
 
@@ -301,6 +326,7 @@ extension FlashReport {
     .failshade { background: rgba(229, 57, 53, 0.3); border: 1px solid #e53935; }
     .warnshade { background: rgba(255, 179, 0, 0.3); border: 1px solid #ffb300; }
     .limitline { border-top: 2px dashed #c62828; height: 0; }
+    .patternshade { background: rgba(123, 31, 162, 0.35); border: 1px solid #7b1fa2; }
     .none { color: #666; }
     .warn { color: #8a5300; font-weight: 600; }
     summary { cursor: pointer; font-weight: 600; }

@@ -34,7 +34,7 @@ extension FlashReport {
       m += "No incidents: no frame was flagged.\n\n"
     } else {
       m +=
-        "| # | Verdict | Kind | Start (s) | End (s) | Timecode | Frames | Peak flashes/s | Screen | 10° field | Bounding box (px) |\n"
+        "| # | Verdict | Kind | Start (s) | End (s) | Timecode | Frames | Peak flashes/s (pattern: pairs) | Screen | 10° field | Bounding box (px) |\n"
       m += "|---:|---|---|---:|---:|---|---|---:|---:|---:|---|\n"
       for i in d.incidents {
         let b = i.boundingBox
@@ -42,7 +42,8 @@ extension FlashReport {
           "\(i.number)", VerdictText.label(i.verdict), VerdictText.kind(i.kind),
           NumberText.fixed(i.start, decimals: 3), NumberText.fixed(i.end, decimals: 3),
           "\(i.startTimecode) – \(i.endTimecode)", "\(i.firstFrame)–\(i.lastFrame)",
-          NumberText.fixed(i.peakFlashesPerSecond), VerdictText.percent(i.largestScreenShare),
+          i.pattern.map { "\($0.pairs) pairs, \($0.motion.rawValue)" }
+            ?? NumberText.fixed(i.peakFlashesPerSecond), VerdictText.percent(i.largestScreenShare),
           i.largestFieldShare.map(VerdictText.percent) ?? "–",
           "x \(b.x), y \(b.y), \(b.width)×\(b.height)",
         ]

@@ -200,7 +200,7 @@ public struct AnalysisGeometry: Codable, Sendable, Equatable {
 /// One criterion's outcome over the whole video.
 public struct CriterionReport: Codable, Sendable, Equatable {
   /// `general-flash`, `red-flash-classic`, `red-flash-chromaticity`, `red-flash-saturation`,
-  /// `extended-flashing`.
+  /// `extended-flashing`, `pattern`.
   public var id: CriterionID
   public var title: String
   public var verdict: Verdict
@@ -208,8 +208,9 @@ public struct CriterionReport: Codable, Sendable, Equatable {
   public var flaggedFrames: Int
   /// The largest count the criterion saw, in `peakUnit`.
   public var peak: Int
-  /// `transitions per second` (flash criteria: 7 or more fails, i.e. more than 3 flashes), or
-  /// `frames in band` (extended flashing: frames of the 5 s window with 4 to 6 transitions).
+  /// `transitions per second` (flash criteria: 7 or more fails, i.e. more than 3 flashes),
+  /// `frames in band` (extended flashing: frames of the 5 s window with 4 to 6 transitions), or
+  /// `light-dark pairs` (pattern: the most pairs of a pattern that counts).
   public var peakUnit: String
   /// Presentation time of the first flagged frame, seconds.
   public var firstFlaggedTime: Double?
@@ -220,7 +221,11 @@ public struct CriterionReport: Codable, Sendable, Equatable {
     verdict = c.verdict
     flaggedFrames = c.flaggedFrames
     peak = c.peakTransitionsPerSecond
-    peakUnit = c.id == .extendedFlashing ? "frames in band" : "transitions per second"
+    switch c.id {
+    case .extendedFlashing: peakUnit = "frames in band"
+    case .pattern: peakUnit = "light-dark pairs"
+    default: peakUnit = "transitions per second"
+    }
     firstFlaggedTime = c.firstFlaggedTime
   }
 }
@@ -229,7 +234,7 @@ public struct CriterionReport: Codable, Sendable, Equatable {
 public struct IncidentReport: Codable, Sendable, Equatable {
   /// 1-based, in order of `start` (the number shown in the HTML and Markdown tables).
   public var number: Int
-  /// `luminance`, `red` or `extended`.
+  /// `luminance`, `red`, `extended` or `pattern`.
   public var kind: IncidentKind
   public var verdict: Verdict
   /// Seconds: the first flagged frame's presentation time, and the end of the last one.
@@ -253,6 +258,9 @@ public struct IncidentReport: Codable, Sendable, Equatable {
   /// The frame shown as the incident's thumbnail (most transitions, then largest area).
   public var worstFrame: Int
   public var worstFrameTime: Double
+  /// Kind `pattern` only: light-dark pairs, stripe orientation, area share and motion (the
+  /// flash fields are 0 there).
+  public var pattern: PatternIncidentDetail?
 
   public init(number: Int, incident i: Incident, frameTimes: [Double]) {
     self.number = number
@@ -271,5 +279,6 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     boundingBox = i.boundingBox
     worstFrame = i.worstFrame
     worstFrameTime = frameTimes.indices.contains(i.worstFrame) ? frameTimes[i.worstFrame] : i.start
+    pattern = i.pattern
   }
 }

@@ -27,6 +27,63 @@ public final class ThumbnailStage: Stage {
   public func finish() throws { collector.finish() }
 }
 
+/// The pattern incidents' thumbnails as a stage: follows the pattern stage's flagged frames
+/// (it must come after that stage in the pass) and keeps, per run of flagged frames, a
+/// downscaled copy of the frame where the pattern covers the most (the incident's worst frame).
+/// Runs that end without becoming an incident (shorter than the rule's duration) are dropped.
+public final class PatternThumbnailStage: Stage {
+  public let patterns: PatternStage
+  public let maxWidth: Int
+  public let maxIncidents: Int
+  /// Thumbnails by the first frame of their run, with the area they were chosen for.
+  var kept: [Int: (area: Double, thumbnail: Thumbnail)] = [:]
+  /// Incidents that got no thumbnail because `maxIncidents` were kept.
+  public private(set) var omitted = 0
+
+  public init(following patterns: PatternStage, maxWidth: Int = 320, maxIncidents: Int = 200) {
+    self.patterns = patterns
+    self.maxWidth = maxWidth
+    self.maxIncidents = maxIncidents
+  }
+
+  public func measurer() throws -> @Sendable (ChunkWindow) throws -> Void { { _ in } }
+
+  public func consume(_: Void, window: ChunkWindow) throws {
+    for f in patterns.analyzer.lastFlagged {
+      if let held = kept[f.runStart], held.area >= f.area { continue }
+      if kept[f.runStart] == nil {
+        prune()
+        guard kept.count < maxIncidents else {
+          continue
+        }
+      }
+      let i = f.frame - window.chunk.firstIndex
+      guard i >= 0 && i < window.chunk.count else { continue }
+      kept[f.runStart] = (
+        f.area, Thumbnail(chunk: window.chunk, index: i, maxWidth: maxWidth)
+      )
+    }
+  }
+
+  /// Drops the thumbnails of runs that ended without becoming an incident.
+  func prune() {
+    let incidents = Set(patterns.analyzer.incidents.map(\.firstFrame))
+    let open = patterns.analyzer.openRunStart
+    for start in kept.keys where !incidents.contains(start) && start != open {
+      kept.removeValue(forKey: start)
+    }
+  }
+
+  public func finish() throws {
+    prune()
+    let starts = Set(kept.keys)
+    omitted = patterns.analyzer.incidents.filter { !starts.contains($0.firstFrame) }.count
+  }
+
+  /// The thumbnails by the first frame of their incident.
+  public var pictures: [Int: Thumbnail] { kept.mapValues(\.thumbnail) }
+}
+
 /// The input file's size and SHA-256 as a stage: the file is read on a thread of its own, beside
 /// the decoding (which is usually the slower reader), from the moment the pass starts.
 public final class InputHashStage: Stage {
@@ -87,11 +144,15 @@ public final class InputHashStage: Stage {
 }
 
 /// The stages a photosensitivity report needs, in their order for one pass: the analysis, then
-/// (for HTML) the thumbnails, then the input's hash; and the T series, fed from the T table
+/// (for HTML) the thumbnails, the pattern check and its thumbnails (when the profile checks
+/// patterns), then the input's hash; and the T series, fed from the T table
 /// stage's rows. Put a `TTableStage` whose `onRows` calls `add(_:)` before them.
 public final class ReportStages {
   public let analysis: PhotosensitivityStage
   public let thumbnails: ThumbnailStage?
+  /// The pattern check, when the parameters have a pattern rule, and its thumbnails.
+  public let patterns: PatternStage?
+  public let patternThumbnails: PatternThumbnailStage?
   public let hash: InputHashStage
   public private(set) var tSeries = TSeries()
   /// The source's colour facts, copied into the report's input section.
@@ -105,12 +166,17 @@ public final class ReportStages {
     analysis = PhotosensitivityStage(info: info, parameters: parameters)
     color = info.color
     self.thumbnails = thumbnails ? ThumbnailStage(following: analysis) : nil
+    let patterns = parameters.patterns.map { PatternStage(info: info, rule: $0) }
+    self.patterns = patterns
+    patternThumbnails = thumbnails ? patterns.map { PatternThumbnailStage(following: $0) } : nil
     hash = InputHashStage(path: path)
   }
 
   public var stages: [any Stage] {
     var list: [any Stage] = [analysis]
     if let thumbnails { list.append(thumbnails) }
+    if let patterns { list.append(patterns) }
+    if let patternThumbnails { list.append(patternThumbnails) }
     list.append(hash)
     return list
   }
@@ -127,8 +193,15 @@ public final class ReportStages {
     var input = try hash.facts()
     input.setColor(color)
     describe(&input)
-    return FlashReport(
-      tool: tool, input: input, result: analysis.result(), tSeries: tSeries,
+    var result = analysis.result()
+    if let patterns { result = result.adding(patterns: patterns.result()) }
+    var report = FlashReport(
+      tool: tool, input: input, result: result, tSeries: tSeries,
       thumbnails: thumbnails?.collector)
+    if let patternThumbnails {
+      report.patternPictures = patternThumbnails.pictures
+      report.omittedThumbnails += patternThumbnails.omitted
+    }
+    return report
   }
 }

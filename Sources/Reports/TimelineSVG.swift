@@ -23,7 +23,12 @@ struct TimelineSVG {
   let gap = 46.0
   var fpsTop: Double { tTop + panelHeight + gap }
   var plotWidth: Double { width - left - right }
-  var height: Double { fpsTop + panelHeight + 44 }
+  /// The pattern lane under the flashes panel: each frame's pattern area share, and the pattern
+  /// incidents as purple bars.
+  let patternLaneHeight = 30.0
+  var patternTop: Double { fpsTop + panelHeight + 8 }
+  var axisTop: Double { patternTop + patternLaneHeight }
+  var height: Double { axisTop + 44 }
 
   func x(_ time: Double) -> Double { left + plotWidth * min(max(time / max(duration, 1e-9), 0), 1) }
 
@@ -35,6 +40,7 @@ struct TimelineSVG {
     s += shading()
     s += tPanel()
     s += fpsPanel()
+    s += patternLane()
     s += timeAxis()
     s += incidentNumbers()
     s += "</svg>\n"
@@ -97,6 +103,42 @@ struct TimelineSVG {
     return s
   }
 
+  /// The pattern lane: the share of the screen covered by patterns that count, per frame, and
+  /// the pattern incidents as hatched purple bars.
+  func patternLane() -> String {
+    let top = patternTop
+    let h = patternLaneHeight
+    var s = "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(h))\" "
+    s += "fill=\"none\" stroke=\"#999\"/>\n"
+    s += label(x: left - 6, y: top + h / 2 + 4, "pattern", anchor: "end", fill: "#4a148c")
+    s += "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+    s += "patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" fill=\"#7b1fa2\" "
+    s += "fill-opacity=\"0.55\"/></pattern></defs>\n"
+    for incident in incidents where incident.kind == .pattern {
+      let x0 = x(incident.start)
+      let x1 = max(x(incident.end), x0 + 2)
+      s += "<rect x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(x1 - x0))\" height=\"\(f(h))\" "
+      s += "fill=\"url(#hatch)\" stroke=\"#7b1fa2\"><title>#\(incident.number) "
+      s += "\(HTML.escape(VerdictText.kind(incident.kind))) \(f(incident.start)) s to "
+      s += "\(f(incident.end)) s</title></rect>\n"
+    }
+    let shares = frames.compactMap { r in r.pattern.map { (r.time, $0.areaShare) } }
+    if shares.isEmpty {
+      s += note(y: top + h / 2 + 4, "patterns not checked")
+    } else {
+      var steps: [(Double, Double)] = []
+      for (i, p) in shares.enumerated() {
+        if i > 0 { steps.append((p.0, shares[i - 1].1)) }
+        steps.append(p)
+      }
+      if let last = shares.last { steps.append((duration, last.1)) }
+      let pts = envelope(steps)
+      s += polyline(
+        pts.map { (x($0.0), top + h - min(max($0.1, 0), 1) * h) }, stroke: "#4a148c", width: 1.2)
+    }
+    return s
+  }
+
   /// Incidents as shaded spans over both panels.
   func shading() -> String {
     var s = ""
@@ -137,7 +179,7 @@ struct TimelineSVG {
   }
 
   func timeAxis() -> String {
-    let bottom = fpsTop + panelHeight
+    let bottom = axisTop
     var s = ""
     let step = niceStep(duration / 10)
     var t = 0.0

@@ -27,6 +27,7 @@ public enum VerdictText {
     case .luminance: return "luminance flash"
     case .red: return "red flash"
     case .extended: return "extended flashing"
+    case .pattern: return "harmful regular pattern"
     }
   }
 
@@ -50,7 +51,8 @@ public enum VerdictText {
       guard let first = worst.first else {
         return "\(d.verdict == .fail ? "Fails" : "Warning under") \(standard)."
       }
-      let peak = worst.map(\.peakFlashesPerSecond).max() ?? first.peakFlashesPerSecond
+      let flashes = worst.filter { $0.kind != .pattern }
+      let peak = flashes.map(\.peakFlashesPerSecond).max() ?? first.peakFlashesPerSecond
       let largest = worst.max { $0.largestScreenShare < $1.largestScreenShare } ?? first
       var area = "up to \(percent(largest.largestScreenShare)) of the screen"
       if let field = largest.largestFieldShare {
@@ -59,10 +61,21 @@ public enum VerdictText {
       let kinds = orderedKinds(worst.map(\.kind)).map(kind).joined(separator: " and ")
       let count = worst.count == 1 ? "1 incident" : "\(worst.count) incidents"
       let verb = d.verdict == .fail ? "Fails" : "Warning under"
-      let pace =
-        worst.allSatisfy { $0.kind == .extended }
-        ? "sustained flashing just under the limit"
-        : "up to \(NumberText.fixed(peak)) flashes per second (limit \(limit))"
+      var paces: [String] = []
+      if !flashes.isEmpty {
+        paces.append(
+          flashes.allSatisfy { $0.kind == .extended }
+            ? "sustained flashing just under the limit"
+            : "up to \(NumberText.fixed(peak)) flashes per second (limit \(limit))")
+      }
+      let patterns = worst.compactMap(\.pattern)
+      if let pairs = patterns.map(\.pairs).max() {
+        let motions = PatternMotion.allCases.filter { m in patterns.contains { $0.motion == m } }
+        paces.append(
+          "a regular pattern of up to \(pairs) light-dark pairs (\(motions.map(\.rawValue).joined(separator: ", ")))"
+        )
+      }
+      let pace = paces.joined(separator: "; ")
       return
         "\(verb) \(standard): \(kinds), \(pace), \(area), first at \(first.startTimecode) (\(seconds(first.start))); \(count)."
     }

@@ -169,6 +169,12 @@ struct ReportOptions: ParsableArguments {
       "IRIS: its integer frame rate (default: the video's rounded).", valueName: "N"))
   var irisFPS: Int?
 
+  @Flag(
+    help:
+      "Check harmful regular patterns under iris too, with IRIS's pattern settings (wcag and ofcom always check them)."
+  )
+  var patterns = false
+
   /// True when some output needs the photosensitivity analysis.
   var active: Bool { !reports.isEmpty || check || framesCSV != nil || reportDir != nil }
 
@@ -200,9 +206,9 @@ struct ReportOptions: ParsableArguments {
     if let reportDir, reportDir.isEmpty {
       throw ValidationError("--report-dir needs a directory")
     }
-    if !active && (thresholdsGiven || profile != .wcag || failOn != .fail) {
+    if !active && (thresholdsGiven || profile != .wcag || failOn != .fail || patterns) {
       throw ValidationError(
-        "--profile, --fail-on and the thresholds need --report, --report-dir, --check or --frames-csv"
+        "--profile, --fail-on, --patterns and the thresholds need --report, --report-dir, --check or --frames-csv"
       )
     }
     if let grid, parseGrid(grid) == nil {
@@ -273,7 +279,16 @@ struct ReportOptions: ParsableArguments {
       p.gridRows = r
     }
     if let irisFPS { p.irisFrameRate = irisFPS }
-    if let hlgPeak, p.bt1702Display != nil { p.bt1702Display?.hlgPeak = hlgPeak }
+    if let hlgPeak, p.bt1702Display != nil {
+      p.bt1702Display?.hlgPeak = hlgPeak
+      if case .bt1702(var model, let transfer) = p.patterns?.lightScale {
+        model.hlgPeak = hlgPeak
+        p.patterns?.lightScale = .bt1702(model, transfer)
+      }
+    }
+    if patterns && p.patterns == nil {
+      p.patterns = PatternRule.enabledRule(for: profile, displayModel: p.displayModel)
+    }
     return p
   }
 
