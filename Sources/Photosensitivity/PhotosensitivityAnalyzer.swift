@@ -79,7 +79,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
           ?? (isIris && max(r.luminanceResult, r.redResult) > .pass ? wholeFrame : nil))
       rows.append(row)
       redByRule.append(r.redByRule)
-      _ = tracker.add(row)
+      _ = tracker.add(row, windows: r.windows)
     }
   }
 
@@ -118,7 +118,8 @@ public struct PhotosensitivityAnalyzer: Sendable {
       fieldWidth: grid.fieldWidth, fieldHeight: grid.fieldHeight, gridColumns: grid.columns,
       gridRows: grid.rows, areaLimitPixels: limit, verdict: verdict, criteria: criteria,
       frames: rows,
-      incidents: tracker.incidents(endTime: (rows.last?.time ?? 0) + 1 / rate, frameRate: rate))
+      incidents: tracker.incidents(
+        endTime: (rows.last?.time ?? 0) + 1 / rate, frameRate: rate, frameTimes: rows.map(\.time)))
   }
 
   var isIris: Bool { parameters.profile == .iris }

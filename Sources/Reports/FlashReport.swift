@@ -65,8 +65,10 @@ public struct FlashReport: Sendable {
   /// one line of three fields).
   public var checkLine: String {
     let d = document
-    let count = d.incidents.count == 1 ? "1 incident" : "\(d.incidents.count) incidents"
-    let partial = d.input.complete ? "" : ", partial: decoding stopped early"
+    let count = VerdictText.incidentCounts(d.incidents)
+    let partial =
+      d.input.complete
+      ? "" : ", partial: analysed up to \(VerdictText.seconds(d.input.duration))"
     return
       "\(VerdictText.label(d.verdict))\t\(Escaping.terminal(d.input.path))\t(profile \(d.profile.rawValue), \(count)\(partial))"
   }

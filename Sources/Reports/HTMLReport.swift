@@ -78,7 +78,8 @@ extension FlashReport {
     if !i.complete || !i.decodeWarnings.isEmpty {
       let text =
         (i.complete
-          ? "" : "Decoding stopped early; only the frames before that point were analysed. ")
+          ? ""
+          : "Decoding stopped early; analysed up to \(VerdictText.seconds(i.duration)) (\(i.frameCount) frames). ")
         + i.decodeWarnings.joined(separator: "; ")
       rows.append(("Decoding", "<span class=\"warn\">\(HTML.escape(text))</span>"))
     }
@@ -266,6 +267,7 @@ extension FlashReport {
     .banner { display: flex; align-items: center; gap: 24px; padding: 22px 32px; }
     .banner.fail { background: #c62828; color: #ffffff; }
     .banner.warning { background: #f9a825; color: #1d1d1d; }
+    .banner.incomplete { background: #6a1b9a; color: #ffffff; }
     .banner.pass { background: #2e7d32; color: #ffffff; }
     .banner .verdict { font-size: 44px; font-weight: 800; letter-spacing: 2px; min-width: 150px; }
     .banner .sentence { font-size: 19px; margin: 0 0 6px 0; font-weight: 600; }

@@ -9,7 +9,9 @@ import Photosensitivity
 /// `schemaVersion` (minor: fields added; major: fields renamed, removed or re-meant).
 public struct ReportDocument: Codable, Sendable, Equatable {
   /// The schema this code writes.
-  public static let currentSchemaVersion = "1.0"
+  /// 2.0: incidents span their transitions and merge when less than a second apart; the
+  /// verdict `incomplete`.
+  public static let currentSchemaVersion = "2.0"
 
   public var schemaVersion: String
   public var tool: ToolInfo
@@ -19,7 +21,8 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   public var parameters: AnalysisParameters
   public var input: InputFacts
   public var analysis: AnalysisGeometry
-  /// The overall outcome: the worst criterion's verdict.
+  /// The overall outcome: the worst criterion's verdict; `incomplete` when the input could not
+  /// be read whole and the part read does not fail.
   public var verdict: Verdict
   /// One sentence that explains the verdict (the banner of the HTML report).
   public var summary: String
@@ -49,7 +52,8 @@ public struct ReportDocument: Codable, Sendable, Equatable {
       areaLimitPixels: result.areaLimitPixels,
       areaLimitShareOfScreen: result.video.width * result.video.height > 0
         ? result.areaLimitPixels / Double(result.video.width * result.video.height) : 0)
-    verdict = result.verdict
+    // An input not read whole never passes: what was read decides only a failure.
+    verdict = input.complete || result.verdict == .fail ? result.verdict : .incomplete
     criteria = result.criteria.map(CriterionReport.init)
     let byTime = result.frames.map(\.time)
     incidents = result.incidents.enumerated().map { i, incident in
@@ -69,7 +73,7 @@ public struct ReportDocument: Codable, Sendable, Equatable {
     return data
   }
 
-  /// Reads a JSON report (any 1.x schema).
+  /// Reads a JSON report (schema 2.x; 1.x documents decode too, with 1.x meanings).
   public static func decode(json data: Data) throws -> ReportDocument {
     try JSONDecoder().decode(ReportDocument.self, from: data)
   }
@@ -185,14 +189,16 @@ public struct CriterionReport: Codable, Sendable, Equatable {
   }
 }
 
-/// A run of consecutive flagged frames of one kind.
+/// One stretch of flashing of one kind to fix (`Incident`).
 public struct IncidentReport: Codable, Sendable, Equatable {
   /// 1-based, in order of `start` (the number shown in the HTML and Markdown tables).
   public var number: Int
   /// `luminance`, `red` or `extended`.
   public var kind: IncidentKind
   public var verdict: Verdict
-  /// Seconds: the first flagged frame's presentation time, and the end of the last one.
+  /// Seconds: the presentation time of the frame of the first transition that counted toward
+  /// the first failing window, and the end of the frame of the last transition that counted
+  /// toward the last one.
   public var start: Double
   public var end: Double
   /// SMPTE timecodes of `start` and `end` (drop-frame `;` at 29.97 and 59.94 fps).
@@ -204,11 +210,12 @@ public struct IncidentReport: Codable, Sendable, Equatable {
   public var peakTransitionsPerSecond: Int
   /// `peakTransitionsPerSecond / 2`.
   public var peakFlashesPerSecond: Double
-  /// Largest flashing area in the run as a share (0...1) of the screen, and of one 10-degree
-  /// field (nil under `iris`, which has no field).
+  /// Largest area flashing in this kind (red: flashing red) as a share (0...1) of the screen,
+  /// and of one 10-degree field (nil under `iris`, which has no field).
   public var largestScreenShare: Double
   public var largestFieldShare: Double?
-  /// Where on the screen it flashes: the union of the flagged frames' flashing regions, pixels.
+  /// Where on the screen it flashes in this kind: the union of the flagged frames' regions of
+  /// this kind, pixels.
   public var boundingBox: PixelRect
   /// The frame shown as the incident's thumbnail (most transitions, then largest area).
   public var worstFrame: Int

@@ -58,7 +58,7 @@ struct ReportOptions: ParsableArguments {
   var reportFormats: [DirectoryReportFormat] = []
 
   @Flag(
-    help: "Print only the verdict line of each file (PASS/WARNING/FAIL, path, profile, incidents).")
+    help: "Print only the verdict line of each file (PASS/WARNING/FAIL/INCOMPLETE, path, profile, incidents).")
   var check = false
 
   @Option(
