@@ -64,8 +64,13 @@ struct FileReport: Sendable, Equatable {
   var duration = 0.0
   var maxAbsT = 0.0
   var seconds = 0.0
-  /// The photosensitivity verdict, when a report was made.
+  /// The photosensitivity verdict and incident count, when a report was made.
   var verdict: Verdict? = nil
+  var incidents: Int? = nil
+  /// Why the input failed or was read only in part (the stderr line without the path).
+  var error: String? = nil
+  /// The report files written for it (`--report`, `--report-dir`, `--frames-csv`).
+  var reportPaths: [String] = []
   /// Set (with status `failed`) when the file's rows, table or report could not be written: the
   /// output error (`PATH: reason`), for the summary.
   var outputError: String? = nil
@@ -203,10 +208,19 @@ final class BatchRunner: Sendable {
   /// `--check` prints verdict lines instead of the table: no header then.
   private var tableHeader: String? { reportOutput?.check == true ? nil : formatter.header }
 
+  /// The files' reports so far (the batch index written on Ctrl-C reads them).
+  var currentReports: [FileReport] { state.withLock { $0.reports } }
+
+  /// `--check --format jsonl`: the index records replace the verdict lines.
+  private var checkRecords: Bool { reportOutput?.check == true && formatter.format == .jsonl }
+
   /// Writes a file's report outputs (each through a temporary file and a rename) and, with
-  /// `--check`, queues its verdict line. Throws `OutputError` when a file cannot be written.
-  private func deliver(report: FlashReport, index: Int, table: OrderedTable?) throws {
-    guard let out = reportOutput else { return }
+  /// `--check`, queues its verdict line; returns the paths written. Throws `OutputError` when a
+  /// file cannot be written.
+  @discardableResult
+  private func deliver(report: FlashReport, index: Int, table: OrderedTable?) throws -> [String] {
+    guard let out = reportOutput else { return [] }
+    var written: [String] = []
     var targets = out.reportPaths.compactMap { path in
       ReportFormat(path: path).map { (path: path, format: $0, createDirectories: false) }
     }
@@ -227,12 +241,15 @@ final class BatchRunner: Sendable {
       try AtomicFileWriter.write(
         [UInt8](bytes), to: target.path, createDirectories: target.createDirectories,
         registry: TempFiles.shared)
+      written.append(target.path)
     }
     if let path = out.framesCSV {
       try AtomicFileWriter.write(
         Array(report.framesCSV().utf8), to: path, registry: TempFiles.shared)
+      written.append(path)
     }
-    if out.check { try table?.append(index, report.checkLine + "\n") }
+    if out.check && !checkRecords { try table?.append(index, report.checkLine + "\n") }
+    return written
   }
 
   private func takeIndex() -> Int? {
@@ -270,6 +287,13 @@ final class BatchRunner: Sendable {
     let began = ProgressTracker.now()
     var report = scanOneUntimed(index, threads: threads, table: table)
     report.seconds = Double(ProgressTracker.now() - began) / 1e9
+    if checkRecords, report.status != .notRun, let table {
+      do {
+        try table.append(index, IndexRecord(report).json + "\n")
+      } catch {
+        handle(outputError: error)
+      }
+    }
     // The shared table must hear about every index, or later files would wait forever. Its rows
     // are flushed here: if that fails they did not get out, and the file is not ok.
     if let table {
@@ -292,6 +316,7 @@ final class BatchRunner: Sendable {
 
     if let problem = item.problem {
       console.error("\(item.path): \(problem)")
+      report.error = "\(problem)"
       report.status = .failed
       return report
     }
@@ -336,8 +361,9 @@ final class BatchRunner: Sendable {
       try stop.check()
       try fileWriter?.commit()
       if let flashReport = outcome.report {
-        try deliver(report: flashReport, index: index, table: table)
+        report.reportPaths = try deliver(report: flashReport, index: index, table: table)
         report.verdict = flashReport.document.verdict
+        report.incidents = flashReport.document.incidents.count
       }
       report.frames = outcome.frames
       report.duration = outcome.duration
@@ -345,6 +371,7 @@ final class BatchRunner: Sendable {
       for warning in outcome.warnings { console.error("\(item.path): warning: \(warning)") }
       if let reason = outcome.partialReason {
         console.error("\(item.path): \(reason)")
+        report.error = reason
         report.status = .partial
       } else {
         report.status = .ok
@@ -360,6 +387,9 @@ final class BatchRunner: Sendable {
       report.outputError = "\(error)"
     } catch {
       console.error("\(error)")
+      let line = "\(error)"
+      report.error =
+        line.hasPrefix(item.path + ": ") ? String(line.dropFirst(item.path.count + 2)) : line
       report.status = .failed
     }
     return report

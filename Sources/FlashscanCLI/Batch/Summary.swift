@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// The summary printed on stderr at the end of a run.
 enum SummaryText {
@@ -11,6 +12,7 @@ enum SummaryText {
       var line =
         "\(r.path): \(r.status.rawValue), \(r.frames) frames, "
         + String(format: "%.3f s, max |T| %.2f", r.duration, r.maxAbsT)
+      if let verdict = r.verdict { line += ", verdict \(VerdictText.label(verdict))" }
       if speed { line += ", " + rate(frames: r.frames, seconds: r.seconds) }
       return line
     case .skipped:

@@ -101,6 +101,12 @@ struct ScanCommand: ParsableCommand {
   @Flag(help: "Print nothing on stderr but errors (no progress, no summary).")
   var quiet = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Write one record per input (file, status, verdict, incidents, frames, duration, error, reports) to PATH: .csv, .json or .jsonl; written at the end, also after Ctrl-C.",
+      valueName: "PATH"))
+  var index: String?
+
   @OptionGroup(title: "Photosensitivity report (Docs/Reports.md)")
   var reportOptions: ReportOptions
 
@@ -127,6 +133,9 @@ struct ScanCommand: ParsableCommand {
     }
     if skipExisting && outputDir == nil {
       throw ValidationError("--skip-existing needs --output-dir")
+    }
+    if let index, BatchIndex.format(of: index) == nil {
+      throw ValidationError("--index must end in .csv, .json or .jsonl: '\(index)'")
     }
     if inputs.filter({ $0 == "-" }).count > 1 {
       throw ValidationError("'-' (standard input) can be given once")
@@ -195,7 +204,23 @@ struct ScanCommand: ParsableCommand {
     let runner = BatchRunner(
       items: items, scanner: scanner, formatter: formatter, target: target, jobs: jobs,
       threads: threads ?? Self.cores, console: console, stop: stop, reportOutput: reportOutput)
+    if let index {
+      SignalTrap.onInterrupt { [runner] in
+        try? BatchIndex.write(runner.currentReports, to: index, registry: nil)
+      }
+    }
     let report = runner.run()
+    var indexFailed = false
+    if let index {
+      do {
+        let interrupted = report.stop.map { if case .interrupted = $0 { true } else { false } }
+        try BatchIndex.write(
+          report.files, to: index, registry: interrupted == true ? nil : TempFiles.shared)
+      } catch {
+        console.error("\(error)")
+        indexFailed = true
+      }
+    }
 
     switch report.stop {
     case .interrupted(let signal):
@@ -205,7 +230,9 @@ struct ScanCommand: ParsableCommand {
     case .outputFailed, nil:
       printSummary(report, list: list, console: console)
     }
-    let status = ExitStatus.of(report, failOn: reportOutput?.failOn ?? .never)
+    let status =
+      indexFailed
+      ? ExitStatus.inputFailed : ExitStatus.of(report, failOn: reportOutput?.failOn ?? .never)
     if status != ExitStatus.ok { throw ExitCode(status) }
   }
 
