@@ -98,6 +98,9 @@ final class BatchRunner: Sendable {
   let stop: StopFlag
   /// Photosensitivity outputs of each file (`--report`, `--frames-csv`, `--check`).
   let reportOutput: ReportOutput?
+  /// `--skip-existing`: an input whose every per-input output (its `--output-dir` table, its
+  /// `--report-dir` reports) exists is skipped.
+  let skipExisting: Bool
 
   private struct State {
     var reports: [FileReport]
@@ -109,9 +112,15 @@ final class BatchRunner: Sendable {
 
   init(
     items: [InputItem], scanner: FileScanner, formatter: RowFormatter, target: OutputTarget,
-    jobs: Int, threads: Int, console: Console, stop: StopFlag, reportOutput: ReportOutput? = nil
+    jobs: Int, threads: Int, console: Console, stop: StopFlag, reportOutput: ReportOutput? = nil,
+    skipExisting: Bool = false
   ) {
     self.reportOutput = reportOutput
+    if case .directory(_, true) = target {
+      self.skipExisting = true
+    } else {
+      self.skipExisting = skipExisting
+    }
     self.items = items
     self.scanner = scanner
     self.formatter = formatter
@@ -224,12 +233,8 @@ final class BatchRunner: Sendable {
     var targets = out.reportPaths.compactMap { path in
       ReportFormat(path: path).map { (path: path, format: $0, createDirectories: false) }
     }
-    if let dir = out.reportDirectory {
-      targets += out.directoryFormats.map { format in
-        let path = mirroredOutputPath(
-          for: items[index].path, in: dir, extension: format.fileExtension)
-        return (path: path, format: format, createDirectories: true)
-      }
+    targets += directoryReports(index).map {
+      (path: $0.path, format: $0.format, createDirectories: true)
     }
     for target in targets {
       let bytes: Data
@@ -250,6 +255,14 @@ final class BatchRunner: Sendable {
     }
     if out.check && !checkRecords { try table?.append(index, report.checkLine + "\n") }
     return written
+  }
+
+  /// The `--report-dir` reports of input `index`, mirroring its path.
+  private func directoryReports(_ index: Int) -> [(path: String, format: ReportFormat)] {
+    guard let out = reportOutput, let dir = out.reportDirectory else { return [] }
+    return out.directoryFormats.map { format in
+      (mirroredOutputPath(for: items[index].path, in: dir, extension: format.fileExtension), format)
+    }
   }
 
   private func takeIndex() -> Int? {
@@ -323,13 +336,19 @@ final class BatchRunner: Sendable {
 
     var fileWriter: AtomicFileWriter?
     var outPath: String?
-    if case .directory(let dir, let skipExisting) = target {
-      let path = mirroredOutputPath(for: item.path, in: dir, format: formatter.format)
-      if skipExisting && FileManager.default.fileExists(atPath: path) {
+    if case .directory(let dir, _) = target {
+      outPath = mirroredOutputPath(for: item.path, in: dir, format: formatter.format)
+    }
+    if skipExisting {
+      // Done only when every output it asks for exists: each is renamed into place whole, so an
+      // interrupted input lacks one and runs again.
+      let reports = directoryReports(index).map(\.path)
+      let wanted = (outPath.map { [$0] } ?? []) + reports
+      if !wanted.isEmpty && wanted.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
         report.status = .skipped
+        report.reportPaths = reports
         return report
       }
-      outPath = path
     }
     defer { fileWriter?.discard() }
 

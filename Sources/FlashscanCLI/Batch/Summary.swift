@@ -16,7 +16,7 @@ enum SummaryText {
       if speed { line += ", " + rate(frames: r.frames, seconds: r.seconds) }
       return line
     case .skipped:
-      return "\(r.path): skipped (its table exists)"
+      return "\(r.path): skipped (its outputs exist)"
     case .failed where r.outputError != nil:
       return "\(r.path): failed, its output could not be written (\(r.outputError!))"
     case .failed, .notRun:

@@ -83,7 +83,10 @@ struct ScanCommand: ParsableCommand {
       valueName: "DIR"))
   var outputDir: String?
 
-  @Flag(help: "With --output-dir: skip inputs whose table already exists.")
+  @Flag(
+    help:
+      "With --output-dir and/or --report-dir: skip inputs whose every table and report already exists."
+  )
   var skipExisting = false
 
   @Flag(help: "Walks probe every file, not only video extensions.")
@@ -131,8 +134,8 @@ struct ScanCommand: ParsableCommand {
     if output != nil && outputDir != nil {
       throw ValidationError("-o and --output-dir cannot be used together")
     }
-    if skipExisting && outputDir == nil {
-      throw ValidationError("--skip-existing needs --output-dir")
+    if skipExisting && outputDir == nil && reportOptions.reportDir == nil {
+      throw ValidationError("--skip-existing needs --output-dir or --report-dir")
     }
     if let index, BatchIndex.format(of: index) == nil {
       throw ValidationError("--index must end in .csv, .json or .jsonl: '\(index)'")
@@ -203,7 +206,8 @@ struct ScanCommand: ParsableCommand {
 
     let runner = BatchRunner(
       items: items, scanner: scanner, formatter: formatter, target: target, jobs: jobs,
-      threads: threads ?? Self.cores, console: console, stop: stop, reportOutput: reportOutput)
+      threads: threads ?? Self.cores, console: console, stop: stop, reportOutput: reportOutput,
+      skipExisting: skipExisting)
     if let index {
       SignalTrap.onInterrupt { [runner] in
         try? BatchIndex.write(runner.currentReports, to: index, registry: nil)
