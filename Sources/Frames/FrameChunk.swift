@@ -60,6 +60,10 @@ public struct VideoInfo: Sendable, Equatable {
   public var rotation: Int
   /// How the source lays out the pixels of the chunks it yields.
   public var layout: PixelLayout
+  /// The source's start timecode (`HH:MM:SS:FF`, `;` before the frames when drop-frame): the
+  /// `timecode` tag of the video stream (an MP4/MOV `tmcd` track sets it), of the container, or
+  /// of a data stream; nil when none.
+  public var startTimecode: String? = nil
 
   public init(
     path: String, streamIndex: Int, codecName: String, width: Int, height: Int,

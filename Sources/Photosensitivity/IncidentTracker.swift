@@ -102,16 +102,17 @@ public struct IncidentTracker: Sendable {
     return .extended(newWorst: newWorst)
   }
 
-  /// Every incident, with timecodes at `frameRate`, sorted by start time (then kind).
+  /// Every incident, with timecodes at `frameRate` counted from frame number `timecodeStart`
+  /// (the source's start timecode), sorted by start time (then kind).
   ///
   /// Each run of flagged frames is spanned to the material to fix: from the first transition
   /// that counted toward its first flagged frame to the end of the frame of the last transition
   /// that counted toward its last flagged frame (`FlashWindow`) (`frameTimes`, every analysed frame's time in
   /// order, gives the frames; a run without windows keeps its flagged frames, the open ones
   /// ending at `endTime`). Then runs of one kind less than `mergeGapSeconds` apart merge.
-  public func incidents(endTime: Double, frameRate: Double, frameTimes: [Double] = [])
-    -> [Incident]
-  {
+  public func incidents(
+    endTime: Double, frameRate: Double, frameTimes: [Double] = [], timecodeStart: Int = 0
+  ) -> [Incident] {
     var runs = finishedRuns
     for kind in IncidentKind.allCases {
       guard var run = open[kind] else { continue }
@@ -151,8 +152,10 @@ public struct IncidentTracker: Sendable {
     }
     var all = merged.map(\.incident)
     for i in all.indices {
-      all[i].startTimecode = Timecode.smpte(seconds: all[i].start, frameRate: frameRate)
-      all[i].endTimecode = Timecode.smpte(seconds: all[i].end, frameRate: frameRate)
+      all[i].startTimecode = Timecode.smpte(
+        seconds: all[i].start, frameRate: frameRate, start: timecodeStart)
+      all[i].endTimecode = Timecode.smpte(
+        seconds: all[i].end, frameRate: frameRate, start: timecodeStart)
     }
     return all.sorted { ($0.start, $0.kind.rawValue) < ($1.start, $1.kind.rawValue) }
   }

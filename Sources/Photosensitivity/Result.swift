@@ -104,6 +104,9 @@ public struct AnalysedVideo: Codable, Sendable, Equatable {
   public var frameCount: Int
   /// Last frame time plus one frame duration.
   public var duration: Double
+  /// The source's start timecode, which every timecode of the result counts from (nil: none,
+  /// they count from 00:00:00:00).
+  public var startTimecode: String? = nil
 }
 
 /// The analysis result: JSON-ready (a versioned report wraps it), every parameter echoed.

@@ -9,12 +9,20 @@ public enum FramesCSV {
     "frame", "time", "t", "flashes_per_second", "luminance_transitions", "red_transitions",
     "max_region_transitions", "flashing_area_share", "field_share", "luminance_extended_count",
     "red_extended_count", "luminance_result", "red_result", "verdict", "region_x", "region_y",
-    "region_width", "region_height",
+    "region_width", "region_height", "timecode",
   ]
 
   /// The header and every row. `t` is empty for frame 0 (the T table starts at frame 1), as are
   /// `field_share` under `iris` and the region columns of frames with no flashing region.
-  public static func text(frames: [FrameRow], tSeries: TSeries) -> String {
+  /// `timecode` is the frame's SMPTE timecode at `frameRate` counted from `startTimecode` (the
+  /// source's; none: 00:00:00:00), empty without a rate.
+  public static func text(
+    frames: [FrameRow], tSeries: TSeries, frameRate: Double? = nil, startTimecode: String? = nil
+  ) -> String {
+    let start =
+      frameRate.flatMap { rate in
+        startTimecode.flatMap { Timecode.frames(of: $0, frameRate: rate) }
+      } ?? 0
     var out = columns.joined(separator: ",") + "\n"
     out.reserveCapacity(frames.count * 96)
     let number = NumberText.shortestDescription  // `2`, not `2.0`; never `-0`
@@ -27,6 +35,7 @@ public enum FramesCSV {
         "\(r.redResult.rawValue)", r.verdict.rawValue, r.region.map { "\($0.x)" } ?? "",
         r.region.map { "\($0.y)" } ?? "", r.region.map { "\($0.width)" } ?? "",
         r.region.map { "\($0.height)" } ?? "",
+        frameRate.map { Timecode.smpte(seconds: r.time, frameRate: $0, start: start) } ?? "",
       ]
       out += cells.joined(separator: ",")
       out += "\n"
@@ -37,5 +46,9 @@ public enum FramesCSV {
 
 extension FlashReport {
   /// `FramesCSV.text` of this report's frames and T table.
-  public func framesCSV() -> String { FramesCSV.text(frames: frames, tSeries: tSeries) }
+  public func framesCSV() -> String {
+    FramesCSV.text(
+      frames: frames, tSeries: tSeries, frameRate: document.input.frameRate,
+      startTimecode: document.input.startTimecode)
+  }
 }

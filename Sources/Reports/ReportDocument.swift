@@ -45,6 +45,7 @@ public struct ReportDocument: Codable, Sendable, Equatable {
     input.width = result.video.width
     input.height = result.video.height
     if input.frameRate == nil { input.frameRate = result.video.frameRate }
+    input.startTimecode = result.video.startTimecode
     self.input = input
     analysis = AnalysisGeometry(
       fieldWidth: result.fieldWidth, fieldHeight: result.fieldHeight,
@@ -114,6 +115,9 @@ public struct InputFacts: Codable, Sendable, Equatable {
   public var complete: Bool
   /// The decoder's warnings (corrupt data, truncation), in order.
   public var decodeWarnings: [String]
+  /// The source's start timecode (container or stream `timecode` tag, MP4/MOV `tmcd` track):
+  /// every timecode of the report counts from it. Absent when the source has none.
+  public var startTimecode: String? = nil
 
   public init(
     path: String, sizeBytes: Int64? = nil, sha256: String? = nil, sha256Note: String? = nil,

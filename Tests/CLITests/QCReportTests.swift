@@ -67,3 +67,44 @@ struct QCReportTests {
     #expect(summary.hasSuffix("; \(incidents.count) incidents."), "\(summary)")
   }
 }
+
+/// The source's start timecode offsets the report's and the frames CSV's timecodes.
+@Suite("start timecode end to end", .serialized)
+struct StartTimecodeEndToEndTests {
+  /// Black with a white 5 Hz flash from 1 s to 3 s, 4 s, FFV1, with `timecode`.
+  static func clip(_ path: String, rate: String, timecode: String) throws {
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "color=black:size=64x48:rate=\(rate):duration=4",
+      "-f", "lavfi", "-i", "color=white:size=64x48:rate=\(rate):duration=4",
+      "-filter_complex", "[0][1]overlay=enable='between(t,1,2.99)*lt(mod(t,0.2),0.1)'",
+      "-timecode", timecode, "-c:v", "ffv1", path,
+    ])
+  }
+
+  @Test("a .mov tmcd track at 01:00:00;00 (29.97, drop-frame) and an .mkv tag at 10:00:00:00 (25)")
+  func offsets() throws {
+    let dir = try TemporaryDirectory(prefix: "cli-timecode")
+    let cases = [
+      ("tc.mov", "30000/1001", "01:00:00;00", "01:00:01;00", "01:00:00;01"),
+      ("tc.mkv", "25", "10:00:00:00", "10:00:01:00", "10:00:00:01"),
+    ]
+    for (name, rate, start, incidentStart, secondFrame) in cases {
+      try Self.clip(dir.file(name), rate: rate, timecode: start)
+      let result = try Flashscan.run([
+        dir.file(name), "--report", dir.file(name + ".json"), "--frames-csv",
+        dir.file(name + ".csv"),
+      ])
+      #expect(result.status == 3, "\(result.stderr)")
+      let doc = try ReportEndToEndTests.json(dir.file(name + ".json"))
+      let input = try #require(doc["input"] as? [String: Any])
+      #expect(input["startTimecode"] as? String == start)
+      let incidents = try #require(doc["incidents"] as? [[String: Any]])
+      let first = try #require(incidents.first)
+      #expect(first["startTimecode"] as? String == incidentStart, "\(name): \(first)")
+      let lines = try String(contentsOfFile: dir.file(name + ".csv"), encoding: .utf8)
+        .split(separator: "\n")
+      #expect(lines[0].hasSuffix(",timecode"))
+      #expect(lines[1].hasSuffix(",\(start)") && lines[2].hasSuffix(",\(secondFrame)"))
+    }
+  }
+}

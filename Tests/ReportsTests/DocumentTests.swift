@@ -149,7 +149,9 @@ struct DocumentTests {
     // A failing frame names its verdict and region.
     let failing = lines.dropFirst().filter { $0.contains(",fail,") }
     #expect(!failing.isEmpty)
-    #expect(failing.allSatisfy { $0.hasSuffix(",0,0,64,48") })
+    #expect(failing.allSatisfy { $0.contains(",0,0,64,48,") })
+    // The last column is the frame's timecode (no start timecode: from 00:00:00:00).
+    #expect(lines[26].hasSuffix(",00:00:01:00"))
   }
 }
 
