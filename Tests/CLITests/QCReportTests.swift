@@ -92,7 +92,7 @@ struct StartTimecodeEndToEndTests {
       try Self.clip(dir.file(name), rate: rate, timecode: start)
       let result = try Flashscan.run([
         dir.file(name), "--report", dir.file(name + ".json"), "--frames-csv",
-        dir.file(name + ".csv"),
+        dir.file(name + ".csv"), "--markers", dir.file(name + ".edl"),
       ])
       #expect(result.status == 3, "\(result.stderr)")
       let doc = try ReportEndToEndTests.json(dir.file(name + ".json"))
@@ -105,6 +105,20 @@ struct StartTimecodeEndToEndTests {
         .split(separator: "\n")
       #expect(lines[0].hasSuffix(",timecode"))
       #expect(lines[1].hasSuffix(",\(start)") && lines[2].hasSuffix(",\(secondFrame)"))
+      // The EDL: one one-frame event at the incident's start (hand-computed above and the frame
+      // after it), its duration in frames from the report's frame range.
+      let edl = try String(contentsOfFile: dir.file(name + ".edl"), encoding: .utf8)
+      let next = name.hasSuffix(".mov") ? "01:00:01;01" : "10:00:01:01"
+      let frames = try #require(first["lastFrame"] as? Int) + 1 - (first["firstFrame"] as? Int ?? 0)
+      #expect(
+        edl.hasPrefix(
+          "TITLE: flashscan \(name)\nFCM: \(name.hasSuffix(".mov") ? "DROP FRAME" : "NON-DROP FRAME")\n\n"
+        ))
+      #expect(
+        edl.contains(
+          "001  001      V     C        \(incidentStart) \(next) \(incidentStart) \(next)\n |C:ResolveColorRed |M:FAIL luminance flash #1: "
+        ), "\(edl)")
+      #expect(edl.contains(" |D:\(frames)\n"), "\(edl)")
     }
   }
 }

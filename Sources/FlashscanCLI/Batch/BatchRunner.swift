@@ -253,6 +253,11 @@ final class BatchRunner: Sendable {
         Array(report.framesCSV().utf8), to: path, registry: TempFiles.shared)
       written.append(path)
     }
+    if let path = out.markers, let format = Markers.format(of: path) {
+      try AtomicFileWriter.write(
+        Array(report.markers(format).utf8), to: path, registry: TempFiles.shared)
+      written.append(path)
+    }
     if out.check && !checkRecords { try table?.append(index, report.checkLine + "\n") }
     return written
   }

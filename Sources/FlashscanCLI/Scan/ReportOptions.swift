@@ -58,7 +58,9 @@ struct ReportOptions: ParsableArguments {
   var reportFormats: [DirectoryReportFormat] = []
 
   @Flag(
-    help: "Print only the verdict line of each file (PASS/WARNING/FAIL/INCOMPLETE, path, profile, incidents).")
+    help:
+      "Print only the verdict line of each file (PASS/WARNING/FAIL/INCOMPLETE, path, profile, incidents)."
+  )
   var check = false
 
   @Option(
@@ -66,6 +68,12 @@ struct ReportOptions: ParsableArguments {
     help: ArgumentHelp(
       "Write the per-frame analysis (T among its columns) as CSV to PATH.", valueName: "PATH"))
   var framesCSV: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Write the incidents as editor markers to PATH: .edl (CMX 3600, DaVinci Resolve markers) or .csv.",
+      valueName: "PATH"))
+  var markers: String?
 
   @Option(
     help: "Rule set: wcag (area-aware WCAG 2.3.1, default), ofcom, or iris (IRIS's algorithm).")
@@ -161,7 +169,9 @@ struct ReportOptions: ParsableArguments {
   var irisFPS: Int?
 
   /// True when some output needs the photosensitivity analysis.
-  var active: Bool { !reports.isEmpty || check || framesCSV != nil || reportDir != nil }
+  var active: Bool {
+    !reports.isEmpty || check || framesCSV != nil || reportDir != nil || markers != nil
+  }
 
   /// The formats `--report-dir` writes, each once, in a fixed order.
   var directoryFormats: [ReportFormat] {
@@ -278,6 +288,8 @@ struct ReportOutput: Sendable {
   var reportDirectory: String? = nil
   var directoryFormats: [ReportFormat] = []
   var framesCSV: String?
+  /// `--markers`: the incidents as an EDL or CSV marker list.
+  var markers: String? = nil
   var check: Bool
   var failOn: FailOn
   var thumbnails: Bool

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaIO
+import Reports
 import TTable
 
 extension GrayMode: ExpressibleByArgument {}
@@ -149,10 +150,16 @@ struct ScanCommand: ParsableCommand {
           "--gray luma cannot be used with a report (the analysis needs RGB frames)")
       }
       let single = inputs.count == 1 && !Self.isDirectory(inputs[0])
-      if !single && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil) {
+      if !single
+        && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil
+          || reportOptions.markers != nil)
+      {
         throw ValidationError(
-          "--report and --frames-csv take a single input file (--report-dir and --check take many)"
+          "--report, --frames-csv and --markers take a single input file (--report-dir and --check take many)"
         )
+      }
+      if let markers = reportOptions.markers, Markers.format(of: markers) == nil {
+        throw ValidationError("--markers must end in .edl or .csv: '\(markers)'")
       }
       if reportOptions.check && (output != nil || outputDir != nil) {
         throw ValidationError(
@@ -197,7 +204,7 @@ struct ScanCommand: ParsableCommand {
         parameters: reportOptions.parameters(), reportPaths: reportOptions.reports,
         reportDirectory: reportOptions.reportDir,
         directoryFormats: reportOptions.directoryFormats,
-        framesCSV: reportOptions.framesCSV,
+        framesCSV: reportOptions.framesCSV, markers: reportOptions.markers,
         check: reportOptions.check, failOn: reportOptions.failOn,
         thumbnails: reportOptions.needsThumbnails,
         toolVersion: FlashscanCommand.version)
