@@ -21,8 +21,8 @@ public struct Marker: Sendable, Equatable {
   }
 }
 
-/// The incidents as editor markers (`--markers`): a CMX 3600 EDL that DaVinci Resolve imports as
-/// timeline markers (and Premiere Pro as an EDL), or a CSV marker list.
+/// The incidents as editor markers (`--markers`): a CMX 3600 EDL in the form DaVinci Resolve
+/// imports as timeline markers, or a CSV marker list.
 public enum Markers {
   public enum Format: String, Sendable {
     case edl, csv
