@@ -13,6 +13,11 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   /// verdict `incomplete`.
   public static let currentSchemaVersion = "2.0"
 
+  /// The JSON Schema's id (`$schema`; Docs/report.schema.json has it as `$id`).
+  public static let schemaID = "urn:flashscan:report-schema:2.0"
+
+  /// `$schema`: the schema this document follows (nil in reports older than 2.0).
+  public var schema: String?
   public var schemaVersion: String
   public var tool: ToolInfo
   /// The rule set (`wcag`, `ofcom`, `iris`); the same as `parameters.profile`.
@@ -35,6 +40,7 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   public init(
     tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, includeFrames: Bool = false
   ) {
+    schema = Self.schemaID
     schemaVersion = Self.currentSchemaVersion
     self.tool = tool
     profile = result.parameters.profile
@@ -63,6 +69,12 @@ public struct ReportDocument: Codable, Sendable, Equatable {
     frames = includeFrames ? result.frames : nil
     summary = ""
     summary = VerdictText.sentence(self)
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case schema = "$schema"
+    case schemaVersion, tool, profile, parameters, input, analysis, verdict, summary, criteria
+    case incidents, frames
   }
 
   /// The document as pretty, key-sorted JSON (stable bytes for the same input).

@@ -39,8 +39,8 @@ struct DocumentTests {
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(
       Set(object.keys) == [
-        "schemaVersion", "tool", "profile", "parameters", "input", "analysis", "verdict", "summary",
-        "criteria", "incidents",
+        "$schema", "schemaVersion", "tool", "profile", "parameters", "input", "analysis", "verdict",
+        "summary", "criteria", "incidents",
       ])
     let input = try #require(object["input"] as? [String: Any])
     for key in [
