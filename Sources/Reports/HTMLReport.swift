@@ -145,6 +145,10 @@ extension FlashReport {
       let b = i.boundingBox
       s += "<td>x \(b.x), y \(b.y)<br>\(b.width) &times; \(b.height)</td>"
       s += "</tr>\n"
+      let play = Self.playCommands(i, path: document.input.path)
+      s += "<tr class=\"play\"><td></td><td colspan=\"7\">Play it: "
+      s +=
+        "<code>\(HTML.escape(play.ffplay))</code> or <code>\(HTML.escape(play.mpv))</code></td></tr>\n"
     }
     return s + "</tbody>\n</table>\n</section>\n"
   }
@@ -229,6 +233,20 @@ extension FlashReport {
       "flashscan \(shellQuote(d.input.path)) --profile \(d.profile.rawValue) --report report.json"
     return d.parameters == AnalysisParameters(profile: d.profile)
       ? command : command + " (plus the thresholds listed under \"Every parameter used\")"
+  }
+
+  /// Commands that play incident `i` of the video at `path` (shell-quoted; a relative name
+  /// starting with `-` gets `./` so no player reads it as an option): ffplay from its start for
+  /// its duration, mpv looping it.
+  static func playCommands(_ i: IncidentReport, path: String) -> (ffplay: String, mpv: String) {
+    let file = shellQuote(path.hasPrefix("-") && path != "-" ? "./" + path : path)
+    let start = NumberText.fixed(i.start, decimals: 3)
+    let end = NumberText.fixed(i.end, decimals: 3)
+    let duration = NumberText.fixed(max(0, i.end - i.start), decimals: 3)
+    return (
+      "ffplay -ss \(start) -t \(duration) \(file)",
+      "mpv --start=\(start) --ab-loop-a=\(start) --ab-loop-b=\(end) \(file)"
+    )
   }
 
   static func shellQuote(_ s: String) -> String {

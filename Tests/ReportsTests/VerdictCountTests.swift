@@ -1,6 +1,7 @@
 import Foundation
 import FrameTensor
 import Frames
+import MediaIO
 import Photosensitivity
 import Reports
 import Testing
@@ -78,5 +79,32 @@ struct VerdictCountTests {
     let whole = ReportDocument(
       tool: ToolInfo(version: "test"), input: InputFacts(path: "a.mkv"), result: passing)
     #expect(whole.verdict == .pass)
+  }
+}
+
+@Suite("play commands and timeline order")
+struct PlayCommandTests {
+  @Test("each incident gives an ffplay and an mpv command, quoted, a leading '-' made ./-")
+  func playCommands() throws {
+    let clip = Clip.flashing()
+    let report = try Fixture.report(
+      frames: clip.frames, times: clip.times, rate: Clip.rate, path: "-flash clip.mkv"
+    ).report
+    let html = report.html(png: PNGEncoder.encode(rgb:))
+    // The flash: transitions from frame 25 (1.0 s) to frame 73 (2.92 s), so the incident runs
+    // from 1 s to the end of frame 73, 2.96 s.
+    let i = try #require(report.document.incidents.first)
+    #expect(i.start == 1.0 && abs(i.end - 2.96) < 1e-9)
+    // In the HTML the shell quotes are escaped: './-flash clip.mkv'.
+    #expect(html.contains("<code>ffplay -ss 1 -t 1.96 &#39;./-flash clip.mkv&#39;</code>"))
+    #expect(html.contains("mpv --start=1 --ab-loop-a=1 --ab-loop-b=2.96 "))
+    #expect(
+      html.components(separatedBy: "<tr class=\"play\">").count - 1
+        == report.document.incidents.count)
+    // The flashes-per-second panel comes first, the T chart after it, labelled a measure.
+    let fps = try #require(html.range(of: "Flashes per second (in the one-second window"))
+    let t = try #require(
+      html.range(of: "T per frame: the exam&#39;s measure (signed luminance step), not a verdict"))
+    #expect(fps.lowerBound < t.lowerBound)
   }
 }
