@@ -214,14 +214,16 @@ final class BatchRunner: Sendable {
     }
   }
 
-  /// `--check` prints verdict lines instead of the table: no header then.
-  private var tableHeader: String? { reportOutput?.check == true ? nil : formatter.header }
+  /// `--check`, and a report-first run (`ReportOutput.printTable` false), print verdict lines
+  /// instead of the table: no header then.
+  private var verdictLines: Bool { reportOutput.map { $0.check || !$0.printTable } ?? false }
+  private var tableHeader: String? { verdictLines ? nil : formatter.header }
 
   /// The files' reports so far (the batch index written on Ctrl-C reads them).
   var currentReports: [FileReport] { state.withLock { $0.reports } }
 
   /// `--check --format jsonl`: the index records replace the verdict lines.
-  private var checkRecords: Bool { reportOutput?.check == true && formatter.format == .jsonl }
+  private var checkRecords: Bool { verdictLines && formatter.format == .jsonl }
 
   /// Writes a file's report outputs (each through a temporary file and a rename) and, with
   /// `--check`, queues its verdict line; returns the paths written. Throws `OutputError` when a
@@ -258,7 +260,7 @@ final class BatchRunner: Sendable {
         Array(report.markers(format).utf8), to: path, registry: TempFiles.shared)
       written.append(path)
     }
-    if out.check && !checkRecords { try table?.append(index, report.checkLine + "\n") }
+    if verdictLines && !checkRecords { try table?.append(index, report.checkLine + "\n") }
     return written
   }
 
@@ -358,7 +360,7 @@ final class BatchRunner: Sendable {
     defer { fileWriter?.discard() }
 
     let formatter = self.formatter
-    let checkOnly = reportOutput?.check == true
+    let checkOnly = verdictLines
     var maxAbsT = 0.0
     do {
       let outcome = try scanner.scan(

@@ -69,6 +69,12 @@ struct ReportOptions: ParsableArguments {
       "Write the per-frame analysis (T among its columns) as CSV to PATH.", valueName: "PATH"))
   var framesCSV: String?
 
+  @Flag(
+    help:
+      "With --report, --report-dir, --frames-csv or --markers and no -o or --output-dir: print the T table on standard output too (by default each file's verdict line replaces it)."
+  )
+  var table = false
+
   @Option(
     help: ArgumentHelp(
       "Write the incidents as editor markers to PATH: .edl (CMX 3600, DaVinci Resolve markers) or .csv.",
@@ -290,6 +296,9 @@ struct ReportOutput: Sendable {
   var framesCSV: String?
   /// `--markers`: the incidents as an EDL or CSV marker list.
   var markers: String? = nil
+  /// False in a report-first run (a report asked for, the table bound for standard output, no
+  /// `--table`): each file's verdict line is printed instead of the T table.
+  var printTable = true
   var check: Bool
   var failOn: FailOn
   var thumbnails: Bool

@@ -198,7 +198,7 @@ struct ScanCommand: ParsableCommand {
     engine.topK = topK
     engine.gray = gray
     if let chunkFrames { engine.chunkFrames = chunkFrames }
-    let reportOutput =
+    var reportOutput =
       reportOptions.active
       ? ReportOutput(
         parameters: reportOptions.parameters(), reportPaths: reportOptions.reports,
@@ -209,6 +209,8 @@ struct ScanCommand: ParsableCommand {
         thumbnails: reportOptions.needsThumbnails,
         toolVersion: FlashscanCommand.version)
       : nil
+    // A report-first run: the verdict line on standard output, the T table only when asked.
+    reportOutput?.printTable = reportOptions.table || target != .standardOutput || output != nil
     let scanner = VideoTableScanner(engine: engine, streamIndex: stream, report: reportOutput)
 
     let runner = BatchRunner(
