@@ -86,6 +86,10 @@ public struct VideoInfo: Sendable, Equatable {
   /// True when every chunk also carries `FrameChunk.highPrecision` (16-bit RGB, 6 bytes a pixel
   /// more per frame; `ScanEngine` sizes chunks with them).
   public var highPrecision: Bool
+  /// The source's start timecode (`HH:MM:SS:FF`, `;` before the frames when drop-frame): the
+  /// `timecode` tag of the video stream (an MP4/MOV `tmcd` track sets it), of the container, or
+  /// of a data stream; nil when none.
+  public var startTimecode: String? = nil
 
   public init(
     path: String, streamIndex: Int, codecName: String, width: Int, height: Int,

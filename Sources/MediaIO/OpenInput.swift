@@ -234,12 +234,13 @@ final class OpenInput {
     let rotation = options.autorotate ? DisplayRotation(degrees: fs_stream_rotation(chosen)) : .none
     let codedWidth = Int(parameters.pointee.width)
     let codedHeight = Int(parameters.pointee.height)
-    let info = VideoInfo(
+    var info = VideoInfo(
       path: name, streamIndex: index, codecName: codecName,
       width: rotation.swapsAxes ? codedHeight : codedWidth,
       height: rotation.swapsAxes ? codedWidth : codedHeight, pixelFormatName: formatName,
       frameRate: frameRate, duration: duration, estimatedFrameCount: estimated,
       rotation: rotation.rawValue, color: ColorFacts(codecParameters: parameters))
+    info.startTimecode = Self.startTimecode(format: format, video: chosen)
     let demuxerName = String(cString: format.pointee.iformat.pointee.name)
     // MP4/MOV sample tables list every packet; fewer packets means the file was cut short.
     let declared =
@@ -248,6 +249,33 @@ final class OpenInput {
     return OpenInput(
       info: info, resources: resources, stream: chosen, declaredPacketCount: declared,
       rotation: rotation)
+  }
+
+  /// The `timecode` tag (any case) of the video stream, else of the container, else of the
+  /// first data stream that has one (MP4/MOV `tmcd` tracks), when it reads as `HH:MM:SS:FF`
+  /// (or `;`/`.` before the frames).
+  static func startTimecode(
+    format: UnsafeMutablePointer<AVFormatContext>, video: UnsafeMutablePointer<AVStream>
+  ) -> String? {
+    func tag(_ dictionary: OpaquePointer?) -> String? {
+      guard let dictionary, let entry = av_dict_get(dictionary, "timecode", nil, 0),
+        let value = entry.pointee.value
+      else { return nil }
+      let text = String(cString: value)
+      let parts = text.split(whereSeparator: { ":;.".contains($0) })
+      guard parts.count == 4, parts.allSatisfy({ $0.count <= 2 && $0.allSatisfy(\.isNumber) })
+      else { return nil }
+      return text
+    }
+    if let t = tag(video.pointee.metadata) { return t }
+    if let t = tag(format.pointee.metadata) { return t }
+    for i in 0..<Int(format.pointee.nb_streams) {
+      guard let stream = format.pointee.streams[i],
+        stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_DATA
+      else { continue }
+      if let t = tag(stream.pointee.metadata) { return t }
+    }
+    return nil
   }
 
   private static func fileError(_ code: Int32, path: String) -> MediaError {

@@ -81,6 +81,35 @@ struct IrisEngine: FlashEngine {
   var luminanceCount: Counter
   var redCount: Counter
   var framesSeen = 0
+  var luminanceSpans = Spans()
+  var redSpans = Spans()
+
+  /// The transitions within the last `fps` frames and the first transition of each in-band
+  /// frame within the extended window, by frame count: the incident rule's spans.
+  struct Spans: Sendable {
+    var transitions: [(k: Int, time: Double)] = []
+    var band: [(k: Int, first: Double)] = []
+
+    mutating func update(
+      k: Int, time: Double, transition: Bool, counter: Counter, minTransitions: Int,
+      maxTransitions: Int
+    ) {
+      if transition { transitions.append((k, time)) }
+      transitions.removeAll { $0.k <= k - counter.fps }
+      if (minTransitions...maxTransitions).contains(counter.current), let f = transitions.first {
+        band.append((k, f.time))
+      }
+      band.removeAll { $0.k <= k - counter.extendedFrames }
+    }
+
+    func window(screenShare: Double, extended: Bool) -> FlashWindow? {
+      guard let last = transitions.last else { return nil }
+      let first = extended ? (band.first?.first ?? transitions[0].time) : transitions[0].time
+      return FlashWindow(
+        firstTransition: min(first, transitions[0].time), lastTransition: last.time,
+        screenShare: screenShare, fieldShare: nil, box: nil)
+    }
+  }
 
   init(parameters p: AnalysisParameters, width: Int, height: Int, fps: Int) {
     parameters = p
@@ -122,6 +151,13 @@ struct IrisEngine: FlashEngine {
     redCount.update(
       transition: redTransition, minTransitions: parameters.minTransitions,
       maxTransitions: parameters.maxTransitions)
+    let k = luminanceCount.transitions.count - 1
+    luminanceSpans.update(
+      k: k, time: m.time, transition: luminanceTransition, counter: luminanceCount,
+      minTransitions: parameters.minTransitions, maxTransitions: parameters.maxTransitions)
+    redSpans.update(
+      k: k, time: m.time, transition: redTransition, counter: redCount,
+      minTransitions: parameters.minTransitions, maxTransitions: parameters.maxTransitions)
     raw.luminanceTransitions = luminanceCount.current
     raw.redTransitions = redCount.current
     raw.setRedTransitions(.classic, redCount.current)
@@ -134,6 +170,21 @@ struct IrisEngine: FlashEngine {
     let changed = max(m.luminanceChanged, m.redChanged)
     raw.screenShare = Double(changed) / Double(pixels)
     raw.maxRegionTransitions = max(raw.luminanceTransitions, raw.redTransitions)
+    let luminanceShare = Double(m.luminanceChanged) / Double(pixels)
+    let redShare = Double(m.redChanged) / Double(pixels)
+    raw.windows[.luminance] = luminanceSpans.window(screenShare: luminanceShare, extended: false)
+    raw.windows[.red] = redSpans.window(screenShare: redShare, extended: false)
+    let extended = [
+      raw.luminanceResult == .extendedFailure
+        ? luminanceSpans.window(screenShare: luminanceShare, extended: true) : nil,
+      raw.redResult == .extendedFailure
+        ? redSpans.window(screenShare: redShare, extended: true) : nil,
+    ].compactMap { $0 }
+    if var w = extended.max(by: { $0.screenShare < $1.screenShare }) {
+      w.firstTransition = extended.map(\.firstTransition).min() ?? w.firstTransition
+      w.lastTransition = extended.map(\.lastTransition).max() ?? w.lastTransition
+      raw.windows[.extended] = w
+    }
     return raw
   }
 }

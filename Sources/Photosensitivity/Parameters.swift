@@ -201,15 +201,19 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
   public static let bt1702 = AnalysisParameters(profile: .bt1702)
 }
 
-/// The outcome of a frame, a criterion or a whole video.
+/// The outcome of a frame, a criterion or a whole video. `incomplete` is a report's verdict
+/// only: the input could not be read whole and what was read does not fail (the analysis itself
+/// never gives it). It ranks above `warning` (an unread part may hold anything) and below
+/// `fail` (a failure found stays a failure).
 public enum Verdict: String, Codable, Sendable, CaseIterable, Comparable {
-  case pass, warning, fail
+  case pass, warning, fail, incomplete
 
   private var rank: Int {
     switch self {
     case .pass: return 0
     case .warning: return 1
-    case .fail: return 2
+    case .incomplete: return 2
+    case .fail: return 3
     }
   }
   public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }

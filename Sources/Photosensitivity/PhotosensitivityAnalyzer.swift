@@ -37,6 +37,9 @@ public struct PhotosensitivityAnalyzer: Sendable {
   var redByRule: [(classic: Int, chromaticity: Int, saturation: Int)] = []
   /// The incidents, followed as the rows arrive.
   public private(set) var tracker: IncidentTracker
+  /// The source's start timecode (`VideoInfo.startTimecode`): incident timecodes count from it.
+  /// One that does not read as a timecode at the rate is ignored.
+  public var startTimecode: String? = nil
 
   /// `frameRate` is the stream's average rate (IRIS rounds it to its integer fps; the region
   /// profiles only use it for the first frame's duration and timecodes).
@@ -80,7 +83,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
       row.luminance = m.meanCandela
       rows.append(row)
       redByRule.append(r.redByRule)
-      _ = tracker.add(row)
+      _ = tracker.add(row, windows: r.windows)
     }
   }
 
@@ -111,15 +114,20 @@ public struct PhotosensitivityAnalyzer: Sendable {
       limit = parameters.screenAreaShare * screen
     }
     let rate = frameRate ?? estimatedRate
+    let timecodeStart = startTimecode.flatMap { Timecode.frames(of: $0, frameRate: rate) }
+    var video = AnalysedVideo(
+      width: grid.width, height: grid.height, frameRate: frameRate, frameCount: rows.count,
+      duration: duration)
+    if timecodeStart != nil { video.startTimecode = startTimecode }
     return PhotosensitivityResult(
       parameters: parameters,
-      video: AnalysedVideo(
-        width: grid.width, height: grid.height, frameRate: frameRate, frameCount: rows.count,
-        duration: duration),
+      video: video,
       fieldWidth: grid.fieldWidth, fieldHeight: grid.fieldHeight, gridColumns: grid.columns,
       gridRows: grid.rows, areaLimitPixels: limit, verdict: verdict, criteria: criteria,
       frames: rows,
-      incidents: tracker.incidents(endTime: (rows.last?.time ?? 0) + 1 / rate, frameRate: rate))
+      incidents: tracker.incidents(
+        endTime: (rows.last?.time ?? 0) + 1 / rate, frameRate: rate, frameTimes: rows.map(\.time),
+        timecodeStart: timecodeStart ?? 0))
   }
 
   var isIris: Bool { parameters.profile == .iris }

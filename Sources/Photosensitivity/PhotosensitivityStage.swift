@@ -18,6 +18,7 @@ public final class PhotosensitivityStage: Stage {
       width: info.width, height: info.height, parameters: parameters, color: info.color)
     analyzer = PhotosensitivityAnalyzer(
       width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
+    analyzer.startTimecode = info.startTimecode
   }
 
   public func measurer() throws -> @Sendable (ChunkWindow) throws -> [FrameMeasure] {

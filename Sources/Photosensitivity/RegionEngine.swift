@@ -33,6 +33,8 @@ struct RawFrame: Sendable {
   var fieldShare: Double? = nil
   var region: PixelRect? = nil
   var maxRegionTransitions = 0
+  /// Each kind's window at this frame (only kinds with counted transitions).
+  var windows: [IncidentKind: FlashWindow] = [:]
 
   init(index: Int, time: Double) {
     self.index = index
@@ -114,11 +116,20 @@ struct RegionEngine: FlashEngine {
   var saturation: [SaturationTracker]
   var histories: [History]
   /// Recent frames for the extended rule: (time, duration, luminance band, red band).
-  var recent: [(time: Double, duration: Double, luminance: Bool, red: Bool)] = []
+  var recent:
+    [(
+      time: Double, duration: Double, luminance: Bool, red: Bool, luminanceFirst: Double?,
+      redFirst: Double?
+    )] = []
   var lastTime: Double? = nil
   var prefix: [Int]
   /// Transitions held in the windows, per signal (0: nothing to count this frame).
   var pending = [Int](repeating: 0, count: Signal.allCases.count)
+  /// Per signal: the cells that changed in this frame (1) and whether any did, and the times
+  /// within the window of frames where the cells that changed exceed the area limit.
+  var changedNow: [[Int]]
+  var anyChangedNow = [Bool](repeating: false, count: Signal.allCases.count)
+  var areaTransitions = [[Double]](repeating: [], count: Signal.allCases.count)
 
   init(parameters: AnalysisParameters, grid: RegionGrid, frameRate: Double?) {
     p = parameters
@@ -143,6 +154,7 @@ struct RegionEngine: FlashEngine {
     saturation = Array(repeating: SaturationTracker(), count: n)
     histories = Array(repeating: History(cells: n), count: Signal.allCases.count)
     prefix = Array(repeating: 0, count: (grid.columns + 1) * (grid.rows + 1))
+    changedNow = Array(repeating: Array(repeating: 0, count: n), count: Signal.allCases.count)
   }
 
   /// Does flashing over `a` exceed the profile's limit?
@@ -165,6 +177,8 @@ struct RegionEngine: FlashEngine {
     histories[s].leading[c].append(leading)
     histories[s].lastTime[c] = t
     histories[s].lastLeading[c] = leading
+    changedNow[s][c] = 1
+    anyChangedNow[s] = true
   }
 
   /// Area of the cells whose count is at least `n`: total, largest in a field window, bounds.
@@ -288,6 +302,19 @@ struct RegionEngine: FlashEngine {
     // Keep transitions inside the window (t - window, t]; the small margin keeps a transition
     // exactly one window earlier out despite rounding of timestamps like 26/25 - 1/25.
     let cutoff = t - p.windowSeconds + 1e-9
+    for signal in signals {
+      let s = signal.rawValue
+      if anyChangedNow[s] {
+        if exceeds(area(changedNow[s], atLeast: 1)) { areaTransitions[s].append(t) }
+        for c in 0..<cells { changedNow[s][c] = 0 }
+        anyChangedNow[s] = false
+      }
+      if let k = areaTransitions[s].firstIndex(where: { $0 > cutoff }) {
+        areaTransitions[s].removeFirst(k)
+      } else {
+        areaTransitions[s].removeAll()
+      }
+    }
     var raw = RawFrame(index: m.index, time: t)
     var luminanceT = 0
     var redT = 0
@@ -303,9 +330,12 @@ struct RegionEngine: FlashEngine {
         leadingEdgeGap: p.leadingEdgeExemptionSeconds)
       raw.maxRegionTransitions = max(raw.maxRegionTransitions, counts.max() ?? 0)
       let (n, a) = frameTransitions(counts)
+      let window = n > 0 ? flashWindow(signal, counts: counts, atLeast: n, area: a) : nil
       if signal == .luminance {
         luminanceT = n
+        raw.windows[.luminance] = window
       } else {
+        if n > redT { raw.windows[.red] = window }
         redT = max(redT, n)
         raw.setRedTransitions(Self.rule(signal), n)
       }
@@ -326,7 +356,14 @@ struct RegionEngine: FlashEngine {
     let duration = lastTime.map { t - $0 } ?? nominalFrameDuration
     lastTime = t
     let band = p.minTransitions...p.maxTransitions
-    recent.append((t, duration, band.contains(luminanceT), band.contains(redT)))
+    let luminanceBand = band.contains(luminanceT)
+    let redBand = band.contains(redT)
+    recent.append(
+      (
+        t, duration, luminanceBand, redBand,
+        luminanceBand ? raw.windows[.luminance]?.firstTransition : nil,
+        redBand ? raw.windows[.red]?.firstTransition : nil
+      ))
     let extendedCutoff = t - p.extendedWindowSeconds + 1e-9
     if let k = recent.firstIndex(where: { $0.time > extendedCutoff }), k > 0 {
       recent.removeFirst(k)
@@ -345,7 +382,74 @@ struct RegionEngine: FlashEngine {
     }
     raw.luminanceResult = code(luminanceT, extendedSeconds: luminanceSeconds)
     raw.redResult = code(redT, extendedSeconds: redSeconds)
+    raw.windows[.extended] = extendedWindow(raw)
     return raw
+  }
+
+  /// The window of `signal` at a flagged frame (`n` at least the band's lower end): its first
+  /// and last transition, and the failing area. The transitions are the window's frames where
+  /// cells over more than the area limit changed at once (a flash of the failing size), so
+  /// motion in small parts of the picture before or after the flashing does not stretch it.
+  /// When no frame did (the area flashed piecemeal), a cell of the area (at least `n`
+  /// transitions) needs its `n` latest ones to count `n`, and the window starts at the latest
+  /// time from which the cells' needed transitions still cover more than the limit; its end is
+  /// found the same way from the cells' `n` earliest transitions.
+  mutating func flashWindow(_ signal: Signal, counts: [Int], atLeast n: Int, area a: AreaStats)
+    -> FlashWindow?
+  {
+    guard n >= p.minTransitions else { return nil }
+    let times = histories[signal.rawValue].times
+    var latest: [(cell: Int, time: Double)] = []
+    var earliest: [(cell: Int, time: Double)] = []
+    for c in counts.indices where counts[c] >= n && times[c].count >= n {
+      latest.append((c, times[c][times[c].count - n]))
+      earliest.append((c, times[c][n - 1]))
+    }
+    guard !latest.isEmpty else { return nil }
+    latest.sort { ($0.time, $0.cell) > ($1.time, $1.cell) }
+    earliest.sort { ($0.time, $0.cell) < ($1.time, $1.cell) }
+    let screen = Double(grid.width * grid.height)
+    let whole = areaTransitions[signal.rawValue]
+    return FlashWindow(
+      firstTransition: whole.first ?? boundary(latest),
+      lastTransition: whole.last ?? boundary(earliest),
+      screenShare: Double(a.total) / screen,
+      fieldShare: min(1, Double(a.maxField) / grid.fieldArea), box: a.bounds)
+  }
+
+  /// The time of the cell at which the cells taken in `order` first exceed the area limit
+  /// (the last cell's when they never do).
+  mutating func boundary(_ order: [(cell: Int, time: Double)]) -> Double {
+    var mask = [Int](repeating: 0, count: grid.cellCount)
+    var lo = 0  // cells taken: order[0...lo] does not exceed (or lo == 0)
+    var hi = order.count - 1
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      for i in mask.indices { mask[i] = 0 }
+      for i in 0...mid { mask[order[i].cell] = 1 }
+      if exceeds(area(mask, atLeast: 1)) { hi = mid } else { lo = mid + 1 }
+    }
+    return order[lo].time
+  }
+
+  /// The extended-flashing window at a frame that fails it: from the first transition of the
+  /// first in-band frame of the 5 s window (of the failing kinds) to this frame's last
+  /// transition, over the larger failing area.
+  func extendedWindow(_ raw: RawFrame) -> FlashWindow? {
+    let luminance = raw.luminanceResult == .extendedFailure
+    let red = raw.redResult == .extendedFailure
+    guard luminance || red else { return nil }
+    var first = Double.infinity
+    for f in recent {
+      if luminance, let t = f.luminanceFirst { first = min(first, t) }
+      if red, let t = f.redFirst { first = min(first, t) }
+    }
+    let candidates = [luminance ? raw.windows[.luminance] : nil, red ? raw.windows[.red] : nil]
+      .compactMap { $0 }
+    guard var w = candidates.max(by: { $0.screenShare < $1.screenShare }) else { return nil }
+    w.firstTransition = min(first, w.firstTransition)
+    w.lastTransition = candidates.map(\.lastTransition).max() ?? w.lastTransition
+    return w
   }
 
   func code(_ transitions: Int, extendedSeconds: Double) -> FrameResult {

@@ -66,11 +66,14 @@ public enum IncidentKind: String, Codable, Sendable, CaseIterable {
   case pattern
 }
 
-/// A run of consecutive frames flagged for one kind of flashing.
+/// One stretch of flashing of one kind to fix: the frames flagged for it, spanned from the first
+/// transition that counted toward the first flagged frame to the last transition that counted
+/// toward the last one; stretches of one kind less than one second apart are one incident.
 public struct Incident: Codable, Sendable, Equatable {
   public var kind: IncidentKind
   public var verdict: Verdict
-  /// From the first flagged frame's time to the end of the last flagged frame, in seconds.
+  /// From the first transition's frame time to the end of the last transition's frame, in
+  /// seconds.
   public var start: Double
   public var end: Double
   /// SMPTE timecodes of `start` and `end` at the video's rate.
@@ -81,10 +84,11 @@ public struct Incident: Codable, Sendable, Equatable {
   /// Highest transitions in one second in the run, and as flashes (transitions / 2).
   public var peakTransitionsPerSecond: Int
   public var peakFlashesPerSecond: Double
-  /// Largest flashing area in the run, as a share of the screen and of a 10-degree field.
+  /// Largest area flashing in this kind (a red incident: flashing red), as a share of the
+  /// screen and of a 10-degree field.
   public var largestScreenShare: Double
   public var largestFieldShare: Double?
-  /// Bounding box of every region that flashed in the run, in pixels.
+  /// Bounding box of every region that flashed in this kind in the run, in pixels.
   public var boundingBox: PixelRect
   /// The frame with the most transitions (then the largest area): the one to show. Pattern
   /// incidents: the frame where the pattern covers the most.
@@ -113,6 +117,9 @@ public struct AnalysedVideo: Codable, Sendable, Equatable {
   public var frameCount: Int
   /// Last frame time plus one frame duration.
   public var duration: Double
+  /// The source's start timecode, which every timecode of the result counts from (nil: none,
+  /// they count from 00:00:00:00).
+  public var startTimecode: String? = nil
 }
 
 /// The analysis result: JSON-ready (a versioned report wraps it), every parameter echoed.

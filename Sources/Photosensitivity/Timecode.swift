@@ -30,9 +30,32 @@ public enum Timecode {
     return "\(pad(hh)):\(pad(mm)):\(pad(ss))\(drop ? ";" : ":")\(pad(ff))"
   }
 
-  /// The timecode of the frame presented at `seconds` (nearest frame) at `frameRate`.
-  public static func smpte(seconds: Double, frameRate: Double) -> String {
-    smpte(frame: Int((max(0, seconds) * frameRate).rounded()), frameRate: frameRate)
+  /// The timecode of the frame presented at `seconds` (nearest frame) at `frameRate`, counted
+  /// from `start` (a frame number, `frames(of:frameRate:)` of the source's start timecode).
+  public static func smpte(seconds: Double, frameRate: Double, start: Int = 0) -> String {
+    smpte(frame: start + Int((max(0, seconds) * frameRate).rounded()), frameRate: frameRate)
+  }
+
+  /// The frame number (from 0 at 00:00:00:00) of timecode `text` (`HH:MM:SS:FF`, or `;` or `.`
+  /// before the frames) at `frameRate`, drop-frame numbering at 29.97 and 59.94; nil when it does
+  /// not read as one (a field out of range, a frame number drop-frame skips).
+  public static func frames(of text: String, frameRate: Double) -> Int? {
+    let parts = text.split(whereSeparator: { ":;.".contains($0) }).map { Int($0) }
+    guard parts.count == 4, let hh = parts[0], let mm = parts[1], let ss = parts[2],
+      let ff = parts[3]
+    else { return nil }
+    let nominal = max(1, Int(frameRate.rounded()))
+    guard (0..<24).contains(hh), (0..<60).contains(mm), (0..<60).contains(ss),
+      (0..<nominal).contains(ff)
+    else { return nil }
+    let minutes = hh * 60 + mm
+    var frame = (minutes * 60 + ss) * nominal + ff
+    if isDropFrame(frameRate) {
+      let dropped = nominal / 15
+      if ss == 0 && ff < dropped && mm % 10 != 0 { return nil }
+      frame -= dropped * (minutes - minutes / 10)
+    }
+    return frame
   }
 
   private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }

@@ -67,8 +67,10 @@ public struct FlashReport: Sendable {
   /// one line of three fields).
   public var checkLine: String {
     let d = document
-    let count = d.incidents.count == 1 ? "1 incident" : "\(d.incidents.count) incidents"
-    var partial = d.input.complete ? "" : ", partial: decoding stopped early"
+    let count = VerdictText.incidentCounts(d.incidents)
+    var partial =
+      d.input.complete
+      ? "" : ", partial: analysed up to \(VerdictText.seconds(d.input.duration))"
     if d.sdrProfileOnHDR {
       partial += ", warning: HDR input, SDR-relative figures (use --profile bt1702)"
     }

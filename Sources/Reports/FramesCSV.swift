@@ -10,15 +10,23 @@ public enum FramesCSV {
     "max_region_transitions", "flashing_area_share", "field_share", "luminance_extended_count",
     "red_extended_count", "luminance_result", "red_result", "verdict", "region_x", "region_y",
     "region_width", "region_height", "luminance_cd_m2", "pattern_pairs", "pattern_area_share",
-    "pattern_orientation", "pattern_motion", "pattern_verdict",
+    "pattern_orientation", "pattern_motion", "pattern_verdict", "timecode",
   ]
 
   /// The header and every row. `t` is empty for frame 0 (the T table starts at frame 1), as are
   /// `field_share` under `iris` and the region columns of frames with no flashing region;
   /// `luminance_cd_m2` is the frame's mean luminance under the profile's display model; the
   /// `pattern_` columns are empty when patterns are not checked (`pattern_orientation` also
-  /// when the frame has no pattern that counts).
-  public static func text(frames: [FrameRow], tSeries: TSeries) -> String {
+  /// when the frame has no pattern that counts). `timecode` is the frame's SMPTE timecode at
+  /// `frameRate` counted from `startTimecode` (the source's; none: 00:00:00:00), empty without
+  /// a rate.
+  public static func text(
+    frames: [FrameRow], tSeries: TSeries, frameRate: Double? = nil, startTimecode: String? = nil
+  ) -> String {
+    let start =
+      frameRate.flatMap { rate in
+        startTimecode.flatMap { Timecode.frames(of: $0, frameRate: rate) }
+      } ?? 0
     var out = columns.joined(separator: ",") + "\n"
     out.reserveCapacity(frames.count * 96)
     let number = NumberText.shortestDescription  // `2`, not `2.0`; never `-0`
@@ -35,6 +43,7 @@ public enum FramesCSV {
         r.pattern.map { number($0.areaShare) } ?? "",
         r.pattern?.orientationDegrees.map { NumberText.fixed($0, decimals: 1) } ?? "",
         r.pattern?.motion.rawValue ?? "", r.pattern?.verdict.rawValue ?? "",
+        frameRate.map { Timecode.smpte(seconds: r.time, frameRate: $0, start: start) } ?? "",
       ]
       out += cells.joined(separator: ",")
       out += "\n"
@@ -45,5 +54,9 @@ public enum FramesCSV {
 
 extension FlashReport {
   /// `FramesCSV.text` of this report's frames and T table.
-  public func framesCSV() -> String { FramesCSV.text(frames: frames, tSeries: tSeries) }
+  public func framesCSV() -> String {
+    FramesCSV.text(
+      frames: frames, tSeries: tSeries, frameRate: document.input.frameRate,
+      startTimecode: document.input.startTimecode)
+  }
 }

@@ -82,7 +82,8 @@ extension FlashReport {
     if !i.complete || !i.decodeWarnings.isEmpty {
       let text =
         (i.complete
-          ? "" : "Decoding stopped early; only the frames before that point were analysed. ")
+          ? ""
+          : "Decoding stopped early; analysed up to \(VerdictText.seconds(i.duration)) (\(i.frameCount) frames). ")
         + i.decodeWarnings.joined(separator: "; ")
       rows.append(("Decoding", "<span class=\"warn\">\(HTML.escape(text))</span>"))
     }
@@ -155,6 +156,10 @@ extension FlashReport {
       let b = i.boundingBox
       s += "<td>x \(b.x), y \(b.y)<br>\(b.width) &times; \(b.height)</td>"
       s += "</tr>\n"
+      let play = Self.playCommands(i, path: document.input.path)
+      s += "<tr class=\"play\"><td></td><td colspan=\"7\">Play it: "
+      s +=
+        "<code>\(HTML.escape(play.ffplay))</code> or <code>\(HTML.escape(play.mpv))</code></td></tr>\n"
     }
     return s + "</tbody>\n</table>\n</section>\n"
   }
@@ -259,6 +264,20 @@ extension FlashReport {
       ? command : command + " (plus the thresholds listed under \"Every parameter used\")"
   }
 
+  /// Commands that play incident `i` of the video at `path` (shell-quoted; a relative name
+  /// starting with `-` gets `./` so no player reads it as an option): ffplay from its start for
+  /// its duration, mpv looping it.
+  static func playCommands(_ i: IncidentReport, path: String) -> (ffplay: String, mpv: String) {
+    let file = shellQuote(path.hasPrefix("-") && path != "-" ? "./" + path : path)
+    let start = NumberText.fixed(i.start, decimals: 3)
+    let end = NumberText.fixed(i.end, decimals: 3)
+    let duration = NumberText.fixed(max(0, i.end - i.start), decimals: 3)
+    return (
+      "ffplay -ss \(start) -t \(duration) \(file)",
+      "mpv --start=\(start) --ab-loop-a=\(start) --ab-loop-b=\(end) \(file)"
+    )
+  }
+
   static func shellQuote(_ s: String) -> String {
     let safe = s.unicodeScalars.allSatisfy {
       CharacterSet.alphanumerics.contains($0) || "-_./+,=:@".unicodeScalars.contains($0)
@@ -295,6 +314,7 @@ extension FlashReport {
     .banner { display: flex; align-items: center; gap: 24px; padding: 22px 32px; }
     .banner.fail { background: #c62828; color: #ffffff; }
     .banner.warning { background: #f9a825; color: #1d1d1d; }
+    .banner.incomplete { background: #6a1b9a; color: #ffffff; }
     .banner.pass { background: #2e7d32; color: #ffffff; }
     .banner .verdict { font-size: 44px; font-weight: 800; letter-spacing: 2px; min-width: 150px; }
     .banner .sentence { font-size: 19px; margin: 0 0 6px 0; font-weight: 600; }

@@ -21,7 +21,7 @@ extension FlashReport {
     m += "| Profile | \(d.profile.rawValue): \(Markdown.cell(VerdictText.standard(d.profile))) |\n"
     if !d.input.complete {
       m +=
-        "| Decoding | stopped early: \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
+        "| Decoding | stopped early, analysed up to \(VerdictText.seconds(d.input.duration)) (\(d.input.frameCount) frames): \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
     } else if !d.input.decodeWarnings.isEmpty {
       // Notes on a complete decode, e.g. a frame size change scaled like the ffmpeg CLI.
       m += "| Decoding | \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"

@@ -10,8 +10,16 @@ import Photosensitivity
 /// `schemaVersion` (minor: fields added; major: fields renamed, removed or re-meant).
 public struct ReportDocument: Codable, Sendable, Equatable {
   /// The schema this code writes.
-  public static let currentSchemaVersion = "1.1"
+  /// 2.0: incidents span their transitions and merge when less than a second apart; the
+  /// verdict `incomplete`; the colour facts, warnings, per-frame cd/m2 and the bt1702 profile;
+  /// the pattern check (its criterion, incidents and per-frame findings); the start timecode.
+  public static let currentSchemaVersion = "2.0"
 
+  /// The JSON Schema's id (`$schema`; Docs/report.schema.json has it as `$id`).
+  public static let schemaID = "urn:flashscan:report-schema:2.0"
+
+  /// `$schema`: the schema this document follows (nil in reports older than 2.0).
+  public var schema: String?
   public var schemaVersion: String
   public var tool: ToolInfo
   /// The rule set (`wcag`, `ofcom`, `iris`, `bt1702`); the same as `parameters.profile`.
@@ -20,7 +28,8 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   public var parameters: AnalysisParameters
   public var input: InputFacts
   public var analysis: AnalysisGeometry
-  /// The overall outcome: the worst criterion's verdict.
+  /// The overall outcome: the worst criterion's verdict; `incomplete` when the input could not
+  /// be read whole and the part read does not fail.
   public var verdict: Verdict
   /// One sentence that explains the verdict (the banner of the HTML report), followed by the
   /// analysis warnings.
@@ -37,6 +46,7 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   public init(
     tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, includeFrames: Bool = false
   ) {
+    schema = Self.schemaID
     schemaVersion = Self.currentSchemaVersion
     self.tool = tool
     profile = result.parameters.profile
@@ -47,6 +57,7 @@ public struct ReportDocument: Codable, Sendable, Equatable {
     input.width = result.video.width
     input.height = result.video.height
     if input.frameRate == nil { input.frameRate = result.video.frameRate }
+    input.startTimecode = result.video.startTimecode
     self.input = input
     analysis = AnalysisGeometry(
       fieldWidth: result.fieldWidth, fieldHeight: result.fieldHeight,
@@ -54,7 +65,8 @@ public struct ReportDocument: Codable, Sendable, Equatable {
       areaLimitPixels: result.areaLimitPixels,
       areaLimitShareOfScreen: result.video.width * result.video.height > 0
         ? result.areaLimitPixels / Double(result.video.width * result.video.height) : 0)
-    verdict = result.verdict
+    // An input not read whole never passes: what was read decides only a failure.
+    verdict = input.complete || result.verdict == .fail ? result.verdict : .incomplete
     criteria = result.criteria.map(CriterionReport.init)
     let byTime = result.frames.map(\.time)
     incidents = result.incidents.enumerated().map { i, incident in
@@ -81,6 +93,12 @@ public struct ReportDocument: Codable, Sendable, Equatable {
       + " absolute-luminance rules."
   }
 
+  enum CodingKeys: String, CodingKey {
+    case schema = "$schema"
+    case schemaVersion, tool, profile, parameters, input, analysis, verdict, summary, criteria
+    case incidents, frames
+  }
+
   /// The document as pretty, key-sorted JSON (stable bytes for the same input).
   public func jsonData() throws -> Data {
     let encoder = JSONEncoder()
@@ -90,7 +108,7 @@ public struct ReportDocument: Codable, Sendable, Equatable {
     return data
   }
 
-  /// Reads a JSON report (any 1.x schema).
+  /// Reads a JSON report (schema 2.x; 1.x documents decode too, with 1.x meanings).
   public static func decode(json data: Data) throws -> ReportDocument {
     try JSONDecoder().decode(ReportDocument.self, from: data)
   }
@@ -140,6 +158,9 @@ public struct InputFacts: Codable, Sendable, Equatable {
   public var range: String?
   public var bitDepth: Int?
   public var hdr: Bool?
+  /// The source's start timecode (container or stream `timecode` tag, MP4/MOV `tmcd` track):
+  /// every timecode of the report counts from it. Absent when the source has none.
+  public var startTimecode: String? = nil
 
   public init(
     path: String, sizeBytes: Int64? = nil, sha256: String? = nil, sha256Note: String? = nil,
@@ -230,14 +251,16 @@ public struct CriterionReport: Codable, Sendable, Equatable {
   }
 }
 
-/// A run of consecutive flagged frames of one kind.
+/// One stretch of flashing of one kind to fix (`Incident`).
 public struct IncidentReport: Codable, Sendable, Equatable {
   /// 1-based, in order of `start` (the number shown in the HTML and Markdown tables).
   public var number: Int
   /// `luminance`, `red`, `extended` or `pattern`.
   public var kind: IncidentKind
   public var verdict: Verdict
-  /// Seconds: the first flagged frame's presentation time, and the end of the last one.
+  /// Seconds: the presentation time of the frame of the first transition that counted toward
+  /// the first failing window, and the end of the frame of the last transition that counted
+  /// toward the last one.
   public var start: Double
   public var end: Double
   /// SMPTE timecodes of `start` and `end` (drop-frame `;` at 29.97 and 59.94 fps).
@@ -249,11 +272,12 @@ public struct IncidentReport: Codable, Sendable, Equatable {
   public var peakTransitionsPerSecond: Int
   /// `peakTransitionsPerSecond / 2`.
   public var peakFlashesPerSecond: Double
-  /// Largest flashing area in the run as a share (0...1) of the screen, and of one 10-degree
-  /// field (nil under `iris`, which has no field).
+  /// Largest area flashing in this kind (red: flashing red) as a share (0...1) of the screen,
+  /// and of one 10-degree field (nil under `iris`, which has no field).
   public var largestScreenShare: Double
   public var largestFieldShare: Double?
-  /// Where on the screen it flashes: the union of the flagged frames' flashing regions, pixels.
+  /// Where on the screen it flashes in this kind: the union of the flagged frames' regions of
+  /// this kind, pixels.
   public var boundingBox: PixelRect
   /// The frame shown as the incident's thumbnail (most transitions, then largest area).
   public var worstFrame: Int

@@ -2,9 +2,10 @@ import Foundation
 import Photosensitivity
 import TextOutput
 
-/// The HTML report's inline SVG: two panels over one time axis, T per frame (the exam's table)
-/// above, flashes per second below with the limit (`maxTransitions / 2`) and the extended band
-/// (`minTransitions / 2`) drawn; incidents shaded across both. Long videos are drawn as a
+/// The HTML report's inline SVG: two panels over one time axis, flashes per second first (what
+/// the verdict is judged on) with the limit (`maxTransitions / 2`) and the extended band
+/// (`minTransitions / 2`) drawn, then T per frame (the exam's table, a measure, not a verdict);
+/// incidents shaded across both. Long videos are drawn as a
 /// per-pixel-column min/max envelope, so the markup stays small whatever the length.
 struct TimelineSVG {
   var duration: Double
@@ -19,15 +20,15 @@ struct TimelineSVG {
   let left = 64.0
   let right = 24.0
   let panelHeight = 150.0
-  let tTop = 34.0
+  let fpsTop = 34.0
   let gap = 46.0
-  var fpsTop: Double { tTop + panelHeight + gap }
+  var tTop: Double { patternTop + patternLaneHeight + gap }
   var plotWidth: Double { width - left - right }
   /// The pattern lane under the flashes panel: each frame's pattern area share, and the pattern
   /// incidents as purple bars.
   let patternLaneHeight = 30.0
   var patternTop: Double { fpsTop + panelHeight + 8 }
-  var axisTop: Double { patternTop + patternLaneHeight }
+  var axisTop: Double { tTop + panelHeight }
   var height: Double { axisTop + 44 }
 
   func x(_ time: Double) -> Double { left + plotWidth * min(max(time / max(duration, 1e-9), 0), 1) }
@@ -35,12 +36,12 @@ struct TimelineSVG {
   func render() -> String {
     var s = ""
     s += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" "
-    s += "role=\"img\" aria-label=\"Timeline of T and flashes per second\" class=\"timeline\">\n"
+    s += "role=\"img\" aria-label=\"Timeline of flashes per second and T\" class=\"timeline\">\n"
     s += "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"#ffffff\"/>\n"
     s += shading()
-    s += tPanel()
     s += fpsPanel()
     s += patternLane()
+    s += tPanel()
     s += timeAxis()
     s += incidentNumbers()
     s += "</svg>\n"
@@ -53,7 +54,8 @@ struct TimelineSVG {
     let maxAbs = tSeries.points.reduce(0.0) { max($0, abs($1.t)) }
     let top = niceCeiling(max(maxAbs, 1))
     func y(_ v: Double) -> Double { tTop + panelHeight / 2 - v / top * (panelHeight / 2) }
-    var s = panelFrame(top: tTop, title: "T per frame (exam's T table: signed luminance step)")
+    var s = panelFrame(
+      top: tTop, title: "T per frame: the exam's measure (signed luminance step), not a verdict")
     for v in [top, top / 2, 0, -top / 2, -top] {
       s += gridLine(y: y(v), label: number(v), strong: v == 0)
     }
@@ -142,13 +144,13 @@ struct TimelineSVG {
   /// Incidents as shaded spans over both panels.
   func shading() -> String {
     var s = ""
-    let bottom = fpsTop + panelHeight
+    let bottom = tTop + panelHeight
     for incident in incidents {
       let x0 = x(incident.start)
       let x1 = max(x(incident.end), x0 + 2)
       let color = incident.verdict == .fail ? "#e53935" : "#ffb300"
       s +=
-        "<rect x=\"\(f(x0))\" y=\"\(f(tTop))\" width=\"\(f(x1 - x0))\" height=\"\(f(bottom - tTop))\" "
+        "<rect x=\"\(f(x0))\" y=\"\(f(fpsTop))\" width=\"\(f(x1 - x0))\" height=\"\(f(bottom - fpsTop))\" "
       s += "fill=\"\(color)\" fill-opacity=\"0.16\" stroke=\"\(color)\" stroke-opacity=\"0.6\">"
       s += "<title>#\(incident.number) \(HTML.escape(VerdictText.kind(incident.kind))) "
       s += "\(f(incident.start)) s to \(f(incident.end)) s</title></rect>\n"
@@ -169,7 +171,7 @@ struct TimelineSVG {
       let lane = laneEnds.firstIndex { $0 < cx - half } ?? laneEnds.count
       if lane == laneEnds.count { laneEnds.append(0) }
       laneEnds[lane] = cx + half
-      let y = tTop + 14 + 15 * Double(lane)
+      let y = fpsTop + 14 + 15 * Double(lane)
       labels +=
         "<text x=\"\(f(cx))\" y=\"\(f(y))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\" "
       labels +=
@@ -188,7 +190,7 @@ struct TimelineSVG {
       s +=
         "<line x1=\"\(f(xx))\" y1=\"\(f(bottom))\" x2=\"\(f(xx))\" y2=\"\(f(bottom + 5))\" stroke=\"#444\"/>\n"
       s +=
-        "<line x1=\"\(f(xx))\" y1=\"\(f(tTop))\" x2=\"\(f(xx))\" y2=\"\(f(bottom))\" stroke=\"#000\" stroke-opacity=\"0.06\"/>\n"
+        "<line x1=\"\(f(xx))\" y1=\"\(f(fpsTop))\" x2=\"\(f(xx))\" y2=\"\(f(bottom))\" stroke=\"#000\" stroke-opacity=\"0.06\"/>\n"
       s += label(x: xx, y: bottom + 18, timeLabel(t, step: step), anchor: "middle", fill: "#333")
       t += step
     }

@@ -19,6 +19,7 @@ public enum VerdictText {
     case .pass: return "PASS"
     case .warning: return "WARNING"
     case .fail: return "FAIL"
+    case .incomplete: return "INCOMPLETE"
     }
   }
 
@@ -37,7 +38,16 @@ public enum VerdictText {
     let standard = standard(d.profile)
     let limit = NumberText.fixed(Double(d.parameters.maxTransitions) / 2)
     let worst = d.incidents.filter { $0.verdict == d.verdict }
+    let listed = incidentCounts(d.incidents)
     switch d.verdict {
+    case .incomplete:
+      let found =
+        d.incidents.isEmpty
+        ? "no incidents in that part"
+        : "\(listed) in that part; the worst of them is \(label(d.incidents.map(\.verdict).max() ?? .pass))"
+      return
+        "Incomplete: the input could not be read whole, so it cannot pass \(standard); only \(seconds(d.input.duration)) (\(d.input.frameCount) frames) were analysed, \(found)."
+
     case .pass:
       let peak =
         d.criteria.filter { $0.peakUnit == "transitions per second" }.map(\.peak).max() ?? 0
@@ -59,7 +69,6 @@ public enum VerdictText {
         area += " (\(percent(field)) of a 10-degree field)"
       }
       let kinds = orderedKinds(worst.map(\.kind)).map(kind).joined(separator: " and ")
-      let count = worst.count == 1 ? "1 incident" : "\(worst.count) incidents"
       let verb = d.verdict == .fail ? "Fails" : "Warning under"
       var paces: [String] = []
       if !flashes.isEmpty {
@@ -77,8 +86,19 @@ public enum VerdictText {
       }
       let pace = paces.joined(separator: "; ")
       return
-        "\(verb) \(standard): \(kinds), \(pace), \(area), first at \(first.startTimecode) (\(seconds(first.start))); \(count)."
+        "\(verb) \(standard): \(kinds), \(pace), \(area), first at \(first.startTimecode) (\(seconds(first.start))); \(listed)."
     }
+  }
+
+  /// `1 incident` or `3 incidents (2 fail, 1 warning)`: the listed incidents, per verdict.
+  static func incidentCounts(_ incidents: [IncidentReport]) -> String {
+    let total = incidents.count == 1 ? "1 incident" : "\(incidents.count) incidents"
+    let verdicts = Set(incidents.map(\.verdict))
+    guard verdicts.count > 1 else { return total }
+    let parts = verdicts.sorted(by: >).map { v in
+      "\(incidents.filter { $0.verdict == v }.count) \(v.rawValue)"
+    }
+    return total + " (" + parts.joined(separator: ", ") + ")"
   }
 
   static func orderedKinds(_ kinds: [IncidentKind]) -> [IncidentKind] {

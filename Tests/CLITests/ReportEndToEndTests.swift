@@ -36,16 +36,26 @@ struct ReportEndToEndTests {
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     let result = try Flashscan.run([
       clip, "--report", "\(out)/r.json", "--report", "\(out)/r.html", "--report", "\(out)/r.md",
-      "--frames-csv", "\(out)/frames.csv",
+      "--frames-csv", "\(out)/frames.csv", "--table",
     ])
     #expect(result.status == 3, "\(result.stderr)")
-    #expect(result.stdout == plain.stdout, "the T table is the same with reports")
+    #expect(result.stdout == plain.stdout, "the T table is the same with reports (--table)")
+    // Without --table a report-first run prints the verdict line instead.
+    let first = try Flashscan.run([clip, "--report", dir.file("first.json")])
+    #expect(first.status == 3)
+    #expect(first.stdout.hasPrefix("FAIL\t\(clip)\t(profile wcag, "), "\(first.stdout)")
+    #expect(first.stdout.split(separator: "\n").count == 1)
+    // -o keeps the table in its file and prints no verdict line on standard output.
+    let file = try Flashscan.run([
+      clip, "--report", dir.file("second.json"), "-o", dir.file("t.csv"),
+    ])
+    #expect(file.stdout.isEmpty && readText(dir.file("t.csv")) == plain.stdout)
     #expect(
       try FileManager.default.contentsOfDirectory(atPath: out).sorted()
         == ["frames.csv", "r.html", "r.json", "r.md"], "no temporary files left")
 
     let doc = try Self.json("\(out)/r.json")
-    #expect(doc["schemaVersion"] as? String == "1.1")
+    #expect(doc["schemaVersion"] as? String == "2.0")
     #expect(doc["verdict"] as? String == "fail")
     #expect(doc["profile"] as? String == "wcag")
     let tool = try #require(doc["tool"] as? [String: Any])
@@ -142,8 +152,8 @@ struct ReportEndToEndTests {
     let markdown = try String(contentsOfFile: mirror + "/flash.mkv.md", encoding: .utf8)
     #expect(markdown.contains("**FAIL**"))
     #expect(!FileManager.default.fileExists(atPath: mirror + "/sub/broken.mkv.json"))
-    // The table is still printed (both good files' rows, with their names).
-    #expect(result.stdout.contains(flash) && result.stdout.contains(calm))
+    // A report-first run: each good file's verdict line instead of the table.
+    #expect(result.stdout.contains("FAIL\t\(flash)\t") && result.stdout.contains("PASS\t\(calm)\t"))
 
     // With --check and the default formats (JSON and HTML): verdict lines, exit 3 for the fail.
     let checked = try Flashscan.run([flash, calm, "--check", "--report-dir", out])

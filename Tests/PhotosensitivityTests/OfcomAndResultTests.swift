@@ -106,13 +106,16 @@ struct ResultModelTests {
     #expect(result.incidents.count == 1)
     let i = try #require(result.incidents.first)
     #expect(i.kind == .luminance && i.verdict == .fail)
-    // Transitions every 0.1 s from 1.0 s: the 7th, at 1.6 s, is the first moment of failure;
-    // it lasts while a one-second window still holds 7 of them (until about 3.4 s).
-    #expect(abs(i.start - 1.6) < 1e-9)
-    #expect(i.firstFrame == 40)
-    #expect(i.startTimecode == "00:00:01:15")
-    #expect(i.lastFrame >= 75 && i.lastFrame < 100)
-    #expect(abs(i.end - Double(i.lastFrame + 1) / 25) < 1e-9)
+    // 20 transitions, about every 0.1 s from 1.0 s to 2.92 s: the 7th, at 1.6 s, is the first
+    // moment of failure and frames fail until about 3.3 s, but the incident spans the flashing
+    // that made them fail: from the first transition (1.0 s, frame 25) to the end of the frame
+    // of the last one (2.92 s, frame 73).
+    #expect(abs(i.start - 1.0) < 1e-9)
+    #expect(i.firstFrame == 25)
+    #expect(i.startTimecode == "00:00:01:00")
+    #expect(i.lastFrame == 73)
+    #expect(abs(i.end - 74.0 / 25) < 1e-9)
+    #expect(i.endTimecode == "00:00:02:24")
     #expect(i.peakTransitionsPerSecond == 10 && i.peakFlashesPerSecond == 5)
     #expect(i.largestScreenShare == 1)
     #expect(i.boundingBox == PixelRect(x: 0, y: 0, width: 160, height: 90))

@@ -18,8 +18,12 @@ struct SampleTests {
       VideoDecoder(path: Self.sample("flashing.mp4")), parameters: .wcag)
     #expect(flashing.verdict == .fail)
     let incident = try #require(flashing.incidents.first { $0.kind == .luminance })
-    #expect(incident.start > 2 && incident.start < 3)
-    #expect(incident.end > 3.5 && incident.end < 5)
+    // The incident spans the flashing to fix: the overlay starts at 2.0 s (frame 60), and the
+    // moving test pattern's own changes before it do not pull the start earlier. Its last
+    // change (white off) is in the frame at 3.9 s or 3.933 s.
+    #expect(abs(incident.start - 2.0) < 1e-9 && incident.firstFrame == 60, "\(incident)")
+    #expect(incident.end > 3.9 && incident.end < 4.0 + 1e-9, "\(incident)")
+    #expect(flashing.incidents.filter { $0.kind == .luminance }.count == 1)
     // 10 changes a second; ffmpeg's `mod(t, 0.2) < 0.1` on 1/30 s frame times makes some
     // half-periods 2 or 4 frames instead of 3, so a one-second window can hold 11.
     #expect((10...11).contains(incident.peakTransitionsPerSecond))

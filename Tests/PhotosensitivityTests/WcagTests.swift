@@ -118,9 +118,17 @@ struct WcagVerdictTests {
     #expect(wcag.verdict == .warning)
     let extended = try #require(wcag.incidents.first { $0.kind == .extended })
     #expect(extended.verdict == .warning)
-    // 4 s of the 4...6 band is reached 4 s after the first frame with 4 transitions.
+    // 4 s of the 4...6 band is reached 4 s after the first frame with 4 transitions; the
+    // incident spans the flashing that made it: from the first transition that frame counted,
+    // the clip's first change of picture.
     let firstBand = try #require(wcag.frames.first { $0.luminanceTransitions >= 4 })
-    #expect(abs(extended.start - (firstBand.time + 4 - 0.04)) < 0.041)
+    let failing = try #require(wcag.frames.first { $0.luminanceResult == .extendedFailure })
+    #expect(abs(failing.time - (firstBand.time + 4 - 0.04)) < 0.041)
+    let firstChange = try #require(
+      times.indices.dropFirst().first {
+        Clips.squareWave(times[$0], hertz: 2) != Clips.squareWave(times[$0 - 1], hertz: 2)
+      })
+    #expect(extended.firstFrame == firstChange && extended.start == times[firstChange])
     let ofcom = try Clips.analyze(frames, times: times, rate: 25, parameters: .ofcom)
     #expect(ofcom.verdict == .fail)
     #expect(ofcom.criteria.first { $0.id == .extendedFlashing }?.verdict == .fail)

@@ -35,13 +35,13 @@ struct DocumentTests {
     let decoded = try ReportDocument.decode(json: data)
     #expect(decoded == report.document)
     #expect(decoded.verdict == .fail)
-    #expect(decoded.schemaVersion == "1.1")
+    #expect(decoded.schemaVersion == "2.0")
 
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(
       Set(object.keys) == [
-        "schemaVersion", "tool", "profile", "parameters", "input", "analysis", "verdict", "summary",
-        "criteria", "incidents",
+        "$schema", "schemaVersion", "tool", "profile", "parameters", "input", "analysis", "verdict",
+        "summary", "criteria", "incidents",
       ])
     let input = try #require(object["input"] as? [String: Any])
     for key in [
@@ -66,9 +66,9 @@ struct DocumentTests {
     #expect(first["verdict"] as? String == "fail")
     let box = try #require(first["boundingBox"] as? [String: Any])
     #expect(box["x"] as? Int == 0 && box["width"] as? Int == 64 && box["height"] as? Int == 48)
-    // The flash starts at frame 25 (1 s); a failure needs a 7th transition within one second.
+    // The flash starts at frame 25 (1 s): the incident starts at its first transition.
     let start = try #require(first["start"] as? Double)
-    #expect(start > 1 && start < 2)
+    #expect(abs(start - 1) < 1e-9)
     #expect((first["peakFlashesPerSecond"] as? Double).map { $0 > 3 } == true)
 
     let parameters = try #require(object["parameters"] as? [String: Any])
@@ -151,7 +151,7 @@ struct DocumentTests {
     let failing = lines.dropFirst().filter { $0.contains(",fail,") }
     #expect(!failing.isEmpty)
     // ... then the frame's mean cd/m2, then the pattern columns (the flashing clip has none).
-    #expect(failing.allSatisfy { $0.contains(",0,0,64,48,") && $0.hasSuffix(",0,0,,none,pass") })
+    #expect(failing.allSatisfy { $0.contains(",0,0,64,48,") && $0.contains(",0,0,,none,pass,") })
     // luminance_cd_m2: the frame's mean cd/m2 under wcag's sRGB reference display (80 cd/m2
     // white); a white frame of the flash is 80.
     let lumColumn = try #require(FramesCSV.columns.firstIndex(of: "luminance_cd_m2"))
@@ -160,6 +160,8 @@ struct DocumentTests {
     }
     #expect(levels.allSatisfy { $0 != nil && $0! >= 0 && $0! <= 80.0001 })
     #expect(levels.contains { $0.map { abs($0 - 80) < 1e-3 } == true })
+    // The last column is the frame's timecode (no start timecode: from 00:00:00:00).
+    #expect(lines[26].hasSuffix(",00:00:01:00"))
   }
 }
 

@@ -64,10 +64,15 @@ struct FileReport: Sendable, Equatable {
   var duration = 0.0
   var maxAbsT = 0.0
   var seconds = 0.0
-  /// The photosensitivity verdict, when a report was made.
+  /// The photosensitivity verdict and incident count, when a report was made.
   var verdict: Verdict? = nil
   /// The report's profile assumes SDR but the video is HDR (the summary line says so).
   var sdrProfileOnHDR = false
+  var incidents: Int? = nil
+  /// Why the input failed or was read only in part (the stderr line without the path).
+  var error: String? = nil
+  /// The report files written for it (`--report`, `--report-dir`, `--frames-csv`).
+  var reportPaths: [String] = []
   /// Set (with status `failed`) when the file's rows, table or report could not be written: the
   /// output error (`PATH: reason`), for the summary.
   var outputError: String? = nil
@@ -95,6 +100,9 @@ final class BatchRunner: Sendable {
   let stop: StopFlag
   /// Photosensitivity outputs of each file (`--report`, `--frames-csv`, `--check`).
   let reportOutput: ReportOutput?
+  /// `--skip-existing`: an input whose every per-input output (its `--output-dir` table, its
+  /// `--report-dir` reports) exists is skipped.
+  let skipExisting: Bool
 
   private struct State {
     var reports: [FileReport]
@@ -106,9 +114,15 @@ final class BatchRunner: Sendable {
 
   init(
     items: [InputItem], scanner: FileScanner, formatter: RowFormatter, target: OutputTarget,
-    jobs: Int, threads: Int, console: Console, stop: StopFlag, reportOutput: ReportOutput? = nil
+    jobs: Int, threads: Int, console: Console, stop: StopFlag, reportOutput: ReportOutput? = nil,
+    skipExisting: Bool = false
   ) {
     self.reportOutput = reportOutput
+    if case .directory(_, true) = target {
+      self.skipExisting = true
+    } else {
+      self.skipExisting = skipExisting
+    }
     self.items = items
     self.scanner = scanner
     self.formatter = formatter
@@ -202,22 +216,29 @@ final class BatchRunner: Sendable {
     }
   }
 
-  /// `--check` prints verdict lines instead of the table: no header then.
-  private var tableHeader: String? { reportOutput?.check == true ? nil : formatter.header }
+  /// `--check`, and a report-first run (`ReportOutput.printTable` false), print verdict lines
+  /// instead of the table: no header then.
+  private var verdictLines: Bool { reportOutput.map { $0.check || !$0.printTable } ?? false }
+  private var tableHeader: String? { verdictLines ? nil : formatter.header }
+
+  /// The files' reports so far (the batch index written on Ctrl-C reads them).
+  var currentReports: [FileReport] { state.withLock { $0.reports } }
+
+  /// `--check --format jsonl`: the index records replace the verdict lines.
+  private var checkRecords: Bool { verdictLines && formatter.format == .jsonl }
 
   /// Writes a file's report outputs (each through a temporary file and a rename) and, with
-  /// `--check`, queues its verdict line. Throws `OutputError` when a file cannot be written.
-  private func deliver(report: FlashReport, index: Int, table: OrderedTable?) throws {
-    guard let out = reportOutput else { return }
+  /// `--check`, queues its verdict line; returns the paths written. Throws `OutputError` when a
+  /// file cannot be written.
+  @discardableResult
+  private func deliver(report: FlashReport, index: Int, table: OrderedTable?) throws -> [String] {
+    guard let out = reportOutput else { return [] }
+    var written: [String] = []
     var targets = out.reportPaths.compactMap { path in
       ReportFormat(path: path).map { (path: path, format: $0, createDirectories: false) }
     }
-    if let dir = out.reportDirectory {
-      targets += out.directoryFormats.map { format in
-        let path = mirroredOutputPath(
-          for: items[index].path, in: dir, extension: format.fileExtension)
-        return (path: path, format: format, createDirectories: true)
-      }
+    targets += directoryReports(index).map {
+      (path: $0.path, format: $0.format, createDirectories: true)
     }
     for target in targets {
       let bytes: Data
@@ -229,12 +250,28 @@ final class BatchRunner: Sendable {
       try AtomicFileWriter.write(
         [UInt8](bytes), to: target.path, createDirectories: target.createDirectories,
         registry: TempFiles.shared)
+      written.append(target.path)
     }
     if let path = out.framesCSV {
       try AtomicFileWriter.write(
         Array(report.framesCSV().utf8), to: path, registry: TempFiles.shared)
+      written.append(path)
     }
-    if out.check { try table?.append(index, report.checkLine + "\n") }
+    if let path = out.markers, let format = Markers.format(of: path) {
+      try AtomicFileWriter.write(
+        Array(report.markers(format).utf8), to: path, registry: TempFiles.shared)
+      written.append(path)
+    }
+    if verdictLines && !checkRecords { try table?.append(index, report.checkLine + "\n") }
+    return written
+  }
+
+  /// The `--report-dir` reports of input `index`, mirroring its path.
+  private func directoryReports(_ index: Int) -> [(path: String, format: ReportFormat)] {
+    guard let out = reportOutput, let dir = out.reportDirectory else { return [] }
+    return out.directoryFormats.map { format in
+      (mirroredOutputPath(for: items[index].path, in: dir, extension: format.fileExtension), format)
+    }
   }
 
   private func takeIndex() -> Int? {
@@ -272,6 +309,13 @@ final class BatchRunner: Sendable {
     let began = ProgressTracker.now()
     var report = scanOneUntimed(index, threads: threads, table: table)
     report.seconds = Double(ProgressTracker.now() - began) / 1e9
+    if checkRecords, report.status != .notRun, let table {
+      do {
+        try table.append(index, IndexRecord(report).json + "\n")
+      } catch {
+        handle(outputError: error)
+      }
+    }
     // The shared table must hear about every index, or later files would wait forever. Its rows
     // are flushed here: if that fails they did not get out, and the file is not ok.
     if let table {
@@ -294,24 +338,31 @@ final class BatchRunner: Sendable {
 
     if let problem = item.problem {
       console.error("\(item.path): \(problem)")
+      report.error = "\(problem)"
       report.status = .failed
       return report
     }
 
     var fileWriter: AtomicFileWriter?
     var outPath: String?
-    if case .directory(let dir, let skipExisting) = target {
-      let path = mirroredOutputPath(for: item.path, in: dir, format: formatter.format)
-      if skipExisting && FileManager.default.fileExists(atPath: path) {
+    if case .directory(let dir, _) = target {
+      outPath = mirroredOutputPath(for: item.path, in: dir, format: formatter.format)
+    }
+    if skipExisting {
+      // Done only when every output it asks for exists: each is renamed into place whole, so an
+      // interrupted input lacks one and runs again.
+      let reports = directoryReports(index).map(\.path)
+      let wanted = (outPath.map { [$0] } ?? []) + reports
+      if !wanted.isEmpty && wanted.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) {
         report.status = .skipped
+        report.reportPaths = reports
         return report
       }
-      outPath = path
     }
     defer { fileWriter?.discard() }
 
     let formatter = self.formatter
-    let checkOnly = reportOutput?.check == true
+    let checkOnly = verdictLines
     var maxAbsT = 0.0
     do {
       let outcome = try scanner.scan(
@@ -338,9 +389,10 @@ final class BatchRunner: Sendable {
       try stop.check()
       try fileWriter?.commit()
       if let flashReport = outcome.report {
-        try deliver(report: flashReport, index: index, table: table)
+        report.reportPaths = try deliver(report: flashReport, index: index, table: table)
         report.verdict = flashReport.document.verdict
         report.sdrProfileOnHDR = flashReport.document.sdrProfileOnHDR
+        report.incidents = flashReport.document.incidents.count
       }
       report.frames = outcome.frames
       report.duration = outcome.duration
@@ -348,6 +400,7 @@ final class BatchRunner: Sendable {
       for warning in outcome.warnings { console.error("\(item.path): warning: \(warning)") }
       if let reason = outcome.partialReason {
         console.error("\(item.path): \(reason)")
+        report.error = reason
         report.status = .partial
       } else {
         report.status = .ok
@@ -363,6 +416,9 @@ final class BatchRunner: Sendable {
       report.outputError = "\(error)"
     } catch {
       console.error("\(error)")
+      let line = "\(error)"
+      report.error =
+        line.hasPrefix(item.path + ": ") ? String(line.dropFirst(item.path.count + 2)) : line
       report.status = .failed
     }
     return report

@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// The summary printed on stderr at the end of a run.
 enum SummaryText {
@@ -11,13 +12,14 @@ enum SummaryText {
       var line =
         "\(r.path): \(r.status.rawValue), \(r.frames) frames, "
         + String(format: "%.3f s, max |T| %.2f", r.duration, r.maxAbsT)
+      if let verdict = r.verdict { line += ", verdict \(VerdictText.label(verdict))" }
       if speed { line += ", " + rate(frames: r.frames, seconds: r.seconds) }
       if r.sdrProfileOnHDR {
         line += ", warning: HDR input measured with an SDR profile (use --profile bt1702)"
       }
       return line
     case .skipped:
-      return "\(r.path): skipped (its table exists)"
+      return "\(r.path): skipped (its outputs exist)"
     case .failed where r.outputError != nil:
       return "\(r.path): failed, its output could not be written (\(r.outputError!))"
     case .failed, .notRun:

@@ -58,7 +58,9 @@ struct ReportOptions: ParsableArguments {
   var reportFormats: [DirectoryReportFormat] = []
 
   @Flag(
-    help: "Print only the verdict line of each file (PASS/WARNING/FAIL, path, profile, incidents).")
+    help:
+      "Print only the verdict line of each file (PASS/WARNING/FAIL/INCOMPLETE, path, profile, incidents)."
+  )
   var check = false
 
   @Option(
@@ -66,6 +68,18 @@ struct ReportOptions: ParsableArguments {
     help: ArgumentHelp(
       "Write the per-frame analysis (T among its columns) as CSV to PATH.", valueName: "PATH"))
   var framesCSV: String?
+
+  @Flag(
+    help:
+      "With --report, --report-dir, --frames-csv or --markers and no -o or --output-dir: print the T table on standard output too (by default each file's verdict line replaces it)."
+  )
+  var table = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Write the incidents as editor markers to PATH: .edl (CMX 3600, DaVinci Resolve markers) or .csv.",
+      valueName: "PATH"))
+  var markers: String?
 
   @Option(
     help:
@@ -176,7 +190,9 @@ struct ReportOptions: ParsableArguments {
   var patterns = false
 
   /// True when some output needs the photosensitivity analysis.
-  var active: Bool { !reports.isEmpty || check || framesCSV != nil || reportDir != nil }
+  var active: Bool {
+    !reports.isEmpty || check || framesCSV != nil || reportDir != nil || markers != nil
+  }
 
   /// The formats `--report-dir` writes, each once, in a fixed order.
   var directoryFormats: [ReportFormat] {
@@ -309,6 +325,11 @@ struct ReportOutput: Sendable {
   var reportDirectory: String? = nil
   var directoryFormats: [ReportFormat] = []
   var framesCSV: String?
+  /// `--markers`: the incidents as an EDL or CSV marker list.
+  var markers: String? = nil
+  /// False in a report-first run (a report asked for, the table bound for standard output, no
+  /// `--table`): each file's verdict line is printed instead of the T table.
+  var printTable = true
   var check: Bool
   var failOn: FailOn
   var thumbnails: Bool

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MediaIO
 import Photosensitivity
+import Reports
 import TTable
 
 extension GrayMode: ExpressibleByArgument {}
@@ -84,7 +85,10 @@ struct ScanCommand: ParsableCommand {
       valueName: "DIR"))
   var outputDir: String?
 
-  @Flag(help: "With --output-dir: skip inputs whose table already exists.")
+  @Flag(
+    help:
+      "With --output-dir and/or --report-dir: skip inputs whose every table and report already exists."
+  )
   var skipExisting = false
 
   @Flag(help: "Walks probe every file, not only video extensions.")
@@ -101,6 +105,12 @@ struct ScanCommand: ParsableCommand {
 
   @Flag(help: "Print nothing on stderr but errors (no progress, no summary).")
   var quiet = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Write one record per input (file, status, verdict, incidents, frames, duration, error, reports) to PATH: .csv, .json or .jsonl; written at the end, also after Ctrl-C.",
+      valueName: "PATH"))
+  var index: String?
 
   @OptionGroup(title: "Photosensitivity report (Docs/Reports.md)")
   var reportOptions: ReportOptions
@@ -126,8 +136,11 @@ struct ScanCommand: ParsableCommand {
     if output != nil && outputDir != nil {
       throw ValidationError("-o and --output-dir cannot be used together")
     }
-    if skipExisting && outputDir == nil {
-      throw ValidationError("--skip-existing needs --output-dir")
+    if skipExisting && outputDir == nil && reportOptions.reportDir == nil {
+      throw ValidationError("--skip-existing needs --output-dir or --report-dir")
+    }
+    if let index, BatchIndex.format(of: index) == nil {
+      throw ValidationError("--index must end in .csv, .json or .jsonl: '\(index)'")
     }
     if inputs.filter({ $0 == "-" }).count > 1 {
       throw ValidationError("'-' (standard input) can be given once")
@@ -138,10 +151,16 @@ struct ScanCommand: ParsableCommand {
           "--gray luma cannot be used with a report (the analysis needs RGB frames)")
       }
       let single = inputs.count == 1 && !Self.isDirectory(inputs[0])
-      if !single && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil) {
+      if !single
+        && (!reportOptions.reports.isEmpty || reportOptions.framesCSV != nil
+          || reportOptions.markers != nil)
+      {
         throw ValidationError(
-          "--report and --frames-csv take a single input file (--report-dir and --check take many)"
+          "--report, --frames-csv and --markers take a single input file (--report-dir and --check take many)"
         )
+      }
+      if let markers = reportOptions.markers, Markers.format(of: markers) == nil {
+        throw ValidationError("--markers must end in .edl or .csv: '\(markers)'")
       }
       if reportOptions.check && (output != nil || outputDir != nil) {
         throw ValidationError(
@@ -185,23 +204,42 @@ struct ScanCommand: ParsableCommand {
     engine.topK = topK
     engine.gray = gray
     if let chunkFrames { engine.chunkFrames = chunkFrames }
-    let reportOutput =
+    var reportOutput =
       reportOptions.active
       ? ReportOutput(
         parameters: reportOptions.parameters(), reportPaths: reportOptions.reports,
         reportDirectory: reportOptions.reportDir,
         directoryFormats: reportOptions.directoryFormats,
-        framesCSV: reportOptions.framesCSV,
+        framesCSV: reportOptions.framesCSV, markers: reportOptions.markers,
         check: reportOptions.check, failOn: reportOptions.failOn,
         thumbnails: reportOptions.needsThumbnails,
         toolVersion: FlashscanCommand.version)
       : nil
+    // A report-first run: the verdict line on standard output, the T table only when asked.
+    reportOutput?.printTable = reportOptions.table || target != .standardOutput || output != nil
     let scanner = VideoTableScanner(engine: engine, streamIndex: stream, report: reportOutput)
 
     let runner = BatchRunner(
       items: items, scanner: scanner, formatter: formatter, target: target, jobs: jobs,
-      threads: threads ?? Self.cores, console: console, stop: stop, reportOutput: reportOutput)
+      threads: threads ?? Self.cores, console: console, stop: stop, reportOutput: reportOutput,
+      skipExisting: skipExisting)
+    if let index {
+      SignalTrap.onInterrupt { [runner] in
+        try? BatchIndex.write(runner.currentReports, to: index, registry: nil)
+      }
+    }
     let report = runner.run()
+    var indexFailed = false
+    if let index {
+      do {
+        let interrupted = report.stop.map { if case .interrupted = $0 { true } else { false } }
+        try BatchIndex.write(
+          report.files, to: index, registry: interrupted == true ? nil : TempFiles.shared)
+      } catch {
+        console.error("\(error)")
+        indexFailed = true
+      }
+    }
 
     switch report.stop {
     case .interrupted(let signal):
@@ -211,7 +249,9 @@ struct ScanCommand: ParsableCommand {
     case .outputFailed, nil:
       printSummary(report, list: list, console: console)
     }
-    let status = ExitStatus.of(report, failOn: reportOutput?.failOn ?? .never)
+    let status =
+      indexFailed
+      ? ExitStatus.inputFailed : ExitStatus.of(report, failOn: reportOutput?.failOn ?? .never)
     if status != ExitStatus.ok { throw ExitCode(status) }
   }
 

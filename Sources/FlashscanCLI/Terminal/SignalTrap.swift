@@ -21,8 +21,16 @@ enum SignalTrap {
     /// Kept alive for the life of the process.
     var sources: [DispatchSourceSignal] = []
     var received = false
+    /// Runs once, on the first signal, before the run is asked to stop (the batch index).
+    var onInterrupt: (@Sendable () -> Void)? = nil
   }
   private static let state = Locked(State())
+
+  /// Sets what runs on the first signal (e.g. writing the batch index as it stands, the inputs
+  /// not finished `skipped`), before the grace period starts.
+  static func onInterrupt(_ action: @escaping @Sendable () -> Void) {
+    state.withLock { $0.onInterrupt = action }
+  }
 
   static func install(stop: StopFlag, grace: Double = 1.0) {
     signal(SIGPIPE, SIG_IGN)
@@ -36,6 +44,7 @@ enum SignalTrap {
         }
         TempFiles.shared.removeAllAndFreeze()
         if again { _exit(128 + sig) }
+        state.withLock { $0.onInterrupt }?()
         stop.stop(.interrupted(signal: sig))
         DispatchQueue.global().asyncAfter(deadline: .now() + grace) { _exit(128 + sig) }
       }
