@@ -420,6 +420,8 @@ public final class VideoDecoder: FrameSource {
     firstDecodeErrorFrame = 0
     stopReason = nil
     packetsRead = 0
+    corruptPackets = 0
+    firstCorruptPacket = 0
     draining = false
     return true
   }

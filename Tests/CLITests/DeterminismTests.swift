@@ -62,4 +62,24 @@ struct DeterminismTests {
     let piped = try Flashscan.run(["--detail", "--threads", "4", "-"], stdinFile: clip)
     #expect(piped.stdoutBytes == first?.result.stdoutBytes)
   }
+
+  /// A truncated MP4 whose last packet the demuxer flags corrupt: a frame-threaded decoder meets
+  /// the damage and restarts with one thread, and the corrupt packet must be counted once (found
+  /// by Scripts/fuzz: "2 packet(s) flagged corrupt" with --threads 3, "1" with --threads 1).
+  @Test func truncatedClipCountsItsCorruptPacketOnce() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let sample = try Data(contentsOf: root.appendingPathComponent("Samples/calm.mp4"))
+    let dir = try TemporaryDirectory()
+    let clip = dir.file("truncated.mp4")
+    try sample.prefix(138_890).write(to: URL(fileURLWithPath: clip))
+    let one = try Flashscan.run(["--detail", "--threads", "1", clip])
+    #expect(one.status == 1)
+    #expect(one.stderr.contains("1 packet(s) flagged corrupt"))
+    for options in [["--threads", "3", "--chunk-frames", "5"], ["--threads", "2"]] {
+      let other = try Flashscan.run(["--detail"] + options + [clip])
+      #expect(other.stdoutBytes == one.stdoutBytes, "\(options)")
+      #expect(Self.timeless(other.errorLines) == Self.timeless(one.errorLines), "\(options)")
+    }
+  }
 }
