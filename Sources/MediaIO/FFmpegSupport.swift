@@ -17,10 +17,23 @@ func ffmpegErrorText(_ code: Int32) -> String {
 ///
 /// FFmpeg logs from any thread (frame-threaded decoders log from worker threads), so the store is
 /// locked. Messages are kept per logging context (by its address) so that concurrent decoders
-/// (`--jobs`) read their own and one's flood of messages never pushes out another's; a watched
-/// decoder's worker threads log through copies of its codec context, whose messages are kept with
-/// the decoder's own (keyed by the `opaque` the copies share, see `watch`).
+/// (`--jobs`) read their own and one's flood of messages never pushes out another's. A watched
+/// decoder (`newDecoderKey`, `watch`) is known by a key that is never reused: its codec context
+/// carries it in `opaque`, and so do the copies of that context its worker threads log through,
+/// so their messages are kept with the decoder's own.
+///
+/// Every message has a serial number. An address can be reused once its context is freed, and the
+/// contexts FFmpeg makes for itself (the decoder and parser avformat keeps for each stream, which
+/// log e.g. "missing picture in access unit") are never forgotten, so a reader asks only for the
+/// messages logged since it started (`mark()` before allocating anything): a context at a reused
+/// address never reads what an earlier one logged there.
 enum FFmpegLog {
+  private enum Key: Hashable {
+    /// An unwatched context, by address.
+    case context(UInt)
+    /// A watched decoder, by its key.
+    case decoder(UInt)
+  }
   private struct Message {
     var serial: Int
     var level: Int32
@@ -28,7 +41,7 @@ enum FFmpegLog {
   }
   private struct Store {
     /// The newest messages of each context, oldest first.
-    var byContext: [UInt: [Message]] = [:]
+    var byContext: [Key: [Message]] = [:]
     var serial = 0
   }
   private static let store = Locked(Store())
@@ -45,10 +58,16 @@ enum FFmpegLog {
   }()
 
   /// The key messages of `context` are kept under: a watched codec context's (or its copies')
-  /// watch key, otherwise the context's address.
-  private static func key(_ context: UnsafeMutableRawPointer?) -> UInt {
-    guard let context else { return 0 }
-    return watchedKey(of: context) ?? UInt(bitPattern: context)
+  /// decoder key, otherwise the context's address.
+  private static func key(_ context: UnsafeMutableRawPointer?) -> Key {
+    guard let context else { return .context(0) }
+    return watchedKey(of: context).map { .decoder($0) } ?? .context(UInt(bitPattern: context))
+  }
+
+  /// The serial number of the newest message so far: messages logged afterwards have larger ones.
+  /// Taken before a reader allocates its contexts, it is the `since` of its queries.
+  static func mark() -> Int {
+    store.withLock { $0.serial }
   }
 
   fileprivate static func record(context: UnsafeMutableRawPointer?, level: Int32, text: String) {
@@ -70,24 +89,28 @@ enum FFmpegLog {
     }
   }
 
-  /// Every kept message logged by one of `contexts`, oldest first.
-  /// `maxLevel` AV_LOG_ERROR keeps errors only.
-  static func messages(from contexts: [UnsafeMutableRawPointer?], maxLevel: Int32 = AV_LOG_WARNING)
-    -> [String]
-  {
+  /// Every kept message logged by one of `contexts` after the serial number `since`, oldest
+  /// first. `maxLevel` AV_LOG_ERROR keeps errors only.
+  static func messages(
+    from contexts: [UnsafeMutableRawPointer?], maxLevel: Int32 = AV_LOG_WARNING, since: Int
+  ) -> [String] {
     let keys = Set(contexts.compactMap { $0.map { key($0) } })
-    return store.withLock { store in
-      keys.flatMap { store.byContext[$0] ?? [] }.filter { $0.level <= maxLevel }
-        .sorted { $0.serial < $1.serial }.map(\.text)
+    let kept: [Message] = store.withLock { store in
+      keys.flatMap { store.byContext[$0] ?? [] }
     }
+    return kept.filter { message in message.level <= maxLevel && message.serial > since }
+      .sorted { $0.serial < $1.serial }.map(\.text)
   }
 
-  /// The newest message logged by one of `contexts`, if any.
-  static func lastMessage(from contexts: [UnsafeMutableRawPointer?]) -> String? {
+  /// The newest message logged by one of `contexts` after the serial number `since`, if any.
+  static func lastMessage(from contexts: [UnsafeMutableRawPointer?], since: Int) -> String? {
     let keys = Set(contexts.compactMap { $0.map { key($0) } })
-    return store.withLock { store in
-      keys.compactMap { store.byContext[$0]?.last }.max { $0.serial < $1.serial }?.text
+    let newest: [Message] = store.withLock { store in
+      keys.compactMap { store.byContext[$0]?.last }
     }
+    let latest = newest.max { $0.serial < $1.serial }
+    guard let latest, latest.serial > since else { return nil }
+    return latest.text
   }
 
   /// Forgets the messages of contexts that are being freed (their addresses may be reused).
@@ -98,20 +121,36 @@ enum FFmpegLog {
     }
   }
 
-  /// Damage reports of the watched decoders, by the `opaque` their codec context carries.
+  /// Damage reports of the watched decoders, by their key.
   ///
   /// A frame-threaded decoder logs from copies of its codec context made for its worker threads;
-  /// the copies keep the context's `opaque`, so a report is counted whichever thread logs it.
+  /// the copies keep the context's `opaque` (the key), so a report is counted whichever thread
+  /// logs it.
   private static let damage = Locked<[UInt: Int]>([:])
+  private static let lastDecoderKey = Locked<UInt>(0)
 
-  /// Starts counting the damage reports of the codec contexts whose `opaque` is `key`.
+  /// A new decoder key, never handed out before (not an address: never dereferenced, only
+  /// compared). Set it as the codec context's `opaque` and `watch` it.
+  static func newDecoderKey() -> UnsafeMutableRawPointer {
+    let key = lastDecoderKey.withLock { last in
+      last += 1
+      return last
+    }
+    return UnsafeMutableRawPointer(bitPattern: key)!
+  }
+
+  /// Starts counting the damage reports of the codec contexts whose `opaque` is `key`, and keeps
+  /// their messages under it.
   static func watch(_ key: UnsafeMutableRawPointer) {
     damage.withLock { $0[UInt(bitPattern: key)] = 0 }
   }
 
-  /// Stops counting for `key` (once its codec context and worker threads are gone).
+  /// Stops watching `key` and forgets its messages (once its codec context and worker threads
+  /// are gone).
   static func unwatch(_ key: UnsafeMutableRawPointer) {
-    _ = damage.withLock { $0.removeValue(forKey: UInt(bitPattern: key)) }
+    let id = UInt(bitPattern: key)
+    _ = damage.withLock { $0.removeValue(forKey: id) }
+    _ = store.withLock { $0.byContext.removeValue(forKey: .decoder(id)) }
   }
 
   /// Error-level messages and error-concealment notes logged so far by the codec contexts
@@ -120,7 +159,7 @@ enum FFmpegLog {
     damage.withLock { $0[UInt(bitPattern: key)] ?? 0 }
   }
 
-  /// The watch key of `context` when it is a codec context (or a worker thread's copy of one)
+  /// The decoder key of `context` when it is a codec context (or a worker thread's copy of one)
   /// whose `opaque` is watched.
   fileprivate static func watchedKey(of context: UnsafeMutableRawPointer) -> UInt? {
     guard context.load(as: UnsafePointer<AVClass>?.self) == avcodec_get_class() else { return nil }

@@ -35,15 +35,17 @@ final class OpenInput {
     var ownedDescriptor: Int32 = -1
     /// The file a pipe's bytes are recorded to (`PipeInput.record(to:)`), closed at the end.
     var recordingDescriptor: Int32 = -1
-    /// The codec context's `opaque`: its (and its worker threads' copies') damage reports are
-    /// counted under this key (`FFmpegLog.damageReports`).
-    var damageKey: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
+    /// The codec context's `opaque`: its (and its worker threads' copies') messages and damage
+    /// reports are kept under this key, never reused (`FFmpegLog.damageReports`).
+    let decoderKey = FFmpegLog.newDecoderKey()
+    /// Messages logged before this input was set up (by contexts that may have lived at the
+    /// addresses its contexts now have) are not its own: its queries ask for newer ones only.
+    let logFloor = FFmpegLog.mark()
 
     deinit {
       FFmpegLog.forget([UnsafeMutableRawPointer(format), UnsafeMutableRawPointer(codec)])
       avcodec_free_context(&codec)  // joins the decoder's worker threads
-      FFmpegLog.forget([damageKey])  // what they logged while closing
-      FFmpegLog.unwatch(damageKey)
+      FFmpegLog.unwatch(decoderKey)  // and forgets what they logged, while closing too
       avformat_close_input(&format)  // does not free a custom AVIOContext
       pipe?.close()
       if ownedDescriptor >= 0 { SystemIO.close(ownedDescriptor) }
@@ -76,7 +78,10 @@ final class OpenInput {
   }
 
   /// Errors and error-concealment notes the decoder logged so far, from any of its threads.
-  var damageReports: Int { FFmpegLog.damageReports(resources.damageKey) }
+  var damageReports: Int { FFmpegLog.damageReports(resources.decoderKey) }
+
+  /// The serial number FFmpeg's messages for this input start after (`FFmpegLog.mark()`).
+  var logFloor: Int { resources.logFloor }
 
   /// The same input opened again from its start with `decoderThreads` decoder threads, or nil
   /// when it cannot be (a pipe whose bytes were not recorded). This input must not be read
@@ -207,7 +212,8 @@ final class OpenInput {
     resources.format = nil  // avformat_open_input frees the context itself on failure
     let opened = avformat_open_input(&format, url, nil, nil)
     if opened < 0 {
-      let message = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(format)])
+      let message = FFmpegLog.lastMessage(
+        from: [UnsafeMutableRawPointer(format)], since: resources.logFloor)
       if opened == fs_averror(ENOENT) { throw MediaError.notFound(path: name) }
       if opened == fs_averror(EACCES) { throw MediaError.permissionDenied(path: name) }
       throw MediaError.notMedia(path: name, reason: message ?? ffmpegErrorText(opened))
@@ -265,13 +271,14 @@ final class OpenInput {
       throw MediaError.unsupportedCodec(path: name, codec: codecName)
     }
     codec.pointee.pkt_timebase = chosen.pointee.time_base
-    codec.pointee.opaque = resources.damageKey
-    FFmpegLog.watch(resources.damageKey)
+    codec.pointee.opaque = resources.decoderKey
+    FFmpegLog.watch(resources.decoderKey)
     codec.pointee.thread_count = Int32(max(0, options.decoderThreads))
     codec.pointee.thread_type = FF_THREAD_FRAME
     let openedCodec = avcodec_open2(codec, decoder, nil)
     if openedCodec < 0 {
-      let message = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(codec)])
+      let message = FFmpegLog.lastMessage(
+        from: [UnsafeMutableRawPointer(codec)], since: resources.logFloor)
       throw MediaError.unsupportedCodec(
         path: name, codec: "\(codecName): \(message ?? ffmpegErrorText(openedCodec))")
     }

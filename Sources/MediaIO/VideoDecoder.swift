@@ -430,7 +430,9 @@ public final class VideoDecoder: FrameSource {
     guard !finished else { return false }
     finished = true
     if stopReason == nil,
-      let report = FFmpegLog.messages(from: [UnsafeMutableRawPointer(input.format)]).last(where: {
+      let report = FFmpegLog.messages(
+        from: [UnsafeMutableRawPointer(input.format)], since: input.logFloor
+      ).last(where: {
         $0.contains("ended prematurely") || $0.localizedCaseInsensitiveContains("truncat")
       })
     {
@@ -440,7 +442,8 @@ public final class VideoDecoder: FrameSource {
     // the container announced: the rest of the file was lost, not just one frame.
     if stopReason == nil, let expected = info.estimatedFrameCount, frameIndex < expected,
       let report = FFmpegLog.messages(
-        from: [UnsafeMutableRawPointer(input.format)], maxLevel: AV_LOG_ERROR
+        from: [UnsafeMutableRawPointer(input.format)], maxLevel: AV_LOG_ERROR,
+        since: input.logFloor
       ).last
     {
       stopReason = "the container is damaged (\(report))"
@@ -484,10 +487,12 @@ public final class VideoDecoder: FrameSource {
     if decodeErrors == 0 { firstDecodeErrorFrame = frameIndex - framesToSkip }
     decodeErrors += 1
     lastDecodeError =
-      FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)]) ?? ffmpegErrorText(code)
+      FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)], since: input.logFloor)
+      ?? ffmpegErrorText(code)
   }
 
   private func readFailureText(_ code: Int32) -> String {
-    FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.format)]) ?? ffmpegErrorText(code)
+    FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.format)], since: input.logFloor)
+      ?? ffmpegErrorText(code)
   }
 }
