@@ -6,14 +6,19 @@ import Testing
 /// and of the options that define T, never of --threads, --jobs, --chunk-frames or timing.
 @Suite("Same input, same answer")
 struct DeterminismTests {
-  /// A 50-frame 320x240 H.264 clip (x264's defaults: B-frames, CABAC) with 1 KiB zeroed in the
-  /// middle of the file, so some frames are damaged and concealed by the decoder.
-  static func damagedH264(in dir: TemporaryDirectory) throws -> String {
-    let path = dir.file("damaged.mp4")
-    try FFmpegCLI.run([
-      "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "50", "-c:v", "libx264",
-      "-pix_fmt", "yuv420p", path,
-    ])
+  /// A 50-frame 320x240 H.264 clip made by libx264 (its defaults: B-frames, CABAC) with 1 KiB
+  /// zeroed in the middle of the file, so some frames are damaged and concealed by the decoder:
+  /// the reproduction with `-movflags` none (an MP4 with its index at the end, which
+  /// standard input spools), or a stream that a pipe reads as it comes (`+faststart` MP4, `.ts`).
+  static func damagedH264(
+    in dir: TemporaryDirectory, name: String = "damaged.mp4", extra: [String] = []
+  ) throws -> String {
+    let path = dir.file(name)
+    try FFmpegCLI.run(
+      [
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-frames:v", "50", "-c:v",
+        "libx264", "-pix_fmt", "yuv420p",
+      ] + extra + [path])
     let handle = try #require(FileHandle(forUpdatingAtPath: path))
     defer { try? handle.close() }
     let size = try handle.seekToEnd()
@@ -30,13 +35,30 @@ struct DeterminismTests {
     }
   }
 
+  /// The warning lines of stderr, with the input's name (the path, or `-`) taken out.
+  static func warnings(_ result: Flashscan.Result, name: String) -> [String] {
+    result.errorLines.filter { $0.hasPrefix("flashscan: \(name): warning: ") }.map {
+      String($0.dropFirst("flashscan: \(name): ".count))
+    }
+  }
+
+  /// flashscan reading `path`'s bytes from a pipe on standard input (written as it reads).
+  static func piped(_ options: [String], _ path: String) throws -> Flashscan.Result {
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let running = try Flashscan.start(options + ["-"], pipeStdin: true)
+    running.stdinPipe.fileHandleForWriting.write(bytes)
+    try running.stdinPipe.fileHandleForWriting.close()
+    return running.finish()
+  }
+
+  /// The reproduction: the same table bytes and the same stderr (but the speed) with any
+  /// --threads, --chunk-frames and --jobs, run after run, and from a pipe.
   @Test func damagedH264GivesTheSameAnswerWhateverTheThreadsJobsAndChunks() throws {
     let dir = try TemporaryDirectory()
     let clip = try Self.damagedH264(in: dir)
     let settings: [[String]] = [
       ["--threads", "1"], ["--threads", "2"], ["--threads", "4", "--chunk-frames", "7"],
       ["--threads", "2", "--chunk-frames", "1"], ["--threads", "4", "--jobs", "2"],
-      ["--threads", "3"],
     ]
     var first: (options: [String], result: Flashscan.Result)?
     for round in 0..<2 {
@@ -46,6 +68,7 @@ struct DeterminismTests {
         #expect(result.status == 0 || result.status == 1)
         guard let (firstOptions, reference) = first else {
           #expect(!result.stdout.isEmpty)
+          #expect(!Self.warnings(result, name: clip).isEmpty, "the damage is reported")
           first = (options, result)
           continue
         }
@@ -58,9 +81,47 @@ struct DeterminismTests {
         #expect(result.status == reference.status)
       }
     }
-    // Standard input (streamed, no seeking) gives the same answer too.
-    let piped = try Flashscan.run(["--detail", "--threads", "4", "-"], stdinFile: clip)
-    #expect(piped.stdoutBytes == first?.result.stdoutBytes)
+    // Standard input (spooled: the index is at the end) gives the same answer too.
+    let reference = try #require(first?.result)
+    for options in [["--threads", "1"], ["--threads", "4", "--chunk-frames", "3"]] {
+      let piped = try Self.piped(["--detail"] + options, clip)
+      #expect(piped.stdoutBytes == reference.stdoutBytes, "a pipe, \(options)")
+      #expect(Self.warnings(piped, name: "-") == Self.warnings(reference, name: clip))
+      #expect(piped.status == reference.status)
+    }
+  }
+
+  /// Streams a pipe reads as they come: a frame-threaded decoder that meets the damage starts
+  /// again with one thread from the recorded bytes. Table and warnings equal the file's with one
+  /// thread, whatever the thread count and chunk size.
+  @Test(arguments: ["streamed.mp4", "streamed.ts"])
+  func streamedDamagedH264GivesTheSameAnswerFromAPipe(_ name: String) throws {
+    let dir = try TemporaryDirectory()
+    let clip = try Self.damagedH264(
+      in: dir, name: name, extra: name.hasSuffix(".mp4") ? ["-movflags", "+faststart"] : [])
+    let reference = try Flashscan.run(["--detail", "--threads", "1", clip])
+    #expect(!Self.warnings(reference, name: clip).isEmpty, "the damage is reported")
+    let threaded = try Flashscan.run(["--detail", "--threads", "4", "--chunk-frames", "5", clip])
+    #expect(threaded.stdoutBytes == reference.stdoutBytes)
+    #expect(Self.timeless(threaded.errorLines) == Self.timeless(reference.errorLines))
+    var firstPiped: Flashscan.Result?
+    for options in [
+      ["--threads", "1"], ["--threads", "2"], ["--threads", "4", "--chunk-frames", "3"],
+      ["--threads", "3"],
+    ] {
+      let piped = try Self.piped(["--detail"] + options, clip)
+      #expect(piped.stdoutBytes == reference.stdoutBytes, "a pipe, \(options)")
+      #expect(
+        Self.warnings(piped, name: "-") == Self.warnings(reference, name: clip),
+        "a pipe, \(options)")
+      #expect(piped.status == reference.status)
+      if let firstPiped {
+        // The summary too (an MPEG-TS pipe cannot tell the duration a file can).
+        #expect(Self.timeless(piped.errorLines) == Self.timeless(firstPiped.errorLines))
+      } else {
+        firstPiped = piped
+      }
+    }
   }
 
   /// A truncated MP4 whose last packet the demuxer flags corrupt: a frame-threaded decoder meets
