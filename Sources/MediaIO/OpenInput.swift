@@ -176,15 +176,18 @@ final class OpenInput {
       }
       return try open(resources: resources, url: "/dev/fd/\(fd)", name: name, options: options)
     }
-    if options.decoderThreads != 1,
-      let recording = try? makeTemporaryFile(name: name, directory: options.spoolDirectory)
-    {
-      let (fd, path) = recording
-      // A frame-threaded decoder that meets damage starts again from the start with one thread
-      // (`VideoDecoder`): the bytes read are kept (unlinked at once, like a spool) to be read again.
-      unlink(path)
-      resources.recordingDescriptor = fd
-      pipe.record(to: fd)
+    var options = options
+    if options.decoderThreads != 1 {
+      if let (fd, path) = try? makeTemporaryFile(name: name, directory: options.spoolDirectory) {
+        // A frame-threaded decoder that meets damage starts again from the start with one
+        // thread (`VideoDecoder`): the bytes read are kept (unlinked at once, like a spool) to
+        // be read again.
+        unlink(path)
+        resources.recordingDescriptor = fd
+        pipe.record(to: fd)
+      } else {
+        options.decoderThreads = 1  // nothing to start again from: one thread from the start
+      }
     }
     return try open(pipe: pipe, resources: resources, name: name, options: options)
   }

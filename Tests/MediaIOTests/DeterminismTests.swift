@@ -38,15 +38,15 @@ import Testing
   }
 
   /// `bytes` decoded from a pipe (streamed: neither an MP4 with its index last nor seekable).
-  static func decodePiped(_ bytes: [UInt8], name: String, threads: Int, chunk: Int) throws
-    -> Decoded
-  {
+  static func decodePiped(
+    _ bytes: [UInt8], name: String, threads: Int, chunk: Int, spoolDirectory: String? = nil
+  ) throws -> Decoded {
     let feeder = try PipeFeeder(bytes)
     return try withExtendedLifetime(feeder) {
       try decode(
         try VideoDecoder(
           fileDescriptor: feeder.readFD, name: name,
-          options: DecodeOptions(decoderThreads: threads)),
+          options: DecodeOptions(decoderThreads: threads, spoolDirectory: spoolDirectory)),
         chunk: chunk)
     }
   }
@@ -76,6 +76,20 @@ import Testing
           bytes, name: path, threads: threads, chunk: 1 + (round * 3 + threads) % 7)
         #expect(fromPipe == reference, "round \(round): from a pipe, \(threads) decoder threads")
       }
+    }
+  }
+
+  /// A pipe whose bytes cannot be recorded (no temporary file can be made) is decoded with one
+  /// thread from the start: the same answer, not the threads' one.
+  @Test func aPipeThatCannotBeRecordedIsDecodedWithOneThread() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.file("damaged.ts")
+    let bytes = try Self.damagedH264(path)
+    let reference = try Self.decodePiped(bytes, name: path, threads: 1, chunk: 16)
+    for threads in [2, 4] {
+      let unrecorded = try Self.decodePiped(
+        bytes, name: path, threads: threads, chunk: 5, spoolDirectory: dir.file("missing"))
+      #expect(unrecorded == reference, "\(threads) decoder threads")
     }
   }
 }
