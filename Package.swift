@@ -95,7 +95,10 @@ let package = Package(
       name: "NeuralNetTests", dependencies: ["NeuralNet", "FrameTensor"], swiftSettings: strict),
     .testTarget(
       name: "CLITests",
-      dependencies: ["TestSupport", "FlashscanCLI", "TextOutput", "flashscan", "library-example"],
+      dependencies: [
+        "TestSupport", "FlashscanCLI", "Photosensitivity", "TextOutput", "flashscan",
+        "library-example",
+      ],
       swiftSettings: strict),
   ]
 )

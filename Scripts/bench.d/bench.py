@@ -62,6 +62,7 @@ def machine():
         pass
     info["cpu"] = model
     info["cores"] = os.cpu_count()
+    info["flags"] = cpu_flags()
     try:
         with open("/proc/meminfo") as f:
             kb = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
@@ -84,6 +85,27 @@ def machine():
     except ImportError:
         info["numpy"] = "missing"
     return info
+
+
+def cpu_flags():
+    """The CPU's feature flags (/proc/cpuinfo), as a set."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# The kernel paths of the region sums (FLASHSCAN_CPU, Docs/Benchmarks.md) and the CPU flags each
+# needs; `generic` runs everywhere.
+KERNEL_PATHS = [("generic", set()), ("avx2", {"avx2"}), ("avx512", {"avx512f", "avx512bw", "avx512vbmi"})]
+# The flags worth naming beside the figures: the vector units the kernels, FFmpeg and BoringSSL's
+# SHA-256 choose between.
+SHOWN_FLAGS = ["sse2", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "fma", "bmi2", "avx512f", "avx512bw",
+               "avx512vbmi", "sha_ni", "asimd", "sha2"]
 
 
 def loadavg():
@@ -142,8 +164,9 @@ class Tool:
     """One timed command. `argv` is run directly (no shell); `shown` is the command as a user
     would type it. `cut` tools run on the clip's cut and are scaled per frame."""
 
-    def __init__(self, key, label, argv, shown, stdout=None, cut=False, reps=None, ok_codes=(0,)):
+    def __init__(self, key, label, argv, shown, stdout=None, cut=False, reps=None, ok_codes=(0,), env=None):
         self.ok_codes = ok_codes
+        self.env = env
         self.key = key
         self.label = label
         self.argv = argv
@@ -153,13 +176,15 @@ class Tool:
         self.reps = reps
 
 
-def measure(argv, stdout_path=None):
-    """(wall s, cpu s, peak RSS KiB, exit status, minor page faults) of one run."""
+def measure(argv, stdout_path=None, env=None):
+    """(wall s, cpu s, peak RSS KiB, exit status, minor page faults) of one run; `env`: variables
+    added to this script's environment."""
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     err = open(os.devnull, "wb")
     try:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **env} if env else None)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -237,6 +262,10 @@ def main():
                     help="another flashscan (e.g. a release build of an earlier commit) timed beside this one "
                          "on the main clips, T table and --report, with targets: within 3%% of its wall time, "
                          "no more memory")
+    ap.add_argument("--hdr", action="store_true",
+                    help="only the HDR row: a 1080p 10-bit HEVC PQ clip, --report --profile bt1702 against "
+                         "the T table alone (target: at most 1.5x the wall time); prints, does not write the document")
+    ap.add_argument("--hdr-frames", type=int, default=150, help="frames of the HDR clip (default 150)")
     args = ap.parse_args()
     reps = args.reps or (1 if args.quick else 5)
     slow_reps = min(reps, args.numpy_reps or (1 if args.quick else 3))
@@ -256,6 +285,9 @@ def main():
     if not os.access(flashscan, os.X_OK):
         sys.exit(f"bench: {flashscan} is missing (build first)")
     has_report = "--report" in sh([flashscan, "scan", "--help"])
+
+    if args.hdr:
+        return run_hdr(args, flashscan, info, reps)
 
     frames = args.seconds * RATE
     c1080 = Clip("main", 1920, 1080, frames, args.work)
@@ -303,6 +335,15 @@ def main():
                           [flashscan, "--quiet", "--report", out(f"{tag}-report.json"), clip.path],
                           f"flashscan {rel} --report out.json", stdout=out(f"{tag}-report-t.csv"),
                           ok_codes=(0, 3)))  # 3: the verdict was fail (--fail-on's default)
+        if has_report and clip is c1080:
+            for name, needs in KERNEL_PATHS:
+                if not needs <= info["flags"]:
+                    continue  # this CPU lacks the path (flashscan would warn and run the best one)
+                t.append(Tool(f"report-{name}", f"flashscan --report, FLASHSCAN_CPU={name}",
+                              [flashscan, "--quiet", "--report", out(f"{tag}-report-{name}.json"), clip.path],
+                              f"FLASHSCAN_CPU={name} flashscan {rel} --report out.json",
+                              stdout=out(f"{tag}-report-{name}-t.csv"), ok_codes=(0, 3),
+                              env={"FLASHSCAN_CPU": name}))
         if args.baseline:
             base = os.path.abspath(args.baseline)
             t.append(Tool("base", "baseline flashscan", [base, "--quiet", clip.path],
@@ -335,7 +376,7 @@ def main():
                 limit = slow_reps if (tool.reps or clip.name == "long") else reps
                 if rep >= limit:
                     continue
-                wall, cpu, rss, code, faults = measure(tool.argv, tool.stdout)
+                wall, cpu, rss, code, faults = measure(tool.argv, tool.stdout, tool.env)
                 log(f"bench: rep {rep + 1}/{reps} {clip.height}p {clip.name:4} {tool.label:52} "
                     f"{wall:7.2f} s wall {cpu:7.2f} s cpu {rss / 1024:7.1f} MiB")
                 if code not in tool.ok_codes:
@@ -367,6 +408,15 @@ def main():
                 pass
             checks.append((f"flashscan --report on {clip.label} prints the same T table as flashscan "
                            f"(report verdict: {verdict})", same))
+        for forced in (t for t in plan[clip.path] if t.key.startswith("report-")):
+            fs_csv = next(t.stdout for t in plan[clip.path] if t.key == "fs")
+            default_json = out(f"{clip.name}{clip.height}-report.json")
+            forced_json = out(f"{clip.name}{clip.height}-{forced.key}.json")
+            same_table = open(fs_csv, "rb").read() == open(forced.stdout, "rb").read()
+            same_report = os.path.exists(default_json) and os.path.exists(forced_json) and \
+                open(default_json, "rb").read() == open(forced_json, "rb").read()
+            checks.append((f"{forced.label} on {clip.label}: the same T table as flashscan and the same "
+                           f"JSON report, byte for byte, as the default path's", same_table and same_report))
         base = next((t for t in plan[clip.path] if t.key == "base"), None)
         if base:
             fs_csv = next(t.stdout for t in plan[clip.path] if t.key == "fs")
@@ -410,6 +460,12 @@ def main():
     lines.append("### Machine")
     lines.append("")
     lines.append(f"- CPU: {info['cpu']}, {info['cores']} cores; memory {info['memory']}; {info['os']}")
+    shown = [f for f in SHOWN_FLAGS if f in info["flags"]]
+    lacking = [f for f in SHOWN_FLAGS if f not in info["flags"]]
+    lines.append(f"- CPU features (/proc/cpuinfo): {' '.join(shown) or 'none of those below'}; "
+                 f"not present: {' '.join(lacking) or '-'}. Region-sum paths run here: "
+                 + ", ".join(n for n, needs in KERNEL_PATHS if needs <= info["flags"])
+                 + f"; the default (`FLASHSCAN_CPU` unset) is the last of them.")
     lines.append(f"- {info['ffmpeg']}")
     lines.append(f"- {info['swift']}")
     lines.append(f"- Python {info['python']}, numpy {info['numpy']}")
@@ -495,6 +551,22 @@ def main():
         target("(no --report yet) flashscan T table wall / photosensitivity filter wall",
                f"{fs['wall'] / photo['wall']:.2f}x", "(information)", None)
 
+    for name, limit in (("avx2", 1.15), ("generic", 1.3), ("avx512", None)):
+        forced = stat(c1080, f"report-{name}")
+        if not (forced and fs):
+            continue
+        ratio = forced["wall"] / fs["wall"]
+        target(f"FLASHSCAN_CPU={name} flashscan --report wall / flashscan wall", f"{ratio:.3f}x",
+               f"<= {limit}x" if limit else "(information)", ratio <= limit if limit else None)
+        target("(same in CPU time)", f"{forced['cpu'] / fs['cpu']:.3f}x", "(information)", None)
+        if photo:
+            target(f"FLASHSCAN_CPU={name} flashscan --report wall / photosensitivity filter wall",
+                   f"{forced['wall'] / photo['wall']:.3f}x", "< 1x", forced["wall"] < photo["wall"])
+    for name, needs in KERNEL_PATHS:
+        if has_report and not needs <= info["flags"]:
+            target(f"FLASHSCAN_CPU={name} rows", "not run: this CPU lacks " + " ".join(sorted(needs - info["flags"])),
+                   "", None)
+
     base, basereport = stat(c1080, "base"), stat(c1080, "basereport")
     if fs and base:
         target("flashscan wall / baseline's", f"{fs['wall'] / base['wall']:.3f}x", "<= 1.03x",
@@ -551,6 +623,55 @@ def main():
         log(f"bench: wrote {os.path.relpath(args.doc, ROOT)}")
     bad = failures or any(not ok for _, ok in checks)
     sys.exit(1 if bad else 0)
+
+
+def run_hdr(args, flashscan, info, reps):
+    """The bt1702 profile on a 1080p 10-bit HEVC PQ clip against the T table alone."""
+    if args.hdr_frames < 2:
+        sys.exit("bench: --hdr-frames needs at least 2")
+    path = os.path.join(args.work, f"hdr-pq10-1920x1080-{args.hdr_frames}f.mkv")
+    if not os.path.exists(path):
+        log(f"bench: generating {path} ...")
+        tmp = path + ".tmp.mkv"
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+             "-i", SOURCE.format(w=1920, h=1080), "-frames:v", str(args.hdr_frames),
+             "-pix_fmt", "yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-crf", "22",
+             "-x265-params", "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc",
+             "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc",
+             "-color_range", "tv", tmp], check=True)
+        os.replace(tmp, path)
+    rel = os.path.relpath(path, ROOT)
+    report = os.path.join(args.work, "hdr-report.json")
+    tools = [
+        Tool("t", "T table alone", [flashscan, "--quiet", path], f"flashscan --quiet {rel}"),
+        Tool("bt1702", "--report --profile bt1702",
+             [flashscan, "--quiet", path, "--report", report, "--profile", "bt1702"],
+             f"flashscan --quiet {rel} --report r.json --profile bt1702", ok_codes=(0, 3)),
+        Tool("wcag", "--report (wcag, 8-bit path)",
+             [flashscan, "--quiet", path, "--report", report],
+             f"flashscan --quiet {rel} --report r.json", ok_codes=(0, 3)),
+    ]
+    results = {t.key: [] for t in tools}
+    for r in range(reps):
+        for t in tools:
+            wall, cpu, rss, code, _ = measure(t.argv)
+            if code not in t.ok_codes:
+                sys.exit(f"bench: {t.shown} exited {code}")
+            results[t.key].append((wall, cpu, rss))
+            log(f"bench: rep {r + 1} {t.label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss // 1024} MiB")
+    print(f"HDR clip: {rel} (1920x1080, {args.hdr_frames} frames, HEVC yuv420p10le, smpte2084/bt2020)")
+    print(f"CPU: {info['cpu']}, {info['cores']} cores; {reps} interleaved repetitions, medians")
+    print("| command | wall s | CPU s | peak RSS MiB |")
+    print("|---|---|---|---|")
+    for t in tools:
+        rows = results[t.key]
+        print(f"| `{t.shown}` | {median([x[0] for x in rows]):.2f} | {median([x[1] for x in rows]):.2f} "
+              f"| {median([x[2] for x in rows]) / 1024:.0f} |")
+    base = median([x[0] for x in results["t"]])
+    ratio = median([x[0] for x in results["bt1702"]]) / base
+    print(f"bt1702 report / T table alone, wall: {ratio:.2f}x (target at most 1.5x: {'met' if ratio <= 1.5 else 'NOT met'})")
+    return 0
 
 
 def write_doc(path, section):

@@ -6,6 +6,8 @@
 /// writes into one that is still shared gets a fresh copy (copy-on-write), never a changed chunk.
 public final class FrameBufferPool: Sendable {
   private let free = Locked<[[UInt8]]>([])
+  /// The same for the chunks' 16-bit frames (`FrameChunk.highPrecision`).
+  private let freeWide = Locked<[[UInt16]]>([])
   /// Buffers kept at most; more are let go.
   public let limit: Int
 
@@ -38,10 +40,34 @@ public final class FrameBufferPool: Sendable {
   /// of it stay valid (see the type's documentation).
   public func recycle(_ chunk: consuming FrameChunk) {
     let storage = chunk.frames.storage
+    let wide = chunk.highPrecision?.storage
     _ = consume chunk
     free.withLock { buffers in
       if buffers.count < limit { buffers.append(storage) }
     }
+    if let wide {
+      freeWide.withLock { buffers in
+        if buffers.count < limit { buffers.append(wide) }
+      }
+    }
+  }
+
+  /// A buffer of exactly `count` 16-bit samples for `FrameChunk.highPrecision`, reused when one
+  /// came back; its contents are unspecified.
+  public func takeWide(count: Int) -> [UInt16] {
+    let reused = freeWide.withLock { buffers -> [UInt16]? in
+      guard let i = buffers.lastIndex(where: { $0.capacity >= count }) else { return nil }
+      return buffers.remove(at: i)
+    }
+    guard var buffer = reused else {
+      return [UInt16](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+    if buffer.count > count {
+      buffer.removeLast(buffer.count - count)
+    } else if buffer.count < count {
+      buffer.append(contentsOf: repeatElement(0, count: count - buffer.count))
+    }
+    return buffer
   }
 
   /// Buffers waiting to be reused.

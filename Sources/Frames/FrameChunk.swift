@@ -20,12 +20,25 @@ public struct FrameChunk: Sendable {
   public var times: [Double]
   /// Index of `frames[0]` in the stream, frames counted from 0 in presentation order.
   public var firstIndex: Int
+  /// The same frames at the decoder's own precision, when the source was asked for them and its
+  /// samples have more than 8 bits (`VideoInfo.highPrecision`): (n, H, W, 3) RGB, 16 bits a
+  /// channel, full range (0...65535), converted with the frame's matrix and range like `frames`.
+  /// nil otherwise: the 8-bit paths never pay for it.
+  public var highPrecision: Tensor<UInt16>?
 
-  public init(frames: Tensor<UInt8>, times: [Double], firstIndex: Int) {
+  public init(
+    frames: Tensor<UInt8>, times: [Double], firstIndex: Int, highPrecision: Tensor<UInt16>? = nil
+  ) {
     precondition(frames.rank == 4 && frames.shape[0] == times.count, "frames and times disagree")
+    if let highPrecision {
+      precondition(
+        highPrecision.shape == [frames.shape[0], frames.shape[1], frames.shape[2], 3],
+        "the high-precision frames must be (n, H, W, 3) like the chunk's")
+    }
     self.frames = frames
     self.times = times
     self.firstIndex = firstIndex
+    self.highPrecision = highPrecision
   }
 
   /// Number of frames in the chunk.
@@ -35,6 +48,14 @@ public struct FrameChunk: Sendable {
   public var channels: Int { frames.shape[3] }
   /// Samples in one frame (H * W * channels).
   public var frameSize: Int { frames.shape[1] * frames.shape[2] * frames.shape[3] }
+}
+
+extension VideoInfo {
+  /// Bytes one decoded frame takes in a chunk: the 8-bit frame, plus the 16-bit RGB copy when
+  /// `highPrecision` is set.
+  public var bytesPerFrame: Int {
+    width * height * layout.channels + (highPrecision ? width * height * 3 * 2 : 0)
+  }
 }
 
 /// What a source knows about its video stream before (and while) decoding it.
@@ -60,14 +81,22 @@ public struct VideoInfo: Sendable, Equatable {
   public var rotation: Int
   /// How the source lays out the pixels of the chunks it yields.
   public var layout: PixelLayout
+  /// The stream's colour facts (transfer, primaries, matrix, range, bit depth).
+  public var color: ColorFacts
+  /// True when every chunk also carries `FrameChunk.highPrecision` (16-bit RGB, 6 bytes a pixel
+  /// more per frame; `ScanEngine` sizes chunks with them).
+  public var highPrecision: Bool
 
   public init(
     path: String, streamIndex: Int, codecName: String, width: Int, height: Int,
     pixelFormatName: String, frameRate: Double?, duration: Double?, estimatedFrameCount: Int?,
-    rotation: Int = 0, layout: PixelLayout = .rgb24
+    rotation: Int = 0, layout: PixelLayout = .rgb24, color: ColorFacts = .unspecified8Bit,
+    highPrecision: Bool = false
   ) {
     self.rotation = rotation
     self.layout = layout
+    self.color = color
+    self.highPrecision = highPrecision
     self.path = path
     self.streamIndex = streamIndex
     self.codecName = codecName
@@ -103,23 +132,30 @@ extension FrameSource {
 public final class TensorFrameSource: FrameSource {
   public let info: VideoInfo
   private let frames: Tensor<UInt8>
+  private let highPrecision: Tensor<UInt16>?
   private let times: [Double]
   private var next = 0
 
-  /// `frames` is (F, H, W, C); `times` defaults to frame index / `frameRate`.
+  /// `frames` is (F, H, W, C); `times` defaults to frame index / `frameRate`. `highPrecision`
+  /// (F, H, W, 3), when given, is handed out with the frames (`FrameChunk.highPrecision`);
+  /// `color` describes the signal.
   public init(
-    frames: Tensor<UInt8>, times: [Double]? = nil, frameRate: Double = 30, path: String = "<memory>"
+    frames: Tensor<UInt8>, times: [Double]? = nil, frameRate: Double = 30,
+    path: String = "<memory>",
+    highPrecision: Tensor<UInt16>? = nil, color: ColorFacts = .unspecified8Bit
   ) {
     precondition(frames.rank == 4, "frames must be (F, H, W, C)")
     let count = frames.shape[0]
     self.frames = frames
+    self.highPrecision = highPrecision
     self.times = times ?? (0..<count).map { Double($0) / frameRate }
     precondition(self.times.count == count, "one time per frame")
     self.info = VideoInfo(
       path: path, streamIndex: 0, codecName: "rawvideo", width: frames.shape[2],
       height: frames.shape[1], pixelFormatName: frames.shape[3] == 3 ? "rgb24" : "gray",
       frameRate: frameRate, duration: Double(count) / frameRate, estimatedFrameCount: count,
-      layout: frames.shape[3] == 1 ? .luma : .rgb24)
+      layout: frames.shape[3] == 1 ? .luma : .rgb24, color: color,
+      highPrecision: highPrecision != nil)
   }
 
   public func nextChunk(maxFrames: Int) throws -> FrameChunk? {
@@ -128,7 +164,8 @@ public final class TensorFrameSource: FrameSource {
     guard next < total else { return nil }
     let end = min(total, next + maxFrames)
     let chunk = FrameChunk(
-      frames: frames.slice(next..<end), times: Array(times[next..<end]), firstIndex: next)
+      frames: frames.slice(next..<end), times: Array(times[next..<end]), firstIndex: next,
+      highPrecision: highPrecision?.slice(next..<end))
     next = end
     return chunk
   }

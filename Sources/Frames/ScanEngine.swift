@@ -76,8 +76,7 @@ public struct ScanEngine: Sendable {
 
   /// The chunk length used for `info`'s frames.
   public func chunkFrames(for info: VideoInfo) -> Int {
-    chunkFrames
-      ?? Self.automaticChunkFrames(frameBytes: info.width * info.height * info.layout.channels)
+    chunkFrames ?? Self.automaticChunkFrames(frameBytes: info.bytesPerFrame)
   }
 
   /// Checks the options; `run` calls it first.

@@ -54,6 +54,11 @@ public struct DecodeOptions: Sendable, Equatable {
   /// chunk's memory is reused for the next one; bigger chunks get fresh pages from the kernel on
   /// every call, which cost as much CPU time as the RGB conversion itself at 1080p.
   public var maxChunkBytes: Int
+  /// Also deliver each frame as 16-bit RGB (`FrameChunk.highPrecision`) when the stream's
+  /// samples have more than 8 bits and the layout is rgb24 (`VideoInfo.highPrecision` says
+  /// whether it does): for analyses that measure HDR at the decoder's precision. Off by default;
+  /// the rgb24 frames are the same either way.
+  public var highPrecision: Bool = false
 
   /// The default `maxChunkBytes`.
   public static let defaultMaxChunkBytes = 30 << 20

@@ -316,7 +316,7 @@ final class OpenInput {
       width: rotation.swapsAxes ? codedHeight : codedWidth,
       height: rotation.swapsAxes ? codedWidth : codedHeight, pixelFormatName: formatName,
       frameRate: frameRate, duration: duration, estimatedFrameCount: estimated,
-      rotation: rotation.rawValue)
+      rotation: rotation.rawValue, color: ColorFacts(codecParameters: parameters))
     let demuxerName = String(cString: format.pointee.iformat.pointee.name)
     // MP4/MOV sample tables list every packet; fewer packets means the file was cut short.
     let declared =

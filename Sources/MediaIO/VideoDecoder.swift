@@ -33,6 +33,8 @@ public final class VideoDecoder: FrameSource {
   private var input: OpenInput
   private let converter = FrameConverter()
   private let rotator: FrameRotator
+  /// The 16-bit RGB copy of each frame, when `info.highPrecision` (HighPrecisionOutput.swift).
+  private let highPrecision: HighPrecisionOutput?
   private var rotationScratch: [UInt8] = []
   private var warnedAboutRotation = false
   private var packet: UnsafeMutablePointer<AVPacket>?
@@ -95,7 +97,12 @@ public final class VideoDecoder: FrameSource {
     self.options = options
     var info = input.info
     info.layout = options.layout
+    info.highPrecision =
+      options.highPrecision && options.layout == .rgb24 && info.color.bitDepth > 8
     self.info = info
+    highPrecision =
+      info.highPrecision
+      ? HighPrecisionOutput(rotation: options.autorotate ? input.rotation : .none) : nil
     self.timeBase = input.stream.pointee.time_base
     self.rotator = FrameRotator(rotation: options.autorotate ? input.rotation : .none)
     packet = av_packet_alloc()
@@ -152,7 +159,9 @@ public final class VideoDecoder: FrameSource {
     guard frameBytes > 0 else {
       throw MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex) has no pixels")
     }
-    let capacity = min(maxFrames, max(1, options.maxChunkBytes / frameBytes))
+    let deepBytes = highPrecision == nil ? 0 : size.width * size.height * 6
+    let capacity = min(maxFrames, max(1, options.maxChunkBytes / (frameBytes + deepBytes)))
+    highPrecision?.begin(capacity: capacity, size: size, buffers: buffers)
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)
@@ -174,6 +183,7 @@ public final class VideoDecoder: FrameSource {
         }
         do {
           try convertCurrentFrame(size: size, into: buffer.baseAddress! + n * frameBytes)
+          try highPrecision?.convert(frame, size: size, index: n)
         } catch let error as ConversionError {
           conversionFailure = error.reason
           break
@@ -201,7 +211,8 @@ public final class VideoDecoder: FrameSource {
     if times.isEmpty { return nil }
     return FrameChunk(
       frames: Tensor(shape: [times.count, size.height, size.width, channels], storage: storage),
-      times: times, firstIndex: startIndex)
+      times: times, firstIndex: startIndex,
+      highPrecision: highPrecision?.finish(count: times.count, size: size))
   }
 
   /// Names in `warnings` a frame (about to be delivered) whose size differs from the previous

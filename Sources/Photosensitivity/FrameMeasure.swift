@@ -11,7 +11,8 @@ public struct FrameMeasure: Sendable, Equatable {
   public var time: Double
   /// The profile it was measured for (the analyser checks it matches its own).
   public var profile: Profile
-  /// Region profiles (wcag, ofcom): per cell the mean linear R, G, B, interleaved (3 per cell).
+  /// Region profiles (wcag, ofcom): per cell the mean linear R, G, B, interleaved (3 per cell);
+  /// bt1702: the mean display light of R, G, B in units of its 200 cd/m2 SDR white.
   public var cellLinearRGB: [Float]
   /// Per cell the mean classic red value (0...320).
   public var cellRed: [Float]
@@ -23,6 +24,9 @@ public struct FrameMeasure: Sendable, Equatable {
   /// IRIS: pixels whose luminance (red) value differs at all from the previous frame's.
   public var luminanceChanged: Int
   public var redChanged: Int
+  /// The frame's mean luminance in cd/m2 under the profile's display model (`LuminanceModel`):
+  /// the frames CSV's `luminance_cd_m2`. Not used by the flash rules.
+  public var meanCandela: Double
 
   public init(index: Int, time: Double, profile: Profile) {
     self.index = index
@@ -35,6 +39,7 @@ public struct FrameMeasure: Sendable, Equatable {
     redMean = 0
     luminanceChanged = 0
     redChanged = 0
+    meanCandela = 0
   }
 }
 
@@ -45,20 +50,30 @@ public struct PhotosensitivityMeasurer: Sendable {
   public let parameters: AnalysisParameters
   public let grid: RegionGrid
   let tables: ColorTables
-  /// Whether the region sums may use the CPU's vector unit (AVX-512 VBMI); false forces the
-  /// scalar loop. Both give identical sums (the tests compare them).
-  public let allowSIMD: Bool
+  /// The region-sum kernel. All give identical sums (the tests compare them).
+  public let kernel: RegionKernel
+  /// The video's colour facts (bt1702 reads its transfer and luminance weights from them).
+  public let color: ColorFacts
+  let absolute: AbsoluteTables?
 
-  /// True when this CPU runs the vectorised region sums.
-  public static var simdAvailable: Bool { fs_region_simd_available() != 0 }
-
+  /// `kernel` nil: the process's choice (`FLASHSCAN_CPU`, else the best this CPU runs); a kernel
+  /// this CPU cannot run is replaced by the best one.
   public init(
-    width: Int, height: Int, parameters: AnalysisParameters, allowSIMD: Bool = true
+    width: Int, height: Int, parameters: AnalysisParameters, kernel: RegionKernel? = nil,
+    color: ColorFacts = .unspecified8Bit
   ) {
     self.parameters = parameters
     self.grid = RegionGrid(width: width, height: height, parameters: parameters)
     self.tables = ColorTables(displayModel: parameters.displayModel)
-    self.allowSIMD = allowSIMD
+    let chosen = kernel ?? RegionKernel.environmentChoice.kernel
+    self.kernel = chosen.isAvailable ? chosen : RegionKernel.best
+    self.color = color
+    absolute =
+      parameters.profile == .bt1702
+      ? AbsoluteTables(
+        model: parameters.bt1702Display ?? BT1702DisplayModel(), color: color,
+        highPrecision: color.bitDepth > 8)
+      : nil
   }
 
   /// Measures every frame of the window's chunk (rgb24, (n, H, W, 3)). Only the IRIS profile
@@ -94,14 +109,40 @@ public struct PhotosensitivityMeasurer: Sendable {
           let previous =
             i + offset > 0 ? UnsafeBufferPointer(start: frames[i + offset - 1], count: bytes) : nil
           measureWholeFrame(frame, previous: previous, into: &m)
+          m.meanCandela = Double(m.luminanceMean) * LuminanceModel.sRGBWhite
         case .wcag, .ofcom:
           measureRegions(
             frame, candela: parameters.luminanceScale == .candelaPerSquareMetre, into: &m)
+          m.meanCandela = frameMeanCandela(m)
+        case .bt1702:
+          break  // below: from the high-precision frames when the chunk has them
         }
         result.append(m)
       }
     }
+    if parameters.profile == .bt1702, let absolute {
+      try measureAbsolute(chunk, tables: absolute, into: &result)
+    }
     return result
+  }
+
+  /// wcag and ofcom: the frame's mean cd/m2 from its cells (area-weighted): ofcom's display
+  /// model, or 80 cd/m2 times the relative luminance for wcag.
+  func frameMeanCandela(_ m: FrameMeasure) -> Double {
+    var sum = 0.0
+    for c in 0..<grid.cellCount {
+      let v: Double
+      if m.cellCandela.count == grid.cellCount {
+        v = Double(m.cellCandela[c])
+      } else {
+        let r = Double(m.cellLinearRGB[c * 3])
+        let g = Double(m.cellLinearRGB[c * 3 + 1])
+        let b = Double(m.cellLinearRGB[c * 3 + 2])
+        v = LuminanceModel.sRGBWhite * (0.2126 * r + 0.7152 * g + 0.0722 * b)
+      }
+      sum += v * Double(grid.cellArea(c))
+    }
+    return sum / Double(grid.width * grid.height)
   }
 
   /// IRIS's per-pixel float luminance `(0.0722f*B + 0.7152f*G) + 0.2126f*R` and red value,
@@ -194,7 +235,7 @@ public struct PhotosensitivityMeasurer: Sendable {
                 column_bounds: cb.baseAddress, row_bounds: rb.baseAddress)
               return fs_region_sums(
                 frameBuffer.baseAddress, grid.width * 3, &layout, lin.baseAddress,
-                candela ? cd.baseAddress : nil, allowSIMD ? 1 : 0, out.baseAddress)
+                candela ? cd.baseAddress : nil, kernel.cValue, out.baseAddress)
             }
           }
         }

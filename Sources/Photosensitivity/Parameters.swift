@@ -9,6 +9,13 @@ public enum Profile: String, Codable, Sendable, CaseIterable {
   case ofcom
   /// EA's IRIS analyser, reproduced exactly (whole-frame means), so results can be compared.
   case iris
+  /// ITU-R BT.1702-3 (2023): absolute luminance for SDR (its 200 cd/m2 display model), PQ and
+  /// HLG; 20 cd/m2 below 160 cd/m2, Michelson contrast above 1/17 at or above it; 25% area.
+  case bt1702
+
+  /// True for the profiles whose figures assume an SDR display (wcag, ofcom, iris): on a PQ or
+  /// HLG video they measure the signal as if it were SDR.
+  public var assumesSDR: Bool { self != .bt1702 }
 }
 
 /// How the WCAG area limit is read (docs/photosensitivity.md, "Area").
@@ -33,7 +40,8 @@ public enum FieldAreaReading: String, Codable, Sendable, CaseIterable {
 public enum LuminanceScale: String, Codable, Sendable {
   /// WCAG relative luminance, 0 (black) to 1 (white), from linearised sRGB.
   case relative
-  /// cd/m2 from 8-bit luma through `DisplayModel`.
+  /// cd/m2 from 8-bit luma through `DisplayModel` (ofcom), or from the signal through
+  /// `BT1702DisplayModel` (bt1702).
   case candelaPerSquareMetre
 }
 
@@ -72,6 +80,9 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
   public var flashThreshold: Double
   /// ... and only when the darker of the two states is below this (0.8 relative; 160 cd/m2).
   public var darkThreshold: Double
+  /// bt1702: where the darker state is at or above `darkThreshold`, a transition counts when
+  /// the Michelson contrast `(Lmax - Lmin) / (Lmax + Lmin)` is above this (1/17); nil: never.
+  public var michelsonLimit: Double?
   /// Red rules applied (a frame's red transitions are the largest count any of them gives).
   public var redRules: [RedRule]
   /// Saturated red: `R / (R + G + B) >= redSaturationRatio` on linear values (0.8).
@@ -113,8 +124,10 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
   /// one third of each axis, is 16 x 16 cells).
   public var gridColumns: Int
   public var gridRows: Int
-  /// cd/m2 display model (used when `luminanceScale == .candelaPerSquareMetre`).
+  /// cd/m2 display model (ofcom's, used when `luminanceScale == .candelaPerSquareMetre`).
   public var displayModel: DisplayModel
+  /// bt1702: its SDR, PQ and HLG display model (nil for the other profiles).
+  public var bt1702Display: BT1702DisplayModel?
   /// IRIS only: its integer frame rate, `round(avg_frame_rate)`; nil takes it from the video.
   public var irisFrameRate: Int?
 
@@ -124,6 +137,8 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
     luminanceScale = .relative
     flashThreshold = 0.1
     darkThreshold = 0.8
+    michelsonLimit = nil
+    bt1702Display = nil
     redRules = [.classic, .chromaticity]
     redSaturationRatio = 0.8
     redThreshold = 20
@@ -161,12 +176,25 @@ public struct AnalysisParameters: Codable, Sendable, Equatable {
       redRules = [.classic]
       extendedVerdict = .fail
       warnOnTransitionBand = true
+    case .bt1702:
+      luminanceScale = .candelaPerSquareMetre
+      flashThreshold = 20
+      darkThreshold = 160
+      michelsonLimit = 1.0 / 17
+      redRules = [.saturationChange]
+      // "More than 5 s of flashing might constitute a risk": a warning, after 5 s in the band.
+      extendedWindowSeconds = 5
+      extendedSeconds = 5
+      extendedVerdict = .warning
+      leadingEdgeExemptionSeconds = 9.0 / 25.0
+      bt1702Display = BT1702DisplayModel()
     }
   }
 
   public static let wcag = AnalysisParameters(profile: .wcag)
   public static let ofcom = AnalysisParameters(profile: .ofcom)
   public static let iris = AnalysisParameters(profile: .iris)
+  public static let bt1702 = AnalysisParameters(profile: .bt1702)
 }
 
 /// The outcome of a frame, a criterion or a whole video.

@@ -1,7 +1,7 @@
 import Frames
 
 /// A profile's flash engine: turns each frame's measure, in frame order, into the frame's
-/// counts and results. The region engine (wcag, ofcom) and IRIS's engine implement it.
+/// counts and results. The region engine (wcag, ofcom, bt1702) and IRIS's engine implement it.
 protocol FlashEngine: Sendable {
   mutating func consume(_ m: FrameMeasure) throws -> RawFrame
 }
@@ -49,7 +49,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
     case .iris:
       let fps = parameters.irisFrameRate ?? Int((frameRate ?? 25).rounded())
       engine = IrisEngine(parameters: parameters, width: width, height: height, fps: fps)
-    case .wcag, .ofcom:
+    case .wcag, .ofcom, .bt1702:
       engine = RegionEngine(parameters: parameters, grid: grid, frameRate: frameRate)
     }
   }
@@ -66,7 +66,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
           frame: m.index, reason: "measured for \(m.profile), analysing \(parameters.profile)")
       }
       let r = try engine.consume(m)
-      let row = FrameRow(
+      var row = FrameRow(
         frame: r.index, time: r.time, luminanceTransitions: r.luminanceTransitions,
         redTransitions: r.redTransitions,
         flashesPerSecond: Double(max(r.luminanceTransitions, r.redTransitions)) / 2,
@@ -77,6 +77,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
         verdict: max(severity(r.luminanceResult), severity(r.redResult)),
         region: r.region
           ?? (isIris && max(r.luminanceResult, r.redResult) > .pass ? wholeFrame : nil))
+      row.luminance = m.meanCandela
       rows.append(row)
       redByRule.append(r.redByRule)
       _ = tracker.add(row)
@@ -106,7 +107,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
       limit =
         parameters.fieldAreaReading.pixelsAtReference * screen
         / (parameters.referenceWidth * parameters.referenceHeight)
-    case .ofcom, .iris:
+    case .ofcom, .iris, .bt1702:
       limit = parameters.screenAreaShare * screen
     }
     let rate = frameRate ?? estimatedRate

@@ -10,10 +10,12 @@ public final class PhotosensitivityStage: Stage {
   /// analysis (the report's thumbnails).
   public private(set) var lastRows: [FrameRow] = []
 
-  /// `info` is the source's: its rgb24 frames' size and its frame rate.
+  /// `info` is the source's: its rgb24 frames' size, its frame rate and its colour facts (the
+  /// bt1702 profile reads the transfer function and luminance weights from them, and the
+  /// chunks' 16-bit frames when `info.highPrecision`).
   public init(info: VideoInfo, parameters: AnalysisParameters) {
     frameMeasurer = PhotosensitivityMeasurer(
-      width: info.width, height: info.height, parameters: parameters)
+      width: info.width, height: info.height, parameters: parameters, color: info.color)
     analyzer = PhotosensitivityAnalyzer(
       width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
   }

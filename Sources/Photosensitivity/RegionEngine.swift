@@ -40,7 +40,7 @@ struct RawFrame: Sendable {
   }
 }
 
-/// The area-aware analysis (wcag, ofcom): transitions per region, counted in any one-second
+/// The area-aware analysis (wcag, ofcom, bt1702): transitions per region, counted in any one-second
 /// window of presentation time, and a frame's transitions are the largest count `n` such that
 /// the regions with at least `n` transitions together exceed the area limit
 /// (docs/photosensitivity.md, "Area"; Docs/Photosensitivity.md, "Regions").
@@ -130,7 +130,7 @@ struct RegionEngine: FlashEngine {
     signals = s
     let screen = Double(grid.width * grid.height)
     switch (p.profile, p.fieldAreaReading) {
-    case (.ofcom, _), (.iris, _):
+    case (.ofcom, _), (.iris, _), (.bt1702, _):
       areaLimit = p.screenAreaShare * screen
     case (.wcag, let reading):
       areaLimit = reading.pixelsAtReference * screen / (p.referenceWidth * p.referenceHeight)
@@ -246,6 +246,7 @@ struct RegionEngine: FlashEngine {
     let relative = p.luminanceScale == .relative
     let threshold = Float(p.flashThreshold)
     let dark = Float(p.darkThreshold)
+    let michelson = p.michelsonLimit ?? .infinity
     let redThreshold = Float(p.redThreshold)
     let ratio = Float(p.redSaturationRatio)
     let minimum = Float(p.redMinimumLuminance)
@@ -259,7 +260,7 @@ struct RegionEngine: FlashEngine {
       let b = m.cellLinearRGB[c * 3 + 2]
       let y = 0.2126 * r + 0.7152 * g + 0.0722 * b
       let value = relative ? y : m.cellCandela[c]
-      if luminance[c].feed(value, threshold: threshold, dark: dark) {
+      if luminance[c].feed(value, threshold: threshold, dark: dark, michelson: michelson) {
         record(.luminance, cell: c, time: t)
       }
       if useClassic && redClassic[c].feed(m.cellRed[c], threshold: redThreshold, dark: .infinity) {

@@ -25,6 +25,10 @@ public struct FrameRow: Codable, Sendable, Equatable {
   public var verdict: Verdict
   /// Where it flashes in this frame (pixels), when the frame has at least 4 transitions.
   public var region: PixelRect?
+  /// The frame's mean luminance in cd/m2 under the profile's display model (`LuminanceModel`;
+  /// wcag and iris: the sRGB reference display, 80 cd/m2 white). Always set by the analysis;
+  /// optional so reports of schema 1.0, which lack it, still read.
+  public var luminance: Double? = nil
 }
 
 /// A frame's result for one kind of flashing. The raw values are IRIS's frame result codes, which

@@ -17,8 +17,12 @@ struct ExtremumTracker: Sendable {
   var high: Float = 0
   var counted = false
 
-  /// Feeds one sample; true when it completes a transition.
-  mutating func feed(_ v: Float, threshold: Float, dark: Float) -> Bool {
+  /// Feeds one sample; true when it completes a transition. A leg whose darker end is at or
+  /// above `dark` counts only when its Michelson contrast is above `michelson` (bt1702; pass
+  /// `.infinity` for never).
+  mutating func feed(_ v: Float, threshold: Float, dark: Float, michelson: Double = .infinity)
+    -> Bool
+  {
     guard started else {
       started = true
       low = v
@@ -55,7 +59,12 @@ struct ExtremumTracker: Sendable {
     }
     // A leg counts once: when it is both large enough and its darker end is dark enough (a
     // falling leg can become dark enough as it goes on).
-    if !counted && abs(extreme - pivot) >= threshold && min(pivot, extreme) < dark {
+    guard !counted && abs(extreme - pivot) >= threshold else { return false }
+    let lo = min(pivot, extreme)
+    let hi = max(pivot, extreme)
+    if lo < dark
+      || (michelson.isFinite && Double(hi) - Double(lo) > michelson * (Double(hi) + Double(lo)))
+    {
       counted = true
       return true
     }

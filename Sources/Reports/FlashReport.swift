@@ -66,7 +66,10 @@ public struct FlashReport: Sendable {
   public var checkLine: String {
     let d = document
     let count = d.incidents.count == 1 ? "1 incident" : "\(d.incidents.count) incidents"
-    let partial = d.input.complete ? "" : ", partial: decoding stopped early"
+    var partial = d.input.complete ? "" : ", partial: decoding stopped early"
+    if d.sdrProfileOnHDR {
+      partial += ", warning: HDR input, SDR-relative figures (use --profile bt1702)"
+    }
     return
       "\(VerdictText.label(d.verdict))\t\(Escaping.terminal(d.input.path))\t(profile \(d.profile.rawValue), \(count)\(partial))"
   }

@@ -9,11 +9,12 @@ public enum FramesCSV {
     "frame", "time", "t", "flashes_per_second", "luminance_transitions", "red_transitions",
     "max_region_transitions", "flashing_area_share", "field_share", "luminance_extended_count",
     "red_extended_count", "luminance_result", "red_result", "verdict", "region_x", "region_y",
-    "region_width", "region_height",
+    "region_width", "region_height", "luminance_cd_m2",
   ]
 
   /// The header and every row. `t` is empty for frame 0 (the T table starts at frame 1), as are
   /// `field_share` under `iris` and the region columns of frames with no flashing region.
+  /// `luminance_cd_m2` is the frame's mean luminance under the profile's display model.
   public static func text(frames: [FrameRow], tSeries: TSeries) -> String {
     var out = columns.joined(separator: ",") + "\n"
     out.reserveCapacity(frames.count * 96)
@@ -26,7 +27,7 @@ public enum FramesCSV {
         "\(r.luminanceExtendedCount)", "\(r.redExtendedCount)", "\(r.luminanceResult.rawValue)",
         "\(r.redResult.rawValue)", r.verdict.rawValue, r.region.map { "\($0.x)" } ?? "",
         r.region.map { "\($0.y)" } ?? "", r.region.map { "\($0.width)" } ?? "",
-        r.region.map { "\($0.height)" } ?? "",
+        r.region.map { "\($0.height)" } ?? "", r.luminance.map(number) ?? "",
       ]
       out += cells.joined(separator: ",")
       out += "\n"

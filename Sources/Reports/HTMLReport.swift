@@ -62,6 +62,7 @@ extension FlashReport {
         i.sha256.map { "<code>\($0)</code>" } ?? HTML.escape(i.sha256Note ?? "not available")
       ))
     rows.append(("Video", HTML.escape(VerdictText.videoLine(i))))
+    if let colour = VerdictText.colorLine(i) { rows.append(("Colour", HTML.escape(colour))) }
     rows.append(
       (
         "Profile",
@@ -75,6 +76,9 @@ extension FlashReport {
         + "(\(VerdictText.percent(g.areaLimitShareOfScreen)) of the screen); 10-degree field "
         + "\(NumberText.fixed(g.fieldWidth, decimals: 1))x\(NumberText.fixed(g.fieldHeight, decimals: 1)) px"
     rows.append(("Area rule", HTML.escape(area)))
+    for w in document.warnings ?? [] {
+      rows.append(("Warning", "<span class=\"warn\">\(HTML.escape(w))</span>"))
+    }
     if !i.complete || !i.decodeWarnings.isEmpty {
       let text =
         (i.complete

@@ -15,6 +15,9 @@ extension FlashReport {
     m +=
       "| SHA-256 | \(d.input.sha256.map { "`\($0)`" } ?? Markdown.cell(d.input.sha256Note ?? "not available")) |\n"
     m += "| Video | \(Markdown.cell(VerdictText.videoLine(d.input))) |\n"
+    if let colour = VerdictText.colorLine(d.input) {
+      m += "| Colour | \(Markdown.cell(colour)) |\n"
+    }
     m += "| Profile | \(d.profile.rawValue): \(Markdown.cell(VerdictText.standard(d.profile))) |\n"
     if !d.input.complete {
       m +=

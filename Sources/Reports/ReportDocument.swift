@@ -1,4 +1,5 @@
 import Foundation
+import Frames
 import Photosensitivity
 
 /// The versioned report of one analysed video: what the JSON report holds, and what the HTML
@@ -9,11 +10,11 @@ import Photosensitivity
 /// `schemaVersion` (minor: fields added; major: fields renamed, removed or re-meant).
 public struct ReportDocument: Codable, Sendable, Equatable {
   /// The schema this code writes.
-  public static let currentSchemaVersion = "1.0"
+  public static let currentSchemaVersion = "1.1"
 
   public var schemaVersion: String
   public var tool: ToolInfo
-  /// The rule set (`wcag`, `ofcom`, `iris`); the same as `parameters.profile`.
+  /// The rule set (`wcag`, `ofcom`, `iris`, `bt1702`); the same as `parameters.profile`.
   public var profile: Profile
   /// Every number the analysis used, so the result can be reproduced.
   public var parameters: AnalysisParameters
@@ -21,8 +22,12 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   public var analysis: AnalysisGeometry
   /// The overall outcome: the worst criterion's verdict.
   public var verdict: Verdict
-  /// One sentence that explains the verdict (the banner of the HTML report).
+  /// One sentence that explains the verdict (the banner of the HTML report), followed by the
+  /// analysis warnings.
   public var summary: String
+  /// What limits the figures' meaning (schema 1.1), e.g. an SDR profile run on an HDR video;
+  /// nil when there is nothing to say.
+  public var warnings: [String]?
   public var criteria: [CriterionReport]
   public var incidents: [IncidentReport]
   /// The per-frame analysis, only when asked for (it grows with the video; the frames CSV is
@@ -57,7 +62,23 @@ public struct ReportDocument: Codable, Sendable, Equatable {
     }
     frames = includeFrames ? result.frames : nil
     summary = ""
+    warnings = nil
+    if let hdr = Self.sdrOnHDRWarning(profile: profile, input: input) { warnings = [hdr] }
     summary = VerdictText.sentence(self)
+    for w in warnings ?? [] { summary += " Warning: " + w }
+  }
+
+  /// True when an SDR-assuming profile (wcag, ofcom, iris) ran on a PQ or HLG video.
+  public var sdrProfileOnHDR: Bool { input.hdr == true && profile.assumesSDR }
+
+  /// The warning an SDR-assuming profile carries on a PQ or HLG video, else nil.
+  public static func sdrOnHDRWarning(profile: Profile, input: InputFacts) -> String? {
+    guard input.hdr == true, profile.assumesSDR else { return nil }
+    return
+      "the video is HDR (transfer \(input.transfer ?? "unknown")) but the \(profile.rawValue) profile"
+      + " assumes an SDR display: its figures read the HDR signal as if it were SDR"
+      + " (SDR-relative, not the light the display emits); use --profile bt1702 for BT.1702-3's"
+      + " absolute-luminance rules."
   }
 
   /// The document as pretty, key-sorted JSON (stable bytes for the same input).
@@ -110,6 +131,15 @@ public struct InputFacts: Codable, Sendable, Equatable {
   public var complete: Bool
   /// The decoder's warnings (corrupt data, truncation), in order.
   public var decodeWarnings: [String]
+  /// The stream's colour facts with FFmpeg's names (schema 1.1; nil in older reports): transfer
+  /// (`bt709`, `smpte2084`, `arib-std-b67`, `unknown`...), primaries, matrix, range (`tv`,
+  /// `pc`, `unknown`), the decoder's bits per sample, and whether the transfer is PQ or HLG.
+  public var transfer: String?
+  public var primaries: String?
+  public var matrix: String?
+  public var range: String?
+  public var bitDepth: Int?
+  public var hdr: Bool?
 
   public init(
     path: String, sizeBytes: Int64? = nil, sha256: String? = nil, sha256Note: String? = nil,
@@ -128,6 +158,16 @@ public struct InputFacts: Codable, Sendable, Equatable {
     self.frameCount = frameCount
     self.complete = complete
     self.decodeWarnings = decodeWarnings
+  }
+
+  /// Sets the colour facts from the decoder's.
+  public mutating func setColor(_ c: ColorFacts) {
+    transfer = c.transfer
+    primaries = c.primaries
+    matrix = c.matrix
+    range = c.range
+    bitDepth = c.bitDepth
+    hdr = c.isHDR
   }
 
   /// Size and SHA-256 of the file at `path` (streamed, constant memory); for `-` (standard

@@ -94,6 +94,8 @@ public final class ReportStages {
   public let thumbnails: ThumbnailStage?
   public let hash: InputHashStage
   public private(set) var tSeries = TSeries()
+  /// The source's colour facts, copied into the report's input section.
+  public let color: ColorFacts
 
   /// `info` is the source's (rgb24 frames of its size); `thumbnails` false skips keeping them
   /// (JSON and Markdown reports need none); `path` is the file to hash (`-`: none).
@@ -101,6 +103,7 @@ public final class ReportStages {
     info: VideoInfo, path: String, parameters: AnalysisParameters, thumbnails: Bool = true
   ) {
     analysis = PhotosensitivityStage(info: info, parameters: parameters)
+    color = info.color
     self.thumbnails = thumbnails ? ThumbnailStage(following: analysis) : nil
     hash = InputHashStage(path: path)
   }
@@ -122,6 +125,7 @@ public final class ReportStages {
     -> FlashReport
   {
     var input = try hash.facts()
+    input.setColor(color)
     describe(&input)
     return FlashReport(
       tool: tool, input: input, result: analysis.result(), tSeries: tSeries,

@@ -10,6 +10,7 @@ public enum VerdictText {
     case .wcag: return "WCAG 2.3.1 (three flashes or below threshold)"
     case .ofcom: return "the Ofcom flashing-images guidance (ITU-R BT.1702)"
     case .iris: return "the IRIS photosensitivity algorithm"
+    case .bt1702: return "ITU-R BT.1702-3 (absolute luminance, SDR and HDR)"
     }
   }
 
@@ -88,6 +89,19 @@ public enum VerdictText {
       out.append(c)
     }
     return String(out.reversed()) + " bytes"
+  }
+
+  /// The colour line: `smpte2084 transfer, bt2020 primaries, bt2020nc matrix, tv range, 10-bit,
+  /// HDR`; nil when the report has no colour facts.
+  static func colorLine(_ input: InputFacts) -> String? {
+    guard let transfer = input.transfer else { return nil }
+    var parts = ["\(transfer) transfer"]
+    if let p = input.primaries { parts.append("\(p) primaries") }
+    if let m = input.matrix { parts.append("\(m) matrix") }
+    if let r = input.range { parts.append("\(r) range") }
+    if let b = input.bitDepth { parts.append("\(b)-bit") }
+    parts.append(input.hdr == true ? "HDR" : "SDR")
+    return parts.joined(separator: ", ")
   }
 
   /// The facts line about the video: `1280x720, 25 fps, 10.000 s, 250 frames`.

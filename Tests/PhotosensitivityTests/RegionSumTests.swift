@@ -7,9 +7,10 @@ import TestSupport
 import Testing
 
 /// The region profiles' per-cell means come from the C kernel's integer sums of 16-bit
-/// fixed-point values (Docs/Photosensitivity.md, "Region sums"): the vector path (AVX-512 VBMI,
-/// when this CPU has it) and the scalar path must give identical measures, and both must equal
-/// the formulas within the fixed point's rounding.
+/// fixed-point values (Docs/Photosensitivity.md, "Region sums"): every kernel this CPU runs
+/// (`RegionKernel.available`: scalar, generic, and AVX2 / AVX-512 VBMI when present) must give
+/// measures identical to the scalar reference, and those must equal the formulas within the
+/// fixed point's rounding.
 @Suite("Region sums")
 struct RegionSumTests {
   /// Frames whose pixels mix random colours, near-grays with noise (most 64-pixel blocks then
@@ -41,13 +42,28 @@ struct RegionSumTests {
   }
 
   /// Sizes: whole and partial 64-pixel blocks, cells whose boundaries cut 8-pixel groups
-  /// (1280 / 48 = 26.67), cells narrower than 8 pixels (the scalar path), 1 x 1 frames.
+  /// (1280 / 48 = 26.67), cells narrower than 8 pixels, widths that are no multiple of 8 or 64,
+  /// odd grids (7 x 5, 13 x 11, 3 x 1), single-pixel frames, rows and columns.
+  static let sizes: [(Int, Int, Int, Int)] = [
+    (1920, 24, 48, 2), (1280, 30, 48, 3), (333, 17, 48, 5), (64, 9, 8, 3), (200, 40, 7, 4),
+    (130, 5, 48, 1), (1, 1, 48, 48), (1, 1, 1, 1), (71, 1, 13, 11), (1, 37, 3, 7), (127, 13, 7, 5),
+    (65, 3, 3, 1), (1919, 11, 13, 11), (9, 9, 9, 9),
+  ]
+
+  @Test("the kernels this CPU runs are known, and the best one is among them")
+  func kernels() {
+    let available = RegionKernel.available
+    #expect(available.first == .scalar)
+    #expect(available.contains(.generic), "the portable path runs everywhere")
+    #expect(available.contains(RegionKernel.best))
+    #expect(RegionKernel.best != .scalar)
+    #if !arch(x86_64)
+      #expect(available == [.scalar, .generic], "AVX2 and AVX-512 exist only on x86-64")
+    #endif
+  }
+
   @Test(
-    "vector and scalar paths agree, and equal the formulas",
-    arguments: [
-      (1920, 24, 48, 2), (1280, 30, 48, 3), (333, 17, 48, 5), (64, 9, 8, 3), (200, 40, 7, 4),
-      (130, 5, 48, 1), (1, 1, 48, 48),
-    ])
+    "every kernel this CPU runs equals the scalar reference, and the formulas", arguments: sizes)
   func agree(width: Int, height: Int, columns: Int, rows: Int) throws {
     for profile in [AnalysisParameters.wcag, .ofcom] {
       var p = profile
@@ -56,21 +72,22 @@ struct RegionSumTests {
       let frames = Self.frames(
         width: width, height: height, count: 2, seed: UInt64(width * 31 + height))
       let chunk = FrameChunk(frames: frames, times: [0, 0.04], firstIndex: 0)
-      let simd = try PhotosensitivityMeasurer(width: width, height: height, parameters: p)
-        .measure(ChunkWindow(chunk: chunk, previous: nil))
       let scalar = try PhotosensitivityMeasurer(
-        width: width, height: height, parameters: p, allowSIMD: false
+        width: width, height: height, parameters: p, kernel: .scalar
       ).measure(ChunkWindow(chunk: chunk, previous: nil))
-      #expect(
-        simd == scalar,
-        "\(width)x\(height), \(columns)x\(rows) cells, \(p.profile); vector path on this CPU: \(PhotosensitivityMeasurer.simdAvailable)"
-      )
-
+      for kernel in RegionKernel.available where kernel != .scalar {
+        let measurer = PhotosensitivityMeasurer(
+          width: width, height: height, parameters: p, kernel: kernel)
+        #expect(measurer.kernel == kernel)
+        let other = try measurer.measure(ChunkWindow(chunk: chunk, previous: nil))
+        #expect(
+          other == scalar, "\(width)x\(height), \(columns)x\(rows) cells, \(p.profile), \(kernel)")
+      }
       // Against the formulas in Double: each pixel's 16-bit value is within 0.5/65535 of its
       // linear value, so a cell mean is too (plus Float rounding).
       let grid = RegionGrid(width: width, height: height, parameters: p)
       let candela = p.luminanceScale == .candelaPerSquareMetre
-      for (f, m) in simd.enumerated() {
+      for (f, m) in scalar.enumerated() {
         for c in 0..<grid.cellCount {
           let rect = grid.cellRect(c)
           var sum = [0.0, 0.0, 0.0]
@@ -110,6 +127,63 @@ struct RegionSumTests {
           }
         }
       }
+    }
+  }
+
+  /// A band whose cells are long enough that the vector kernels' 32-bit lane counters must go to
+  /// the 64-bit sums on the way (1024 x 600 in one cell: 76,800 additions of up to 65,535 per
+  /// AVX2 lane), on white pixels, the largest values, with some noise.
+  @Test("long cells of white pixels: no kernel's counters overflow")
+  func longCells() throws {
+    let (width, height) = (1024, 600)
+    var rng = SeededGenerator(seed: 17)
+    var bytes = [UInt8](repeating: 255, count: width * height * 3)
+    for i in stride(from: 0, to: bytes.count, by: 97) {
+      bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+    }
+    let chunk = FrameChunk(
+      frames: Tensor(shape: [1, height, width, 3], storage: bytes), times: [0], firstIndex: 0)
+    for (columns, rows) in [(1, 1), (2, 1)] {
+      var p = AnalysisParameters.ofcom
+      p.gridColumns = columns
+      p.gridRows = rows
+      let scalar = try PhotosensitivityMeasurer(
+        width: width, height: height, parameters: p, kernel: .scalar
+      ).measure(ChunkWindow(chunk: chunk, previous: nil))
+      #expect(scalar[0].cellLinearRGB[1] > 0.99)
+      for kernel in RegionKernel.available where kernel != .scalar {
+        let other = try PhotosensitivityMeasurer(
+          width: width, height: height, parameters: p, kernel: kernel
+        ).measure(ChunkWindow(chunk: chunk, previous: nil))
+        #expect(other == scalar, "\(columns)x\(rows) cells, \(kernel)")
+      }
+    }
+  }
+
+  /// `FLASHSCAN_CPU`: a path this CPU runs is taken; no value is the best path; an unknown value
+  /// or a path this CPU lacks is named in the warning and the best path runs.
+  @Test("FLASHSCAN_CPU values")
+  func environmentValues() {
+    let best = RegionKernel.best
+    for value in [nil, ""] as [String?] {
+      let c = RegionKernel.choice(forEnvironmentValue: value)
+      #expect(c.kernel == best && c.warning == nil)
+    }
+    for kernel in RegionKernel.environmentValues {
+      let c = RegionKernel.choice(forEnvironmentValue: kernel.rawValue)
+      if kernel.isAvailable {
+        #expect(c.kernel == kernel && c.warning == nil)
+      } else {
+        #expect(c.kernel == best)
+        let warning = c.warning ?? ""
+        #expect(warning.contains("FLASHSCAN_CPU=\(kernel)") && warning.contains("using \(best)"))
+      }
+    }
+    #expect(RegionKernel.choice(forEnvironmentValue: "generic").kernel == .generic)
+    for bad in ["scalar", "AVX2", "neon", "avx2 "] {
+      let c = RegionKernel.choice(forEnvironmentValue: bad)
+      #expect(c.kernel == best)
+      #expect(c.warning?.contains("FLASHSCAN_CPU=\(bad) is not a kernel path") == true)
     }
   }
 }

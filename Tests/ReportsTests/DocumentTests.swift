@@ -1,5 +1,6 @@
 import Foundation
 import FrameTensor
+import Frames
 import MediaIO
 import Photosensitivity
 import Reports
@@ -34,7 +35,7 @@ struct DocumentTests {
     let decoded = try ReportDocument.decode(json: data)
     #expect(decoded == report.document)
     #expect(decoded.verdict == .fail)
-    #expect(decoded.schemaVersion == "1.0")
+    #expect(decoded.schemaVersion == "1.1")
 
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(
@@ -149,7 +150,14 @@ struct DocumentTests {
     // A failing frame names its verdict and region.
     let failing = lines.dropFirst().filter { $0.contains(",fail,") }
     #expect(!failing.isEmpty)
-    #expect(failing.allSatisfy { $0.hasSuffix(",0,0,64,48") })
+    #expect(failing.allSatisfy { $0.contains(",0,0,64,48,") })
+    // The last column: the frame's mean cd/m2 under wcag's sRGB reference display (80 cd/m2
+    // white); a white frame of the flash is 80.
+    let levels = lines.dropFirst().map {
+      Double(String($0.split(separator: ",", omittingEmptySubsequences: false).last!))
+    }
+    #expect(levels.allSatisfy { $0 != nil && $0! >= 0 && $0! <= 80.0001 })
+    #expect(levels.contains { $0.map { abs($0 - 80) < 1e-3 } == true })
   }
 }
 
@@ -160,4 +168,40 @@ func Markdown_escape(_ s: String) -> String {
     if "\\`*_[]<>|~&".contains(c) { out += "\\\(c)" } else { out.append(c) }
   }
   return out
+}
+
+@Suite("SDR profiles on HDR input")
+struct HDRWarningTests {
+  @Test(
+    "the report and the check line warn for wcag, ofcom, iris on PQ/HLG, never for bt1702 or SDR")
+  func warnings() throws {
+    let clip = Clip.flashing()
+    let facts = [
+      ("smpte2084", true), ("arib-std-b67", true), ("bt709", false), ("unknown", false),
+    ]
+    for (transfer, hdr) in facts {
+      for profile in Profile.allCases {
+        let result = try PhotosensitivityAnalyzer.analyze(
+          TensorFrameSource(frames: clip.frames, times: clip.times, frameRate: Clip.rate),
+          parameters: AnalysisParameters(profile: profile))
+        var input = InputFacts(path: "clip.mkv")
+        input.setColor(
+          ColorFacts(
+            transfer: transfer, primaries: "bt2020", matrix: "bt2020nc", range: "tv", bitDepth: 10))
+        let report = FlashReport(
+          tool: ToolInfo(version: "test"), input: input, result: result, tSeries: TSeries(),
+          thumbnails: nil)
+        let d = report.document
+        let warns = hdr && profile != .bt1702
+        #expect(d.input.hdr == hdr)
+        #expect(d.sdrProfileOnHDR == warns, "\(transfer) \(profile)")
+        #expect((d.warnings != nil) == warns)
+        #expect(d.summary.contains("use --profile bt1702") == warns)
+        #expect(report.checkLine.contains("warning: HDR input") == warns)
+        let md = String(
+          decoding: try report.render(.markdown, png: PNGEncoder.encode(rgb:)), as: UTF8.self)
+        #expect(md.contains("| Colour | \(transfer) transfer"))
+      }
+    }
+  }
 }

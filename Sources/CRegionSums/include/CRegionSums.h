@@ -1,9 +1,10 @@
 // flashscan's C kernel, where the CPU's vector instructions pay: the per-pixel half of the
 // region profiles (wcag, ofcom) of the photosensitivity analysis: per-cell integer sums of 16-bit
 // fixed-point linear R, G, B, the classic red value and (optionally) the display model's cd/m2
-// (Docs/Photosensitivity.md, "Region sums"). Two implementations give bit-identical sums: a
-// portable scalar loop, and on x86-64 CPUs with AVX-512 VBMI one that does 64 table lookups per
-// instruction (vpermi2b).
+// (Docs/Photosensitivity.md, "Region sums"). Four implementations give bit-identical sums: a
+// scalar reference loop, portable C that the compiler vectorises for any CPU, and on x86-64 an
+// AVX2 path (8 gathered lookups per instruction) and an AVX-512 VBMI path (64 table lookups per
+// instruction, vpermi2b).
 #ifndef CREGIONSUMS_H
 #define CREGIONSUMS_H
 
@@ -34,18 +35,34 @@ typedef struct fs_region_layout {
   const int32_t *row_bounds;
 } fs_region_layout;
 
-/// 1 when this CPU runs the AVX-512 VBMI implementation.
-int fs_region_simd_available(void);
+/// The implementations of `fs_region_sums`; all give identical sums.
+enum {
+  /// One pixel at a time: the reference the others are tested against.
+  FS_REGION_PATH_SCALAR = -1,
+  /// Portable C the compiler vectorises (SSE2 on x86-64, NEON on arm64).
+  FS_REGION_PATH_GENERIC = 0,
+  /// x86-64 with AVX2: 8 pixels at a time, `vpgatherdd` table lookups.
+  FS_REGION_PATH_AVX2 = 1,
+  /// x86-64 with AVX-512 VBMI: 64 pixels at a time, `vpermi2b` table lookups (layouts with a cell
+  /// narrower than 8 pixels, or frames narrower than 64, run the AVX2 code).
+  FS_REGION_PATH_AVX512 = 2
+};
+
+/// 1 when this CPU (and this build) can run `path`.
+int fs_region_path_available(int path);
+
+/// The fastest path this CPU runs.
+int fs_region_best_path(void);
 
 /// Adds one rgb24 frame (`height` rows of `3 * width` bytes, `stride` bytes apart) to `sums`
 /// (`columns * rows * FS_REGION_SUMS` counters, which the caller zeroes first). Per pixel with
 /// 16-bit codes `R = linear[r]`, `G = linear[g]`, `B = linear[b]`:
 ///   red = R - G - B when G + B <= floor(R / 4) (that is `R >= 0.8 (R + G + B)`), else 0;
 ///   candela = candela[(54 r + 183 g + 19 b + 128) >> 8] when `candela` is not NULL, else 0.
-/// `allow_simd` 0 forces the scalar implementation (both give the same sums).
-/// Returns 0, or -1 when scratch memory could not be allocated.
+/// `path` is one of FS_REGION_PATH_* (all give the same sums). Returns 0; -1 when scratch memory
+/// could not be allocated; -2 when this CPU cannot run `path` (nothing is added).
 int fs_region_sums(const uint8_t *rgb, ptrdiff_t stride, const fs_region_layout *layout,
-                   const uint16_t linear[256], const uint16_t *candela, int allow_simd,
+                   const uint16_t linear[256], const uint16_t *candela, int path,
                    uint64_t *sums);
 
 #ifdef __cplusplus

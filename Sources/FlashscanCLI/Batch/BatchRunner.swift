@@ -66,6 +66,8 @@ struct FileReport: Sendable, Equatable {
   var seconds = 0.0
   /// The photosensitivity verdict, when a report was made.
   var verdict: Verdict? = nil
+  /// The report's profile assumes SDR but the video is HDR (the summary line says so).
+  var sdrProfileOnHDR = false
   /// Set (with status `failed`) when the file's rows, table or report could not be written: the
   /// output error (`PATH: reason`), for the summary.
   var outputError: String? = nil
@@ -338,6 +340,7 @@ final class BatchRunner: Sendable {
       if let flashReport = outcome.report {
         try deliver(report: flashReport, index: index, table: table)
         report.verdict = flashReport.document.verdict
+        report.sdrProfileOnHDR = flashReport.document.sdrProfileOnHDR
       }
       report.frames = outcome.frames
       report.duration = outcome.duration

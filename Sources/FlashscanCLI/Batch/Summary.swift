@@ -12,6 +12,9 @@ enum SummaryText {
         "\(r.path): \(r.status.rawValue), \(r.frames) frames, "
         + String(format: "%.3f s, max |T| %.2f", r.duration, r.maxAbsT)
       if speed { line += ", " + rate(frames: r.frames, seconds: r.seconds) }
+      if r.sdrProfileOnHDR {
+        line += ", warning: HDR input measured with an SDR profile (use --profile bt1702)"
+      }
       return line
     case .skipped:
       return "\(r.path): skipped (its table exists)"

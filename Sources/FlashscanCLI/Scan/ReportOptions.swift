@@ -68,8 +68,17 @@ struct ReportOptions: ParsableArguments {
   var framesCSV: String?
 
   @Option(
-    help: "Rule set: wcag (area-aware WCAG 2.3.1, default), ofcom, or iris (IRIS's algorithm).")
+    help:
+      "Rule set: wcag (area-aware WCAG 2.3.1, default), ofcom, iris (IRIS's algorithm), or bt1702 (ITU-R BT.1702-3: cd/m2 for SDR, PQ and HLG)."
+  )
   var profile: Profile = .wcag
+
+  @Option(
+    name: .customLong("hlg-peak"),
+    help: ArgumentHelp(
+      "bt1702: nominal peak of the HLG display in cd/m2 (1000); the system gamma follows it.",
+      valueName: "CD_M2"))
+  var hlgPeak: Double?
 
   @Option(help: "Exit 3 when a file's verdict is fail (default), warning or worse, or never.")
   var failOn: FailOn = .fail
@@ -210,6 +219,12 @@ struct ReportOptions: ParsableArguments {
       throw ValidationError("--grid needs at least one cell")
     }
     if let irisFPS, irisFPS < 1 { throw ValidationError("--iris-fps must be at least 1") }
+    if let hlgPeak {
+      guard profile == .bt1702 else { throw ValidationError("--hlg-peak needs --profile bt1702") }
+      guard hlgPeak.isFinite, hlgPeak >= 1, hlgPeak <= 10_000 else {
+        throw ValidationError("--hlg-peak must be a number from 1 to 10000 (cd/m2)")
+      }
+    }
     for (name, value) in [
       ("--flash-threshold", flashThreshold), ("--dark-threshold", darkThreshold),
       ("--red-ratio", redRatio),
@@ -229,7 +244,7 @@ struct ReportOptions: ParsableArguments {
       maxTransitions,
       minTransitions, window, extendedWindow, extendedSeconds, extendedVerdict, fieldArea,
       screenShare,
-      leadingEdge, grid, irisFPS,
+      leadingEdge, grid, irisFPS, hlgPeak,
     ]
     return values.contains { $0 != nil } || !redRules.isEmpty
   }
@@ -258,6 +273,7 @@ struct ReportOptions: ParsableArguments {
       p.gridRows = r
     }
     if let irisFPS { p.irisFrameRate = irisFPS }
+    if let hlgPeak, p.bt1702Display != nil { p.bt1702Display?.hlgPeak = hlgPeak }
     return p
   }
 

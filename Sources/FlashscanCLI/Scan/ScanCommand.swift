@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MediaIO
+import Photosensitivity
 import TTable
 
 extension GrayMode: ExpressibleByArgument {}
@@ -23,8 +24,8 @@ struct ScanCommand: ParsableCommand {
       'file' column. Directories are walked recursively (sorted, hidden names skipped, files with a \
       video extension unless --all-files). The summary and errors go to stderr.
 
-      With --report, --check or --frames-csv the photosensitivity analysis (WCAG 2.3.1, Ofcom or \
-      IRIS) runs in the same decoding pass; see Docs/Reports.md.
+      With --report, --check or --frames-csv the photosensitivity analysis (WCAG 2.3.1, Ofcom, IRIS \
+      or ITU-R BT.1702-3 with HDR) runs in the same decoding pass; see Docs/Reports.md.
 
       Exit status: 0 every input read whole; 1 an input failed or was partial (or an output could \
       not be written); 2 usage error; 3 a photosensitivity verdict matched --fail-on (default: \
@@ -153,6 +154,11 @@ struct ScanCommand: ParsableCommand {
     let stop = StopFlag()
     SignalTrap.install(stop: stop)
     let console = Console(forceProgress: progress, quiet: quiet)
+    // FLASHSCAN_CPU (Docs/Benchmarks.md) picks the analysis's region-sum kernel: a value that
+    // cannot be honoured is said once, and the best kernel runs.
+    if reportOptions.active, let warning = RegionKernel.environmentChoice.warning {
+      console.error("warning: " + warning)
+    }
 
     let walker = InputWalker(
       allFiles: allFiles,

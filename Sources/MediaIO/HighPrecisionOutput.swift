@@ -1,0 +1,356 @@
+import CFFmpeg
+import FrameTensor
+import Frames
+
+extension ColorFacts {
+  /// The stream's colour facts with FFmpeg's names, from its codec parameters (what the
+  /// container and the bitstream headers declare), and the bit depth of its pixel format.
+  init(codecParameters p: UnsafePointer<AVCodecParameters>) {
+    func name(_ c: UnsafePointer<CChar>?) -> String { c.map { String(cString: $0) } ?? "unknown" }
+    var depth = 8
+    if let d = av_pix_fmt_desc_get(AVPixelFormat(rawValue: p.pointee.format)) {
+      let c = d.pointee.comp
+      let components = [c.0, c.1, c.2, c.3].prefix(Int(d.pointee.nb_components))
+      depth = max(1, components.map { Int($0.depth) }.max() ?? 8)
+    }
+    self.init(
+      transfer: name(av_color_transfer_name(p.pointee.color_trc)),
+      primaries: name(av_color_primaries_name(p.pointee.color_primaries)),
+      matrix: name(av_color_space_name(p.pointee.color_space)),
+      range: name(av_color_range_name(p.pointee.color_range)), bitDepth: depth)
+  }
+}
+
+/// The decoder's optional second output (`DecodeOptions.highPrecision`): each frame also as
+/// 16-bit RGB (`AV_PIX_FMT_RGB48`, native byte order), converted by swscale with the frame's
+/// matrix and range like the rgb24 frames, so sources above 8 bits are measured at their own
+/// precision. It fills one chunk's `FrameChunk.highPrecision` at a time.
+final class HighPrecisionOutput {
+  private struct Key: Equatable {
+    var srcWidth: Int32
+    var srcHeight: Int32
+    var srcFormat: Int32
+    var dstWidth: Int32
+    var dstHeight: Int32
+  }
+  private var sws: OpaquePointer?
+  private var key: Key?
+  /// A padded FFmpeg frame swscale writes into (its SIMD paths may write past a row's end).
+  private var staging: UnsafeMutablePointer<AVFrame>?
+  private let rotator: FrameRotator
+  private var rotationScratch: [UInt8] = []
+  private var storage: [UInt16] = []
+  /// The plane reader of the current format, size, matrix and range (its tables are reused).
+  private var reader: PlaneReader?
+  private var readerKey: [Int] = []
+  private var frameSamples = 0
+
+  #if _endian(big)
+    private static let format = AV_PIX_FMT_RGB48BE
+  #else
+    private static let format = AV_PIX_FMT_RGB48LE
+  #endif
+
+  init(rotation: DisplayRotation) {
+    rotator = FrameRotator(rotation: rotation)
+  }
+
+  deinit {
+    if let sws { sws_freeContext(sws) }
+    av_frame_free(&staging)
+  }
+
+  /// Starts a chunk of at most `capacity` frames of `size`, in a buffer from `buffers` when
+  /// one is given (the scan engine recycles them).
+  func begin(capacity: Int, size: FrameSize, buffers: FrameBufferPool?) {
+    frameSamples = size.width * size.height * 3
+    // Every frame delivered is written whole by `convert`; the rest is cut off by `finish`.
+    let count = capacity * frameSamples
+    storage =
+      buffers?.takeWide(count: count)
+      ?? [UInt16](unsafeUninitializedCapacity: count) { _, n in n = count }
+  }
+
+  /// Converts `frame` (as decoded, before any rotation) into the chunk's frame `index`, turned
+  /// upright and delivered at `size` (the upright size).
+  func convert(_ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize, index: Int) throws {
+    let rotation = rotator.rotation
+    let coded = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
+    let rowBytes = coded.width * 6
+    let readerKey = [
+      Int(frame.pointee.format), coded.width, coded.height, Int(frame.pointee.colorspace.rawValue),
+      Int(frame.pointee.color_range.rawValue), Int(frame.pointee.width), Int(frame.pointee.height),
+    ]
+    if readerKey != self.readerKey {
+      reader = PlaneReader(frame: frame, size: coded)
+      self.readerKey = readerKey
+    }
+    if let reader {
+      // Read from the decoder's planes: exact to the source's precision (swscale's 16-bit RGB
+      // output of 10-bit YUV tops out at 65283, not 65535: 0.4% low).
+      if rotation == .none {
+        let start = index * frameSamples
+        storage.withUnsafeMutableBufferPointer { reader.read(frame, into: $0.baseAddress! + start) }
+        return
+      }
+      if rowBytes * coded.height > rotationScratch.count {
+        rotationScratch = [UInt8](repeating: 0, count: rowBytes * coded.height)
+      }
+      rotationScratch.withUnsafeMutableBytes { scratch in
+        reader.read(frame, into: scratch.baseAddress!.assumingMemoryBound(to: UInt16.self))
+      }
+      place(rotationScratch, stride: rowBytes, coded: coded, index: index)
+      return
+    }
+    let context = try context(for: frame, size: coded)
+    _ = fs_sws_apply_frame_colorspace(context, frame)
+    let stage = try reusedFrame(
+      &staging, width: coded.width, height: coded.height, format: Self.format.rawValue)
+    let done = fs_sws_scale_frame_to(
+      context, frame, fs_frame_plane(stage, 0), fs_frame_linesize(stage, 0))
+    guard done == Int32(coded.height) else {
+      throw ConversionError(reason: "swscale produced \(done) of \(coded.height) 16-bit rows")
+    }
+    guard let plane = fs_frame_plane(stage, 0) else { return }
+    let stride = Int(fs_frame_linesize(stage, 0))
+    storage.withUnsafeMutableBytes { raw in
+      let destination =
+        raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        + index * frameSamples * 2
+      if rotation == .none {
+        for y in 0..<coded.height {
+          (destination + y * rowBytes).update(from: plane + y * stride, count: rowBytes)
+        }
+        return
+      }
+      if rotationScratch.count < rowBytes * coded.height {
+        rotationScratch = [UInt8](repeating: 0, count: rowBytes * coded.height)
+      }
+      rotationScratch.withUnsafeMutableBufferPointer { scratch in
+        for y in 0..<coded.height {
+          (scratch.baseAddress! + y * rowBytes).update(from: plane + y * stride, count: rowBytes)
+        }
+        rotator.rotatePacked(
+          scratch.baseAddress!, width: coded.width, height: coded.height, step: 6,
+          into: destination)
+      }
+    }
+  }
+
+  /// Copies a converted upright-or-not frame (`stride` bytes a row) into chunk frame `index`,
+  /// turned upright.
+  private func place(_ source: [UInt8], stride: Int, coded: FrameSize, index: Int) {
+    let rowBytes = coded.width * 6
+    storage.withUnsafeMutableBytes { raw in
+      let destination =
+        raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        + index * frameSamples * 2
+      source.withUnsafeBufferPointer { src in
+        if rotator.rotation == .none {
+          for y in 0..<coded.height {
+            (destination + y * rowBytes).update(
+              from: src.baseAddress! + y * stride, count: rowBytes)
+          }
+        } else {
+          rotator.rotatePacked(
+            UnsafeMutablePointer(mutating: src.baseAddress!), width: coded.width,
+            height: coded.height, step: 6, into: destination)
+        }
+      }
+    }
+  }
+
+  /// The chunk's `count` frames as (count, H, W, 3).
+  func finish(count: Int, size: FrameSize) -> Tensor<UInt16> {
+    storage.removeLast(storage.count - count * frameSamples)
+    let tensor = Tensor(shape: [count, size.height, size.width, 3], storage: storage)
+    storage = []
+    return tensor
+  }
+
+  private func context(for frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) throws
+    -> OpaquePointer
+  {
+    let wanted = Key(
+      srcWidth: frame.pointee.width, srcHeight: frame.pointee.height,
+      srcFormat: frame.pointee.format, dstWidth: Int32(size.width), dstHeight: Int32(size.height))
+    if let sws, key == wanted { return sws }
+    if let sws { sws_freeContext(sws) }
+    sws = nil
+    key = nil
+    guard
+      let created = fs_sws_create(
+        wanted.srcWidth, wanted.srcHeight, wanted.srcFormat, wanted.dstWidth, wanted.dstHeight,
+        Self.format.rawValue, SWS_BICUBIC)
+    else {
+      throw ConversionError(reason: "cannot convert the frames to 16-bit RGB")
+    }
+    sws = created
+    key = wanted
+    return created
+  }
+}
+
+/// Reads a planar (or semi-planar) YUV frame of more than 8 bits straight from the decoder's
+/// planes into 16-bit full-range RGB: the frame's matrix (BT.709, BT.2020, SMPTE 240M, FCC;
+/// BT.601 otherwise, as swscale) and range (narrow unless the frame says full, as swscale),
+/// each chroma sample used for the pixels it covers. nil for other formats, or when the frame
+/// must be scaled (swscale does those).
+struct PlaneReader {
+  let width: Int
+  let height: Int
+  let planes: (y: Int, u: Int, v: Int)
+  let steps: (y: Int, u: Int, v: Int)
+  let offsets: (y: Int, u: Int, v: Int)
+  let shift: Int
+  let depth: Int
+  let chromaShift: (x: Int, y: Int)
+  let tables: Tables
+
+  init?(frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) {
+    guard Int(frame.pointee.width) == size.width, Int(frame.pointee.height) == size.height,
+      let d = av_pix_fmt_desc_get(AVPixelFormat(rawValue: frame.pointee.format))?.pointee
+    else { return nil }
+    let excluded =
+      UInt64(AV_PIX_FMT_FLAG_RGB) | UInt64(AV_PIX_FMT_FLAG_PAL) | UInt64(AV_PIX_FMT_FLAG_HWACCEL)
+      | UInt64(AV_PIX_FMT_FLAG_BITSTREAM) | UInt64(AV_PIX_FMT_FLAG_FLOAT)
+      | UInt64(AV_PIX_FMT_FLAG_BAYER)
+    #if _endian(big)
+      let foreign = d.flags & UInt64(AV_PIX_FMT_FLAG_BE) == 0
+    #else
+      let foreign = d.flags & UInt64(AV_PIX_FMT_FLAG_BE) != 0
+    #endif
+    let (c0, c1, c2) = (d.comp.0, d.comp.1, d.comp.2)
+    guard d.flags & excluded == 0, !foreign, d.nb_components >= 3,
+      c0.depth > 8, c0.depth <= 16, c1.depth == c0.depth, c2.depth == c0.depth,
+      c0.shift == c1.shift, c1.shift == c2.shift,
+      [c0.step, c1.step, c2.step].allSatisfy({ $0 >= 2 && $0 % 2 == 0 }),
+      [c0.offset, c1.offset, c2.offset].allSatisfy({ $0 % 2 == 0 })
+    else { return nil }
+    width = size.width
+    height = size.height
+    planes = (Int(c0.plane), Int(c1.plane), Int(c2.plane))
+    steps = (Int(c0.step) / 2, Int(c1.step) / 2, Int(c2.step) / 2)
+    offsets = (Int(c0.offset) / 2, Int(c1.offset) / 2, Int(c2.offset) / 2)
+    shift = Int(c0.shift)
+    chromaShift = (Int(d.log2_chroma_w), Int(d.log2_chroma_h))
+    let n = Int(c0.depth)
+    depth = n
+    let unit = Double(1 << (n - 8))
+    let (yScale, yOffset, cScale, cOffset): (Double, Double, Double, Double)
+    let (kr, kb): (Double, Double)
+    if frame.pointee.color_range == AVCOL_RANGE_JPEG {
+      let full = Double((1 << n) - 1)
+      (yScale, yOffset, cScale, cOffset) = (1 / full, 0, 1 / full, Double(1 << (n - 1)))
+    } else {
+      (yScale, yOffset, cScale, cOffset) = (
+        1 / (219 * unit), 16 * unit, 1 / (224 * unit), 128 * unit
+      )
+    }
+    switch frame.pointee.colorspace {
+    case AVCOL_SPC_BT709: (kr, kb) = (0.2126, 0.0722)
+    case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: (kr, kb) = (0.2627, 0.0593)
+    case AVCOL_SPC_SMPTE240M: (kr, kb) = (0.212, 0.087)
+    case AVCOL_SPC_FCC: (kr, kb) = (0.30, 0.11)
+    default: (kr, kb) = (0.299, 0.114)
+    }
+    tables = Self.tables(
+      depth: n, yScale: yScale, yOffset: yOffset, cScale: cScale, cOffset: cOffset, kr: kr, kb: kb)
+  }
+
+  /// Writes `height` rows of `width` RGB triples (16 bits, full range) at `out`. Per code, the
+  /// terms `65535 * 256 * (Y', 2(1-Kr) Cr, ...)` are tabulated as integers, so a pixel is a few
+  /// lookups, adds and clamps (within half a 16-bit step of the exact formula).
+  func read(_ frame: UnsafeMutablePointer<AVFrame>, into out: UnsafeMutablePointer<UInt16>) {
+    func base(_ plane: Int) -> (UnsafePointer<UInt16>, Int) {
+      let p = UnsafeRawPointer(fs_frame_plane(frame, Int32(plane))!)
+      return (
+        p.assumingMemoryBound(to: UInt16.self), Int(fs_frame_linesize(frame, Int32(plane))) / 2
+      )
+    }
+    let (yp, ys) = base(planes.y)
+    let (up, us) = base(planes.u)
+    let (vp, vs) = base(planes.v)
+    let t = tables
+    let mask = UInt16(truncatingIfNeeded: (1 << depth) - 1)
+    let shift = UInt16(self.shift)
+    let (sy, su, sv) = steps
+    let (chromaX, chromaY) = chromaShift
+    @inline(__always) func code(_ v: Int32) -> UInt16 {
+      UInt16(truncatingIfNeeded: min(max((v &+ 128) &>> 8, 0), 65535))
+    }
+    t.y.withUnsafeBufferPointer { yT in
+      t.crR.withUnsafeBufferPointer { crR in
+        t.crG.withUnsafeBufferPointer { crG in
+          t.cbG.withUnsafeBufferPointer { cbG in
+            t.cbB.withUnsafeBufferPointer { cbB in
+              for y in 0..<height {
+                let yRow = yp + y * ys + offsets.y
+                let cy = y &>> chromaY
+                let uRow = up + cy * us + offsets.u
+                let vRow = vp + cy * vs + offsets.v
+                let o = out + y * width * 3
+                // Masking shifts and wrapping adds: the codes are masked to `depth` bits and
+                // the table terms are within +-4 * 65535 * 256, so nothing overflows.
+                @inline(__always) func pixel(_ x: Int, _ r: Int32, _ g: Int32, _ b: Int32) {
+                  let l = yT[Int((yRow[x &* sy] &>> shift) & mask)]
+                  let o3 = o + x &* 3
+                  o3[0] = code(l &+ r)
+                  o3[1] = code(l &+ g)
+                  o3[2] = code(l &+ b)
+                }
+                @inline(__always) func chroma(_ cx: Int) -> (Int32, Int32, Int32) {
+                  let u = Int((uRow[cx &* su] &>> shift) & mask)
+                  let v = Int((vRow[cx &* sv] &>> shift) & mask)
+                  return (crR[v], crG[v] &+ cbG[u], cbB[u])
+                }
+                var x = 0
+                if chromaX == 1 {
+                  // 4:2:0 and 4:2:2: one chroma sample for each pair of pixels.
+                  while x + 1 < width {
+                    let (r, g, b) = chroma(x &>> 1)
+                    pixel(x, r, g, b)
+                    pixel(x + 1, r, g, b)
+                    x += 2
+                  }
+                }
+                while x < width {
+                  let (r, g, b) = chroma(x &>> chromaX)
+                  pixel(x, r, g, b)
+                  x += 1
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The per-code terms of `read`, in units of 1/256 of a 16-bit step.
+  struct Tables {
+    var y: [Int32]
+    var crR: [Int32]
+    var crG: [Int32]
+    var cbG: [Int32]
+    var cbB: [Int32]
+  }
+
+  static func tables(
+    depth: Int, yScale: Double, yOffset: Double, cScale: Double, cOffset: Double, kr: Double,
+    kb: Double
+  ) -> Tables {
+    let kg = 1 - kr - kb
+    let unit = 65535.0 * 256
+    func table(_ f: (Double) -> Double) -> [Int32] {
+      (0..<(1 << depth)).map { Int32((min(max(f(Double($0)), -4), 4) * unit).rounded()) }
+    }
+    func c(_ code: Double) -> Double { (code - cOffset) * cScale }
+    return Tables(
+      y: table { ($0 - yOffset) * yScale },
+      crR: table { 2 * (1 - kr) * c($0) },
+      crG: table { -2 * (1 - kr) * kr / kg * c($0) },
+      cbG: table { -2 * (1 - kb) * kb / kg * c($0) },
+      cbB: table { 2 * (1 - kb) * c($0) })
+  }
+}
