@@ -41,6 +41,7 @@ enum FrameSizeLimit {
     guard let parameters = stream.pointee.codecpar,
       let decoder = avcodec_find_decoder(parameters.pointee.codec_id)
     else { return nil }
+    let logFloor = FFmpegLog.mark()  // not what a context freed at the same address logged
     var codecContext = avcodec_alloc_context3(decoder)
     var packetStorage = av_packet_alloc()
     var frameStorage = av_frame_alloc()
@@ -57,7 +58,8 @@ enum FrameSizeLimit {
     guard avcodec_open2(codec, decoder, nil) >= 0 else { return nil }
     func refused() -> FrameSize? {
       refusedSize(
-        in: FFmpegLog.messages(from: [UnsafeMutableRawPointer(codec)], maxLevel: AV_LOG_ERROR))
+        in: FFmpegLog.messages(
+          from: [UnsafeMutableRawPointer(codec)], maxLevel: AV_LOG_ERROR, since: logFloor))
     }
     var sent = 0
     while sent < maxPackets, refused() == nil, av_read_frame(format, packet) >= 0 {

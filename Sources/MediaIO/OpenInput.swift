@@ -20,6 +20,10 @@ final class OpenInput {
   /// The display-matrix rotation the CLI would apply (-autorotate).
   let rotation: DisplayRotation
   private let resources: Resources
+  /// What the container was opened from, when it can be opened again from the start (a path, or
+  /// a descriptor's path); nil for a pipe read as it streams.
+  private let reopenURL: String?
+  private let options: DecodeOptions
 
   /// Owns the FFmpeg objects while they are being set up, so every error path frees them.
   final class Resources {
@@ -29,20 +33,33 @@ final class OpenInput {
     var spoolPath: String?
     /// A descriptor this input opened itself (a named pipe given as a path), closed at the end.
     var ownedDescriptor: Int32 = -1
+    /// The file a pipe's bytes are recorded to (`PipeInput.record(to:)`), closed at the end.
+    var recordingDescriptor: Int32 = -1
+    /// The codec context's `opaque`: its (and its worker threads' copies') messages and damage
+    /// reports are kept under this key, never reused (`FFmpegLog.damageReports`).
+    let decoderKey = FFmpegLog.newDecoderKey()
+    /// Messages logged before this input was set up (by contexts that may have lived at the
+    /// addresses its contexts now have) are not its own: its queries ask for newer ones only.
+    let logFloor = FFmpegLog.mark()
 
     deinit {
       FFmpegLog.forget([UnsafeMutableRawPointer(format), UnsafeMutableRawPointer(codec)])
-      avcodec_free_context(&codec)
+      avcodec_free_context(&codec)  // joins the decoder's worker threads
+      FFmpegLog.unwatch(decoderKey)  // and forgets what they logged, while closing too
       avformat_close_input(&format)  // does not free a custom AVIOContext
       pipe?.close()
       if ownedDescriptor >= 0 { SystemIO.close(ownedDescriptor) }
+      if recordingDescriptor >= 0 { SystemIO.close(recordingDescriptor) }
     }
   }
 
   private init(
     info: VideoInfo, resources: Resources, stream: UnsafeMutablePointer<AVStream>,
-    declaredPacketCount: Int?, rotation: DisplayRotation
+    declaredPacketCount: Int?, rotation: DisplayRotation, reopenURL: String?,
+    options: DecodeOptions
   ) {
+    self.reopenURL = reopenURL
+    self.options = options
     self.rotation = rotation
     self.info = info
     self.format = resources.format!
@@ -54,6 +71,43 @@ final class OpenInput {
 
   /// The temporary file standard input was spooled to, if it was.
   var spoolPath: String? { resources.spoolPath }
+
+  /// True when the decoder runs several frames at once on worker threads.
+  var isFrameThreaded: Bool {
+    codec.pointee.active_thread_type & FF_THREAD_FRAME != 0 && codec.pointee.thread_count > 1
+  }
+
+  /// Errors and error-concealment notes the decoder logged so far, from any of its threads.
+  var damageReports: Int { FFmpegLog.damageReports(resources.decoderKey) }
+
+  /// The serial number FFmpeg's messages for this input start after (`FFmpegLog.mark()`).
+  var logFloor: Int { resources.logFloor }
+
+  /// The same input opened again from its start with `decoderThreads` decoder threads, or nil
+  /// when it cannot be (a pipe whose bytes were not recorded). This input must not be read
+  /// afterwards: the descriptors it owns (spooled standard input, a named pipe, a pipe's
+  /// recording) move to the new one.
+  func reopened(decoderThreads: Int) throws -> OpenInput? {
+    var options = self.options
+    options.decoderThreads = decoderThreads
+    let fresh = Resources()
+    fresh.spoolPath = resources.spoolPath
+    let input: OpenInput
+    if let pipe = resources.pipe {
+      guard let replay = pipe.replayed() else { return nil }
+      fresh.recordingDescriptor = resources.recordingDescriptor
+      resources.recordingDescriptor = -1
+      fresh.ownedDescriptor = resources.ownedDescriptor
+      resources.ownedDescriptor = -1
+      input = try OpenInput.open(pipe: replay, resources: fresh, name: info.path, options: options)
+    } else {
+      guard let url = reopenURL else { return nil }
+      input = try OpenInput.open(resources: fresh, url: url, name: info.path, options: options)
+      fresh.ownedDescriptor = resources.ownedDescriptor
+      resources.ownedDescriptor = -1
+    }
+    return input
+  }
 
   static func open(path: String, options: DecodeOptions) throws -> OpenInput {
     _ = FFmpegLog.install
@@ -122,6 +176,26 @@ final class OpenInput {
       }
       return try open(resources: resources, url: "/dev/fd/\(fd)", name: name, options: options)
     }
+    var options = options
+    if options.decoderThreads != 1 {
+      if let (fd, path) = try? makeTemporaryFile(name: name, directory: options.spoolDirectory) {
+        // A frame-threaded decoder that meets damage starts again from the start with one
+        // thread (`VideoDecoder`): the bytes read are kept (unlinked at once, like a spool) to
+        // be read again.
+        unlink(path)
+        resources.recordingDescriptor = fd
+        pipe.record(to: fd)
+      } else {
+        options.decoderThreads = 1  // nothing to start again from: one thread from the start
+      }
+    }
+    return try open(pipe: pipe, resources: resources, name: name, options: options)
+  }
+
+  /// Opens the container through a custom AVIOContext over `pipe`.
+  private static func open(
+    pipe: PipeInput, resources: Resources, name: String, options: DecodeOptions
+  ) throws -> OpenInput {
     guard let io = pipe.makeContext(), let format = avformat_alloc_context() else {
       throw MediaError.io(path: name, reason: "out of memory")
     }
@@ -129,8 +203,7 @@ final class OpenInput {
     format.pointee.pb = io
     format.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
     resources.format = format
-    let info = try open(resources: resources, url: "pipe:", name: name, options: options)
-    return info
+    return try open(resources: resources, url: "pipe:", name: name, options: options)
   }
 
   /// Opens the container (a path, or `resources.format` pre-allocated with a custom AVIOContext),
@@ -142,7 +215,8 @@ final class OpenInput {
     resources.format = nil  // avformat_open_input frees the context itself on failure
     let opened = avformat_open_input(&format, url, nil, nil)
     if opened < 0 {
-      let message = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(format)])
+      let message = FFmpegLog.lastMessage(
+        from: [UnsafeMutableRawPointer(format)], since: resources.logFloor)
       if opened == fs_averror(ENOENT) { throw MediaError.notFound(path: name) }
       if opened == fs_averror(EACCES) { throw MediaError.permissionDenied(path: name) }
       throw MediaError.notMedia(path: name, reason: message ?? ffmpegErrorText(opened))
@@ -200,11 +274,14 @@ final class OpenInput {
       throw MediaError.unsupportedCodec(path: name, codec: codecName)
     }
     codec.pointee.pkt_timebase = chosen.pointee.time_base
+    codec.pointee.opaque = resources.decoderKey
+    FFmpegLog.watch(resources.decoderKey)
     codec.pointee.thread_count = Int32(max(0, options.decoderThreads))
     codec.pointee.thread_type = FF_THREAD_FRAME
     let openedCodec = avcodec_open2(codec, decoder, nil)
     if openedCodec < 0 {
-      let message = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(codec)])
+      let message = FFmpegLog.lastMessage(
+        from: [UnsafeMutableRawPointer(codec)], since: resources.logFloor)
       throw MediaError.unsupportedCodec(
         path: name, codec: "\(codecName): \(message ?? ffmpegErrorText(openedCodec))")
     }
@@ -248,7 +325,7 @@ final class OpenInput {
       ? Int(chosen.pointee.nb_frames) : nil
     return OpenInput(
       info: info, resources: resources, stream: chosen, declaredPacketCount: declared,
-      rotation: rotation)
+      rotation: rotation, reopenURL: resources.pipe == nil ? url : nil, options: options)
   }
 
   /// The `timecode` tag (any case) of the video stream, else of the container, else of the

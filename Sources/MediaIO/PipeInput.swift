@@ -21,6 +21,17 @@ final class PipeInput {
   /// errno of a failed read, 0 when none.
   private(set) var readErrno: Int32 = 0
   private(set) var context: UnsafeMutablePointer<AVIOContext>?
+  /// Where every byte handed to FFmpeg is also written (an unlinked temporary file), so the stream
+  /// can be read again from its start (`replayed()`); -1 when not recording. Not owned.
+  private var recording: Int32 = -1
+  /// Bytes written to `recording`.
+  private var recorded: Int64 = 0
+  /// The most `recording` may hold; past that the stream can no longer be replayed.
+  static let recordingLimit: Int64 = 4 << 30
+  /// A replay's recorded start of the stream, read before anything else; -1 when none.
+  private var replaySource: Int32 = -1
+  private var replayLength: Int64 = 0
+  private var replayOffset: Int64 = 0
 
   private static let ioBufferSize = 1 << 16
   /// How far into the stream `needsSpooling` may look for `moov` or `mdat` before giving up and
@@ -60,8 +71,71 @@ final class PipeInput {
     return io
   }
 
-  /// FFmpeg's read callback: peeked bytes, then the descriptor; AVERROR_EOF at the end, never 0.
+  /// Starts recording every byte handed to FFmpeg into `fd` (an empty file), so that the stream
+  /// can be replayed from its start.
+  func record(to fd: Int32) {
+    recording = fd
+    recorded = 0
+  }
+
+  /// A reader of the same stream from its start: the recorded bytes, then those this reader has
+  /// not handed out yet. Nil when nothing was recorded (or too much). This reader must not be
+  /// read afterwards; the new one does not record.
+  func replayed() -> PipeInput? {
+    guard recording >= 0 else { return nil }
+    let replay = PipeInput(fd: fd)
+    replay.replaySource = recording
+    replay.replayLength = recorded
+    replay.prefix = Array(prefix[prefixOffset...])
+    replay.reachedEnd = reachedEnd
+    replay.readErrno = readErrno
+    recording = -1
+    prefix = []
+    prefixOffset = 0
+    return replay
+  }
+
+  /// FFmpeg's read callback: a replay's recorded bytes, then peeked bytes, then the descriptor;
+  /// AVERROR_EOF at the end, never 0. Recorded when recording.
   fileprivate func read(into buffer: UnsafeMutablePointer<UInt8>, size: Int) -> Int32 {
+    if replayOffset < replayLength {
+      while true {
+        let n = pread(
+          replaySource, buffer, min(size, Int(replayLength - replayOffset)), off_t(replayOffset))
+        if n > 0 {
+          replayOffset += Int64(n)
+          return Int32(n)
+        }
+        if n < 0 && errno == EINTR { continue }
+        readErrno = n < 0 ? errno : EIO
+        return fs_averror(readErrno)
+      }
+    }
+    let count = readStream(into: buffer, size: size)
+    if recording >= 0 && count > 0 {
+      if recorded + Int64(count) > Self.recordingLimit || !writeAll(recording, buffer, Int(count)) {
+        recording = -1  // too long, or the disk is full: the stream cannot be replayed
+      } else {
+        recorded += Int64(count)
+      }
+    }
+    return count
+  }
+
+  private func writeAll(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Bool {
+    var done = 0
+    while done < count {
+      let n = SystemIO.write(fd, pointer + done, count - done)
+      if n < 0 {
+        if errno == EINTR { continue }
+        return false
+      }
+      done += n
+    }
+    return true
+  }
+
+  private func readStream(into buffer: UnsafeMutablePointer<UInt8>, size: Int) -> Int32 {
     if prefixOffset < prefix.count {
       let count = min(size, prefix.count - prefixOffset)
       prefix.withUnsafeBufferPointer {

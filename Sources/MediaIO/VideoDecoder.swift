@@ -28,7 +28,9 @@ public final class VideoDecoder: FrameSource {
   public var spoolPath: String? { input.spoolPath }
 
   private let options: DecodeOptions
-  private let input: OpenInput
+  /// Replaced once, by the same input opened again with one decoder thread, when a
+  /// frame-threaded decoder meets damage (see `restartIfDamaged`).
+  private var input: OpenInput
   private let converter = FrameConverter()
   private let rotator: FrameRotator
   /// The 16-bit RGB copy of each frame, when `info.highPrecision` (HighPrecisionOutput.swift).
@@ -65,6 +67,9 @@ public final class VideoDecoder: FrameSource {
   private var sizeChanges = 0
   private var lastUnlistedSizeChange = 0
   private static let listedSizeChanges = 10
+  /// Frames the decoder still has to produce again, after a restart, before new ones are
+  /// delivered: the frames delivered before it.
+  private var framesToSkip = 0
 
   /// Opens `path` (`-` is standard input) and prepares its video stream's decoder.
   /// Throws `MediaError`.
@@ -315,18 +320,36 @@ public final class VideoDecoder: FrameSource {
     if hasPendingFrame { return true }
     if finished { return false }
     guard let frame, let packet else { return false }
-    let codec = input.codec
+    var codec = input.codec
     while true {
       let received = avcodec_receive_frame(codec, frame)
       if received == 0 {
+        if try restartIfDamaged(seeing: frame) {
+          codec = input.codec
+          continue
+        }
+        if framesToSkip > 0 {
+          _ = presentationTime(of: frame)  // delivered before the restart
+          av_frame_unref(frame)
+          framesToSkip -= 1
+          continue
+        }
         hasPendingFrame = true
         return true
       }
       if received == fs_averror_eof() {
+        if try restartIfDamaged(seeing: nil) {
+          codec = input.codec
+          continue
+        }
         return finish()
       }
       if received != fs_averror_eagain() {
         noteDecodeError(received)
+        if try restartIfDamaged(seeing: nil) {
+          codec = input.codec
+          continue
+        }
         if decodeErrors > 100_000 {
           stopEarly("the decoder keeps failing")
           return finish()
@@ -334,6 +357,10 @@ public final class VideoDecoder: FrameSource {
         continue
       }
       if draining {
+        if try restartIfDamaged(seeing: nil) {
+          codec = input.codec
+          continue
+        }
         return finish()  // the decoder wants input after a flush: nothing more will come
       }
       let read = av_read_frame(input.format, packet)
@@ -372,11 +399,51 @@ public final class VideoDecoder: FrameSource {
     }
   }
 
+  /// Frame threading gives the same frames as one thread on an intact stream, but not on a
+  /// damaged one: how FFmpeg's H.264 decoder carries on after a packet it cannot decode depends on
+  /// the frames in flight, and its error concealment reads reference pictures other threads may
+  /// still be writing, so the frames after the damage depend on the thread count and on timing,
+  /// as do the positions errors are reported at (Docs/Decoding.md). So once a frame-threaded decoder reports damage (an error from any of its threads, a
+  /// concealed frame, a failed packet), the input is opened again with one thread and decoded
+  /// from the start, skipping the frames already delivered: those came from threads that finished
+  /// before the damaged packet's, so they are intact and the same as one thread's. What is
+  /// delivered is thus always what one decoder thread gives, whatever the thread count or timing.
+  /// A pipe read as it streams is recorded as it is read, to be read again (`OpenInput.reopened`);
+  /// past the recording's limit it keeps its threads.
+  ///
+  /// `frame` is the frame just received (released when the decoder restarts), nil at the end.
+  private func restartIfDamaged(seeing frame: UnsafeMutablePointer<AVFrame>?) throws -> Bool {
+    guard input.isFrameThreaded else { return false }
+    var damaged = decodeErrors > 0 || input.damageReports > 0
+    if let frame {
+      damaged =
+        damaged || frame.pointee.decode_error_flags != 0
+        || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0
+    }
+    guard damaged, let reopened = try input.reopened(decoderThreads: 1) else { return false }
+    if let frame { av_frame_unref(frame) }
+    input = reopened
+    framesToSkip = frameIndex
+    firstTimestamp = nil
+    lastTimestamp = nil
+    decodeErrors = 0
+    lastDecodeError = nil
+    firstDecodeErrorFrame = 0
+    stopReason = nil
+    packetsRead = 0
+    corruptPackets = 0
+    firstCorruptPacket = 0
+    draining = false
+    return true
+  }
+
   private func finish() -> Bool {
     guard !finished else { return false }
     finished = true
     if stopReason == nil,
-      let report = FFmpegLog.messages(from: [UnsafeMutableRawPointer(input.format)]).last(where: {
+      let report = FFmpegLog.messages(
+        from: [UnsafeMutableRawPointer(input.format)], since: input.logFloor
+      ).last(where: {
         $0.contains("ended prematurely") || $0.localizedCaseInsensitiveContains("truncat")
       })
     {
@@ -386,7 +453,8 @@ public final class VideoDecoder: FrameSource {
     // the container announced: the rest of the file was lost, not just one frame.
     if stopReason == nil, let expected = info.estimatedFrameCount, frameIndex < expected,
       let report = FFmpegLog.messages(
-        from: [UnsafeMutableRawPointer(input.format)], maxLevel: AV_LOG_ERROR
+        from: [UnsafeMutableRawPointer(input.format)], maxLevel: AV_LOG_ERROR,
+        since: input.logFloor
       ).last
     {
       stopReason = "the container is damaged (\(report))"
@@ -427,13 +495,15 @@ public final class VideoDecoder: FrameSource {
   }
 
   private func noteDecodeError(_ code: Int32) {
-    if decodeErrors == 0 { firstDecodeErrorFrame = frameIndex }
+    if decodeErrors == 0 { firstDecodeErrorFrame = frameIndex - framesToSkip }
     decodeErrors += 1
     lastDecodeError =
-      FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)]) ?? ffmpegErrorText(code)
+      FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)], since: input.logFloor)
+      ?? ffmpegErrorText(code)
   }
 
   private func readFailureText(_ code: Int32) -> String {
-    FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.format)]) ?? ffmpegErrorText(code)
+    FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.format)], since: input.logFloor)
+      ?? ffmpegErrorText(code)
   }
 }
