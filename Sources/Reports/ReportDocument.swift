@@ -95,8 +95,8 @@ public struct ReportDocument: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case schema = "$schema"
-    case schemaVersion, tool, profile, parameters, input, analysis, verdict, summary, criteria
-    case incidents, frames
+    case schemaVersion, tool, profile, parameters, input, analysis, verdict, summary, warnings
+    case criteria, incidents, frames
   }
 
   /// The document as pretty, key-sorted JSON (stable bytes for the same input).
