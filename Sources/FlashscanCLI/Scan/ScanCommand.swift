@@ -194,7 +194,7 @@ struct ScanCommand: ParsableCommand {
         framesCSV: reportOptions.framesCSV,
         check: reportOptions.check, failOn: reportOptions.failOn,
         thumbnails: reportOptions.needsThumbnails,
-        toolVersion: FlashscanCommand.version)
+        toolVersion: BuildInfo.version)
       : nil
     let scanner = VideoTableScanner(engine: engine, streamIndex: stream, report: reportOutput)
 
