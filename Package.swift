@@ -45,6 +45,8 @@ let package = Package(
     // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
     // them, a scalar loop with the same results elsewhere).
     .target(name: "CRegionSums"),
+    // The git commit of the build (set by Scripts/package; empty in a plain `swift build`).
+    .target(name: "CBuildInfo"),
     .target(
       name: "Photosensitivity",
       dependencies: ["Frames", "FrameTensor", "CRegionSums"],
@@ -61,7 +63,7 @@ let package = Package(
       name: "FlashscanCLI",
       dependencies: [
         "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "NeuralNet",
-        "TextOutput",
+        "TextOutput", "CBuildInfo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),

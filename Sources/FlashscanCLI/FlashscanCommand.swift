@@ -13,8 +13,6 @@ import TextOutput
 /// `flashscan [options] FILE...` runs the default `scan` subcommand; `flashscan nn ...` holds the
 /// neural-network tools.
 package struct FlashscanCommand: ParsableCommand {
-  static let version = "0.1.0"
-
   package static let configuration = CommandConfiguration(
     commandName: "flashscan",
     abstract: "Find the flashes in video files.",
@@ -27,7 +25,7 @@ package struct FlashscanCommand: ParsableCommand {
       'flashscan scan clip.mp4'. See 'flashscan help scan' for its options and \
       'flashscan nn --help' for the neural-network tools.
       """,
-    version: version,
+    version: BuildInfo.versionLine,
     subcommands: [ScanCommand.self, NNCommand.self],
     defaultSubcommand: ScanCommand.self)
 
@@ -38,6 +36,15 @@ package struct FlashscanCommand: ParsableCommand {
   /// after signal n.
   package static func runAndExit(_ arguments: [String]? = nil) -> Never {
     let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+    if let script = CompletionScripts.script(for: args) {
+      print(script, terminator: script.hasSuffix("\n") ? "" : "\n")
+      terminate(ExitStatus.ok)
+    }
+    if let typo = SubcommandTypo.message(for: args) {
+      var text = "flashscan: " + Escaping.terminal(typo) + "\n"
+      text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+      terminate(ExitStatus.usage)
+    }
     do {
       var command = try parseAsRoot(args)
       try command.run()

@@ -213,7 +213,7 @@ struct ScanCommand: ParsableCommand {
         framesCSV: reportOptions.framesCSV, markers: reportOptions.markers,
         check: reportOptions.check, failOn: reportOptions.failOn,
         thumbnails: reportOptions.needsThumbnails,
-        toolVersion: FlashscanCommand.version)
+        toolVersion: BuildInfo.version)
       : nil
     // A report-first run: the verdict line on standard output, the T table only when asked.
     reportOutput?.printTable = reportOptions.table || target != .standardOutput || output != nil
