@@ -285,6 +285,9 @@ def main():
     if not os.access(flashscan, os.X_OK):
         sys.exit(f"bench: {flashscan} is missing (build first)")
     has_report = "--report" in sh([flashscan, "scan", "--help"])
+    # Since the report-first change, a run with --report prints the T table only with --table:
+    # the report rows ask for it, so they write the same table as the plain run.
+    table = ["--table"] if "--table" in sh([flashscan, "scan", "--help"]) else []
 
     if args.hdr:
         return run_hdr(args, flashscan, info, reps)
@@ -332,15 +335,15 @@ def main():
                       f"ffmpeg -i {rel} -vf photosensitivity=bypass=1 -f null -"))
         if has_report:
             t.append(Tool("report", "flashscan --report (T + photosensitivity analysis + patterns)",
-                          [flashscan, "--quiet", "--report", out(f"{tag}-report.json"), clip.path],
+                          [flashscan, "--quiet", *table, "--report", out(f"{tag}-report.json"), clip.path],
                           f"flashscan {rel} --report out.json", stdout=out(f"{tag}-report-t.csv"),
                           ok_codes=(0, 3)))  # 3: the verdict was fail (--fail-on's default)
             t.append(Tool("ofcom", "flashscan --report --profile ofcom (T + flashes + patterns)",
-                          [flashscan, "--quiet", "--profile", "ofcom", "--report",
+                          [flashscan, "--quiet", *table, "--profile", "ofcom", "--report",
                            out(f"{tag}-ofcom.json"), clip.path],
                           f"flashscan {rel} --profile ofcom --report out.json", ok_codes=(0, 3)))
             t.append(Tool("bt1702", "flashscan --report --profile bt1702 (T + flashes + patterns)",
-                          [flashscan, "--quiet", "--profile", "bt1702", "--report",
+                          [flashscan, "--quiet", *table, "--profile", "bt1702", "--report",
                            out(f"{tag}-bt1702.json"), clip.path],
                           f"flashscan {rel} --profile bt1702 --report out.json", ok_codes=(0, 3)))
         if has_report and clip is c1080:
@@ -348,7 +351,7 @@ def main():
                 if not needs <= info["flags"]:
                     continue  # this CPU lacks the path (flashscan would warn and run the best one)
                 t.append(Tool(f"report-{name}", f"flashscan --report, FLASHSCAN_CPU={name}",
-                              [flashscan, "--quiet", "--report", out(f"{tag}-report-{name}.json"), clip.path],
+                              [flashscan, "--quiet", *table, "--report", out(f"{tag}-report-{name}.json"), clip.path],
                               f"FLASHSCAN_CPU={name} flashscan {rel} --report out.json",
                               stdout=out(f"{tag}-report-{name}-t.csv"), ok_codes=(0, 3),
                               env={"FLASHSCAN_CPU": name}))
@@ -643,6 +646,7 @@ def main():
 
 def run_hdr(args, flashscan, info, reps):
     """The bt1702 profile on a 1080p 10-bit HEVC PQ clip against the T table alone."""
+    table = ["--table"] if "--table" in sh([flashscan, "scan", "--help"]) else []
     if args.hdr_frames < 2:
         sys.exit("bench: --hdr-frames needs at least 2")
     path = os.path.join(args.work, f"hdr-pq10-1920x1080-{args.hdr_frames}f.mkv")
@@ -662,10 +666,10 @@ def run_hdr(args, flashscan, info, reps):
     tools = [
         Tool("t", "T table alone", [flashscan, "--quiet", path], f"flashscan --quiet {rel}"),
         Tool("bt1702", "--report --profile bt1702",
-             [flashscan, "--quiet", path, "--report", report, "--profile", "bt1702"],
+             [flashscan, "--quiet", *table, path, "--report", report, "--profile", "bt1702"],
              f"flashscan --quiet {rel} --report r.json --profile bt1702", ok_codes=(0, 3)),
         Tool("wcag", "--report (wcag, 8-bit path)",
-             [flashscan, "--quiet", path, "--report", report],
+             [flashscan, "--quiet", *table, path, "--report", report],
              f"flashscan --quiet {rel} --report r.json", ok_codes=(0, 3)),
     ]
     results = {t.key: [] for t in tools}
