@@ -63,11 +63,21 @@ final class FrameConverter {
         rowBytes: width, rows: height, to: destination)
       return
     }
-    let channels = layout == .rgb24 ? 3 : 1
-    let dstFormat = layout == .rgb24 ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_GRAY8
+    try convert(
+      frame, format: layout == .rgb24 ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_GRAY8,
+      bytesPerPixel: layout == .rgb24 ? 3 : 1, size: size, into: destination)
+  }
+
+  /// Writes `frame` as `size` frame of `dstFormat`, a packed format of `bytesPerPixel` bytes a
+  /// pixel, at `destination` (rows of width * bytesPerPixel bytes), through swscale with the
+  /// frame's matrix and range.
+  func convert(
+    _ frame: UnsafeMutablePointer<AVFrame>, format dstFormat: AVPixelFormat, bytesPerPixel: Int,
+    size: FrameSize, into destination: UnsafeMutablePointer<UInt8>
+  ) throws {
     let context = try context(for: frame, size: size, dstFormat: dstFormat)
     _ = fs_sws_apply_frame_colorspace(context, frame)
-    let rowBytes = size.width * channels
+    let rowBytes = size.width * bytesPerPixel
     if rowBytes % 16 == 0 {
       let done = fs_sws_scale_frame_to(context, frame, destination, Int32(rowBytes))
       guard done == Int32(size.height) else {

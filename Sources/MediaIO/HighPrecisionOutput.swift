@@ -22,21 +22,13 @@ extension ColorFacts {
 }
 
 /// The decoder's optional second output (`DecodeOptions.highPrecision`): each frame also as
-/// 16-bit RGB (`AV_PIX_FMT_RGB48`, native byte order), converted by swscale with the frame's
-/// matrix and range like the rgb24 frames, so sources above 8 bits are measured at their own
-/// precision. It fills one chunk's `FrameChunk.highPrecision` at a time.
+/// 16-bit RGB (`AV_PIX_FMT_RGB48`, native byte order) with the frame's matrix and range, read
+/// from the decoder's planes (`PlaneReader`) or, for other formats, converted by swscale through
+/// the same `FrameConverter` as the rgb24 frames, so sources above 8 bits are measured at their
+/// own precision. It fills one chunk's `FrameChunk.highPrecision` at a time.
 final class HighPrecisionOutput {
-  private struct Key: Equatable {
-    var srcWidth: Int32
-    var srcHeight: Int32
-    var srcFormat: Int32
-    var dstWidth: Int32
-    var dstHeight: Int32
-  }
-  private var sws: OpaquePointer?
-  private var key: Key?
-  /// A padded FFmpeg frame swscale writes into (its SIMD paths may write past a row's end).
-  private var staging: UnsafeMutablePointer<AVFrame>?
+  /// swscale, for the formats the plane reader does not take.
+  private let converter = FrameConverter()
   private let rotator: FrameRotator
   private var rotationScratch: [UInt8] = []
   private var storage: [UInt16] = []
@@ -53,11 +45,6 @@ final class HighPrecisionOutput {
 
   init(rotation: DisplayRotation) {
     rotator = FrameRotator(rotation: rotation)
-  }
-
-  deinit {
-    if let sws { sws_freeContext(sws) }
-    av_frame_free(&staging)
   }
 
   /// Starts a chunk of at most `capacity` frames of `size`, in a buffer from `buffers` when
@@ -85,77 +72,32 @@ final class HighPrecisionOutput {
       reader = PlaneReader(frame: frame, size: coded)
       self.readerKey = readerKey
     }
-    if let reader {
-      // Read from the decoder's planes: exact to the source's precision (swscale's 16-bit RGB
-      // output of 10-bit YUV tops out at 65283, not 65535: 0.4% low).
-      if rotation == .none {
-        let start = index * frameSamples
-        storage.withUnsafeMutableBufferPointer { reader.read(frame, into: $0.baseAddress! + start) }
-        return
+    // The decoder's planes when the reader takes the format: exact to the source's precision
+    // (swscale's 16-bit RGB output of 10-bit YUV tops out at 65283, not 65535: 0.4% low).
+    let reader = self.reader
+    func write(_ destination: UnsafeMutableRawPointer) throws {
+      if let reader {
+        reader.read(frame, into: destination.assumingMemoryBound(to: UInt16.self))
+      } else {
+        try converter.convert(
+          frame, format: Self.format, bytesPerPixel: 6, size: coded,
+          into: destination.assumingMemoryBound(to: UInt8.self))
       }
-      if rowBytes * coded.height > rotationScratch.count {
-        rotationScratch = [UInt8](repeating: 0, count: rowBytes * coded.height)
-      }
-      rotationScratch.withUnsafeMutableBytes { scratch in
-        reader.read(frame, into: scratch.baseAddress!.assumingMemoryBound(to: UInt16.self))
-      }
-      place(rotationScratch, stride: rowBytes, coded: coded, index: index)
+    }
+    if rotation == .none {
+      let offset = index * frameSamples * 2
+      try storage.withUnsafeMutableBytes { try write($0.baseAddress! + offset) }
       return
     }
-    let context = try context(for: frame, size: coded)
-    _ = fs_sws_apply_frame_colorspace(context, frame)
-    let stage = try reusedFrame(
-      &staging, width: coded.width, height: coded.height, format: Self.format.rawValue)
-    let done = fs_sws_scale_frame_to(
-      context, frame, fs_frame_plane(stage, 0), fs_frame_linesize(stage, 0))
-    guard done == Int32(coded.height) else {
-      throw ConversionError(reason: "swscale produced \(done) of \(coded.height) 16-bit rows")
+    if rotationScratch.count < rowBytes * coded.height {
+      rotationScratch = [UInt8](repeating: 0, count: rowBytes * coded.height)
     }
-    guard let plane = fs_frame_plane(stage, 0) else { return }
-    let stride = Int(fs_frame_linesize(stage, 0))
+    try rotationScratch.withUnsafeMutableBytes { try write($0.baseAddress!) }
     storage.withUnsafeMutableBytes { raw in
-      let destination =
-        raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        + index * frameSamples * 2
-      if rotation == .none {
-        for y in 0..<coded.height {
-          (destination + y * rowBytes).update(from: plane + y * stride, count: rowBytes)
-        }
-        return
-      }
-      if rotationScratch.count < rowBytes * coded.height {
-        rotationScratch = [UInt8](repeating: 0, count: rowBytes * coded.height)
-      }
       rotationScratch.withUnsafeMutableBufferPointer { scratch in
-        for y in 0..<coded.height {
-          (scratch.baseAddress! + y * rowBytes).update(from: plane + y * stride, count: rowBytes)
-        }
         rotator.rotatePacked(
           scratch.baseAddress!, width: coded.width, height: coded.height, step: 6,
-          into: destination)
-      }
-    }
-  }
-
-  /// Copies a converted upright-or-not frame (`stride` bytes a row) into chunk frame `index`,
-  /// turned upright.
-  private func place(_ source: [UInt8], stride: Int, coded: FrameSize, index: Int) {
-    let rowBytes = coded.width * 6
-    storage.withUnsafeMutableBytes { raw in
-      let destination =
-        raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        + index * frameSamples * 2
-      source.withUnsafeBufferPointer { src in
-        if rotator.rotation == .none {
-          for y in 0..<coded.height {
-            (destination + y * rowBytes).update(
-              from: src.baseAddress! + y * stride, count: rowBytes)
-          }
-        } else {
-          rotator.rotatePacked(
-            UnsafeMutablePointer(mutating: src.baseAddress!), width: coded.width,
-            height: coded.height, step: 6, into: destination)
-        }
+          into: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + index * frameSamples * 2)
       }
     }
   }
@@ -166,28 +108,6 @@ final class HighPrecisionOutput {
     let tensor = Tensor(shape: [count, size.height, size.width, 3], storage: storage)
     storage = []
     return tensor
-  }
-
-  private func context(for frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) throws
-    -> OpaquePointer
-  {
-    let wanted = Key(
-      srcWidth: frame.pointee.width, srcHeight: frame.pointee.height,
-      srcFormat: frame.pointee.format, dstWidth: Int32(size.width), dstHeight: Int32(size.height))
-    if let sws, key == wanted { return sws }
-    if let sws { sws_freeContext(sws) }
-    sws = nil
-    key = nil
-    guard
-      let created = fs_sws_create(
-        wanted.srcWidth, wanted.srcHeight, wanted.srcFormat, wanted.dstWidth, wanted.dstHeight,
-        Self.format.rawValue, SWS_BICUBIC)
-    else {
-      throw ConversionError(reason: "cannot convert the frames to 16-bit RGB")
-    }
-    sws = created
-    key = wanted
-    return created
   }
 }
 
