@@ -73,7 +73,8 @@ let package = Package(
       name: "library-example", dependencies: ["Frames", "MediaIO", "Reports", "TTable"],
       swiftSettings: strict),
     .target(
-      name: "TestSupport", dependencies: ["FrameTensor", "Frames", "MediaIO"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["FrameTensor", "Frames", "MediaIO"],
+      path: "Tests/TestSupport",
       swiftSettings: strict),
     .testTarget(name: "FrameTensorTests", dependencies: ["FrameTensor"], swiftSettings: strict),
     .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"], swiftSettings: strict),
@@ -98,7 +99,7 @@ let package = Package(
     .testTarget(
       name: "CLITests",
       dependencies: [
-        "TestSupport", "FlashscanCLI", "Photosensitivity", "TextOutput", "flashscan",
+        "TestSupport", "FlashscanCLI", "Photosensitivity", "Reports", "TextOutput", "flashscan",
         "library-example",
       ],
       swiftSettings: strict),

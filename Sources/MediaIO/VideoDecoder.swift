@@ -21,6 +21,13 @@ public final class VideoDecoder: FrameSource {
   /// True when decoding stopped early because the input was corrupt or truncated; the frames
   /// decoded before that point are still returned.
   public private(set) var isPartial = false
+  /// True, at the end of the stream, when the decoder met damage although decoding went on past
+  /// it: it rejected packets (their frames are missing) or logged errors or error concealment
+  /// (frames lost or guessed), as `warnings` says. Seen by one decoder thread (a frame-threaded
+  /// decoder restarts with one on damage), so it does not depend on threads or chunk sizes. The
+  /// input was not read whole: callers treat it like `isPartial` (flashscan's verdict is then
+  /// `incomplete`).
+  public private(set) var isDamaged = false
 
   /// Where the temporary file standard input was spooled to was created (an MP4/MOV with
   /// `mdat` before `moov`), nil otherwise. It is unlinked as soon as it is created and read
@@ -52,6 +59,8 @@ public final class VideoDecoder: FrameSource {
   private var decodeErrors = 0
   private var lastDecodeError: String?
   private var firstDecodeErrorFrame = 0
+  /// The frame near which the decoder first logged damage (`OpenInput.damageReports`).
+  private var firstDamageFrame: Int?
   private var stopReason: String?
   /// Packets of the decoded stream read from the container.
   private var packetsRead = 0
@@ -334,6 +343,7 @@ public final class VideoDecoder: FrameSource {
           framesToSkip -= 1
           continue
         }
+        noteDamage()
         hasPendingFrame = true
         return true
       }
@@ -429,6 +439,7 @@ public final class VideoDecoder: FrameSource {
     decodeErrors = 0
     lastDecodeError = nil
     firstDecodeErrorFrame = 0
+    firstDamageFrame = nil
     stopReason = nil
     packetsRead = 0
     corruptPackets = 0
@@ -474,10 +485,23 @@ public final class VideoDecoder: FrameSource {
           + " \(firstCorruptPacket) of the stream (an MPEG-TS continuity jump, e.g. where files"
           + " were joined, is one); decoding went on, as with the ffmpeg CLI")
     }
+    noteDamage()
+    let damage = input.damageReports
+    if decodeErrors > 0 || damage > 0 { isDamaged = true }
+    if decodeErrors == 0, damage > 0 {
+      let last =
+        FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(input.codec)], since: input.logFloor)
+        .map { ", the last: \($0)" } ?? ""
+      warnings.append(
+        "the decoder reported damage near frame \(firstDamageFrame ?? frameIndex) (\(damage)"
+          + " error or concealment message(s)\(last)): frames from there on may be missing or"
+          + " concealed")
+    }
     if decodeErrors > 0 {
       warnings.append(
-        "\(decodeErrors) packet(s) could not be decoded, the first near frame \(firstDecodeErrorFrame)"
-          + " (last error: \(lastDecodeError ?? "unknown"))")
+        "\(decodeErrors) packet(s) could not be decoded, the first near frame \(firstDecodeErrorFrame):"
+          + " their frames are missing from the analysis (last error: \(lastDecodeError ?? "unknown"))"
+      )
     }
     return false
   }
@@ -492,6 +516,13 @@ public final class VideoDecoder: FrameSource {
     if let stopReason { return stopReason }
     if decodeErrors > 0 { return lastDecodeError ?? "the decoder rejected every packet" }
     return nil
+  }
+
+  /// Notes the frame the decoder's first damage report came before.
+  private func noteDamage() {
+    if firstDamageFrame == nil, input.damageReports > 0 {
+      firstDamageFrame = frameIndex - framesToSkip
+    }
   }
 
   private func noteDecodeError(_ code: Int32) {

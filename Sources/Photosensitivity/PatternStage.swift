@@ -252,7 +252,7 @@ public struct PatternAnalyzer: Sendable {
   /// The result; call after `finish`.
   public func result() -> PatternResult {
     let rate = frameRate ?? 1 / frameDuration
-    var list = incidents
+    var list = Self.merged(incidents)
     for i in list.indices {
       list[i].startTimecode = Timecode.smpte(seconds: list[i].start, frameRate: rate)
       list[i].endTimecode = Timecode.smpte(seconds: list[i].end, frameRate: rate)
@@ -272,6 +272,31 @@ public struct PatternAnalyzer: Sendable {
       flaggedFrames: flaggedFrames, peakTransitionsPerSecond: peak, firstFlaggedTime: first)
     return PatternResult(
       rule: rule, frames: Array(zip(frames, rows)), incidents: list, criterion: criterion)
+  }
+
+  /// Pattern incidents less than `IncidentTracker.mergeGapSeconds` apart (end to start) are one
+  /// incident, as incidents of the other kinds are: the span covers both, the pairs, area and
+  /// box are the larger, the motion is oscillating when either's is, and the worst frame (and
+  /// its orientation) is the one of larger area.
+  static func merged(_ incidents: [Incident]) -> [Incident] {
+    var out: [Incident] = []
+    for next in incidents {
+      guard var last = out.last, next.start - last.end < IncidentTracker.mergeGapSeconds else {
+        out.append(next)
+        continue
+      }
+      let worse = next.largestScreenShare > last.largestScreenShare
+      last.merge(next, worse: worse)
+      if var p = last.pattern, let q = next.pattern {
+        p.pairs = max(p.pairs, q.pairs)
+        p.areaShare = max(p.areaShare, q.areaShare)
+        if q.motion == .oscillating { p.motion = .oscillating }
+        if worse { p.orientationDegrees = q.orientationDegrees }
+        last.pattern = p
+      }
+      out[out.count - 1] = last
+    }
+    return out
   }
 
   static func title(_ rule: PatternRule) -> String {

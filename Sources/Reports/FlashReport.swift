@@ -40,13 +40,18 @@ public struct FlashReport: Sendable {
   public var patternPictures: [Int: Thumbnail] = [:]
   /// Incidents that have no thumbnail because the collector's limit was reached.
   public var omittedThumbnails: Int
+  /// `--report-video`: the source video as a URL relative to the HTML report's folder
+  /// (`ReportVideo.relativeURL`); the HTML then shows a player that clicking an incident seeks.
+  /// Nil: no player, and the page loads nothing (the default).
+  public var videoSource: String? = nil
 
   public init(
     tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, tSeries: TSeries,
-    thumbnails: ThumbnailCollector? = nil, includeFramesInJSON: Bool = false
+    thumbnails: ThumbnailCollector? = nil, includeFramesInJSON: Bool = false, createdAt: Date? = nil
   ) {
     document = ReportDocument(
-      tool: tool, input: input, result: result, includeFrames: includeFramesInJSON)
+      tool: tool, input: input, result: result, includeFrames: includeFramesInJSON,
+      createdAt: createdAt)
     frames = result.frames
     self.tSeries = tSeries
     pictures = thumbnails?.kept ?? [:]

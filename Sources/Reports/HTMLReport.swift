@@ -12,15 +12,21 @@ extension FlashReport {
   /// The self-contained HTML page: inline CSS and SVG, thumbnails as `data:` PNGs, no script,
   /// no font or other network reference (a Content-Security-Policy forbids loading any).
   /// `png` encodes the thumbnails (MediaIO's `PNGEncoder.encode`; Reports links no codec).
+  /// With a `videoSource`, the page also has a `<video>` of the source and one inline script
+  /// (allowed by its hash) that seeks it to an incident's start when the incident is clicked.
   public func html(png: PNGEncode) -> String {
     let d = document
     let name = (d.input.path as NSString).lastPathComponent
+    var policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    if videoSource != nil {
+      policy += "; media-src 'self' file:; script-src '\(ReportVideo.scriptHash)'"
+    }
     var h = """
       <!DOCTYPE html>
       <html lang="en">
       <head>
       <meta charset="utf-8">
-      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+      <meta http-equiv="Content-Security-Policy" content="\(policy)">
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <title>\(HTML.escape("\(VerdictText.label(d.verdict)): \(name) - flashscan report"))</title>
       <style>\(Self.css)</style>
@@ -31,12 +37,15 @@ extension FlashReport {
     h += banner()
     h += "<main>\n"
     h += inputSection()
+    h += videoSection()
     h += timelineSection()
     h += incidentSection(png: png)
     h += criteriaSection()
     h += parameterSection()
     h += footer()
-    h += "</main>\n</body>\n</html>\n"
+    h += "</main>\n"
+    if videoSource != nil { h += "<script>\(ReportVideo.script)</script>\n" }
+    h += "</body>\n</html>\n"
     return h
   }
 
@@ -83,13 +92,27 @@ extension FlashReport {
       let text =
         (i.complete
           ? ""
-          : "Decoding stopped early; analysed up to \(VerdictText.seconds(i.duration)) (\(i.frameCount) frames). ")
+          : "Not read whole; analysed up to \(VerdictText.seconds(i.duration)) (\(i.frameCount) frames). ")
         + i.decodeWarnings.joined(separator: "; ")
       rows.append(("Decoding", "<span class=\"warn\">\(HTML.escape(text))</span>"))
     }
     var s = "<section class=\"facts\">\n<h2>Input</h2>\n<table>\n"
     for (k, v) in rows { s += "<tr><th>\(k)</th><td>\(v)</td></tr>\n" }
     return s + "</table>\n</section>\n"
+  }
+
+  /// `--report-video`: the source in a player (nothing without a `videoSource`).
+  func videoSection() -> String {
+    guard let source = videoSource else { return "" }
+    return """
+      <section class="player">
+      <h2>Video</h2>
+      <video id="source-video" controls preload="metadata" src="\(HTML.escape(source))"></video>
+      <p class="legend">The source video, at <code>\(HTML.escape(source))</code> from this report's folder. \
+      Click an incident (its row or its band on the timeline) to go to its start.</p>
+      </section>
+
+      """
   }
 
   func timelineSection() -> String {
@@ -100,7 +123,7 @@ extension FlashReport {
     let svg = TimelineSVG(
       duration: document.input.duration, tSeries: tSeries, frames: frames,
       incidents: document.incidents, limit: Double(p.maxTransitions) / 2,
-      band: Double(p.minTransitions) / 2)
+      band: Double(p.minTransitions) / 2, seekable: videoSource != nil)
     return """
       <section>
       <h2>Timeline</h2>
@@ -132,7 +155,10 @@ extension FlashReport {
     for i in incidents {
       let field =
         i.largestFieldShare.map { "<br>\(VerdictText.percent($0)) of a 10&deg; field" } ?? ""
-      s += "<tr class=\"\(i.verdict.rawValue)\">"
+      s +=
+        videoSource == nil
+        ? "<tr class=\"\(i.verdict.rawValue)\">"
+        : "<tr class=\"\(i.verdict.rawValue) seek\" data-start=\"\(NumberText.fixed(i.start, decimals: 6))\">"
       s += "<td class=\"num\">\(i.number)</td>"
       s += "<td class=\"thumb\">\(thumbnailCell(i, png: png))</td>"
       s +=
@@ -241,27 +267,16 @@ extension FlashReport {
 
   func footer() -> String {
     let d = document
+    let created = d.createdAt.map { " on <time datetime=\"\($0)\">\(HTML.escape($0))</time>" } ?? ""
+    let reproduce =
+      d.reproduce ?? ReproduceCommand.command(path: d.input.path, parameters: d.parameters)
     return """
-      <footer>Written by \(HTML.escape(d.tool.name)) \(HTML.escape(d.tool.version)) (report schema \
-      \(HTML.escape(d.schemaVersion))). Reproduce with <code>\(HTML.escape(Self.reproduceCommand(d)))</code>. \
+      <footer>Written by \(HTML.escape(VerdictText.toolLine(d.tool)))\(created) (report schema \
+      \(HTML.escape(d.schemaVersion))). Reproduce with <code class="reproduce">\(HTML.escape(reproduce))</code> \
+      (from the folder the analysis was started in). \
       Automated analysis supports, and does not replace, a human review against the standard.</footer>
 
       """
-  }
-
-  /// The command that re-runs this analysis; thresholds other than the profile's defaults are
-  /// pointed to, not spelled out (the parameter table lists them all).
-  static func reproduceCommand(_ d: ReportDocument) -> String {
-    var command =
-      "flashscan \(shellQuote(d.input.path)) --profile \(d.profile.rawValue) --report report.json"
-    var defaults = AnalysisParameters(profile: d.profile)
-    if defaults.patterns == nil, d.parameters.patterns != nil {
-      command += " --patterns"
-      defaults.patterns = PatternRule.enabledRule(
-        for: d.profile, displayModel: d.parameters.displayModel)
-    }
-    return d.parameters == defaults
-      ? command : command + " (plus the thresholds listed under \"Every parameter used\")"
   }
 
   /// Commands that play incident `i` of the video at `path` (shell-quoted; a relative name
@@ -278,12 +293,7 @@ extension FlashReport {
     )
   }
 
-  static func shellQuote(_ s: String) -> String {
-    let safe = s.unicodeScalars.allSatisfy {
-      CharacterSet.alphanumerics.contains($0) || "-_./+,=:@".unicodeScalars.contains($0)
-    }
-    return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-  }
+  static func shellQuote(_ s: String) -> String { ReproduceCommand.shellQuote(s) }
 
   /// `AnalysisParameters` as sorted (dotted key, value) pairs, read back from its own JSON so
   /// every field shows, including ones added later.
@@ -334,6 +344,8 @@ extension FlashReport {
     td.time code { word-break: normal; }
     .nw { white-space: nowrap; }
     .incidents td { font-size: 14px; }
+    .seek { cursor: pointer; }
+    .player video { width: 100%; max-height: 60vh; background: #000; }
     .incidents tr.fail td:first-child { border-left: 5px solid #c62828; }
     .incidents tr.warning td:first-child { border-left: 5px solid #f9a825; }
     .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 700; }

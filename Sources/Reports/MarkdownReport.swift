@@ -21,13 +21,16 @@ extension FlashReport {
     m += "| Profile | \(d.profile.rawValue): \(Markdown.cell(VerdictText.standard(d.profile))) |\n"
     if !d.input.complete {
       m +=
-        "| Decoding | stopped early, analysed up to \(VerdictText.seconds(d.input.duration)) (\(d.input.frameCount) frames): \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
+        "| Decoding | not read whole, analysed up to \(VerdictText.seconds(d.input.duration)) (\(d.input.frameCount) frames): \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
     } else if !d.input.decodeWarnings.isEmpty {
       // Notes on a complete decode, e.g. a frame size change scaled like the ffmpeg CLI.
       m += "| Decoding | \(Markdown.cell(d.input.decodeWarnings.joined(separator: "; "))) |\n"
     }
     m +=
-      "| Tool | \(Markdown.cell("\(d.tool.name) \(d.tool.version)")) (report schema \(d.schemaVersion)) |\n\n"
+      "| Tool | \(Markdown.cell(VerdictText.toolLine(d.tool))) (report schema \(d.schemaVersion)) |\n"
+    if let created = d.createdAt { m += "| Created | \(Markdown.cell(created)) |\n" }
+    if let reproduce = d.reproduce { m += "| Reproduce | \(Markdown.cell(reproduce)) |\n" }
+    m += "\n"
 
     m += "### Incidents (\(d.incidents.count))\n\n"
     if d.incidents.isEmpty {

@@ -13,15 +13,22 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   /// 2.0: incidents span their transitions and merge when less than a second apart; the
   /// verdict `incomplete`; the colour facts, warnings, per-frame cd/m2 and the bt1702 profile;
   /// the pattern check (its criterion, incidents and per-frame findings); the start timecode.
-  public static let currentSchemaVersion = "2.0"
+  /// 2.1: `createdAt`, `tool.commit` and `reproduce`.
+  public static let currentSchemaVersion = "2.1"
 
   /// The JSON Schema's id (`$schema`; Docs/report.schema.json has it as `$id`).
-  public static let schemaID = "urn:flashscan:report-schema:2.0"
+  public static let schemaID = "urn:flashscan:report-schema:2.1"
 
   /// `$schema`: the schema this document follows (nil in reports older than 2.0).
   public var schema: String?
   public var schemaVersion: String
   public var tool: ToolInfo
+  /// When the report was made, ISO 8601 in UTC to the second (`2026-11-30T05:46:38Z`); the time
+  /// `SOURCE_DATE_EPOCH` gives when it is set (`ReportTime`). Nil when the writer gave none
+  /// (schema 2.1; absent in older reports).
+  public var createdAt: String?
+  /// The command that runs the analysis again (`ReproduceCommand`), shell-quoted (schema 2.1).
+  public var reproduce: String?
   /// The rule set (`wcag`, `ofcom`, `iris`, `bt1702`); the same as `parameters.profile`.
   public var profile: Profile
   /// Every number the analysis used, so the result can be reproduced.
@@ -44,11 +51,14 @@ public struct ReportDocument: Codable, Sendable, Equatable {
   public var frames: [FrameRow]?
 
   public init(
-    tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, includeFrames: Bool = false
+    tool: ToolInfo, input: InputFacts, result: PhotosensitivityResult, includeFrames: Bool = false,
+    createdAt: Date? = nil
   ) {
     schema = Self.schemaID
     schemaVersion = Self.currentSchemaVersion
     self.tool = tool
+    self.createdAt = createdAt.map(ReportTime.iso8601)
+    reproduce = ReproduceCommand.command(path: input.path, parameters: result.parameters)
     profile = result.parameters.profile
     parameters = result.parameters
     var input = input
@@ -95,7 +105,8 @@ public struct ReportDocument: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case schema = "$schema"
-    case schemaVersion, tool, profile, parameters, input, analysis, verdict, summary, warnings
+    case schemaVersion, tool, createdAt, reproduce, profile, parameters, input, analysis, verdict
+    case summary, warnings
     case criteria, incidents, frames
   }
 
@@ -118,9 +129,13 @@ public struct ReportDocument: Codable, Sendable, Equatable {
 public struct ToolInfo: Codable, Sendable, Equatable {
   public var name: String
   public var version: String
-  public init(name: String = "flashscan", version: String) {
+  /// The git commit the program was built from (with `-dirty` when the tree had changes); nil
+  /// when the build was not told it (schema 2.1; Scripts/package tells it).
+  public var commit: String?
+  public init(name: String = "flashscan", version: String, commit: String? = nil) {
     self.name = name
     self.version = version
+    self.commit = commit
   }
 }
 

@@ -187,9 +187,9 @@ public final class ReportStages {
   }
 
   /// The report of the pass; `describe` completes the input facts (codec, rate, completeness).
-  public func report(tool: ToolInfo, describe: (inout InputFacts) -> Void = { _ in }) throws
-    -> FlashReport
-  {
+  public func report(
+    tool: ToolInfo, createdAt: Date? = nil, describe: (inout InputFacts) -> Void = { _ in }
+  ) throws -> FlashReport {
     var input = try hash.facts()
     input.setColor(color)
     describe(&input)
@@ -197,7 +197,7 @@ public final class ReportStages {
     if let patterns { result = result.adding(patterns: patterns.result()) }
     var report = FlashReport(
       tool: tool, input: input, result: result, tSeries: tSeries,
-      thumbnails: thumbnails?.collector)
+      thumbnails: thumbnails?.collector, createdAt: createdAt)
     if let patternThumbnails {
       report.patternPictures = patternThumbnails.pictures
       report.omittedThumbnails += patternThumbnails.omitted

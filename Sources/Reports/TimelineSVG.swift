@@ -14,6 +14,15 @@ struct TimelineSVG {
   var incidents: [IncidentReport]
   var limit: Double
   var band: Double
+  /// With `--report-video`: incident shapes carry `data-start` (seconds), so the report's
+  /// script seeks the player when one is clicked.
+  var seekable = false
+
+  /// ` data-start="2.000000" class="seek"` on a seekable timeline, else nothing.
+  func seekAttributes(_ incident: IncidentReport) -> String {
+    seekable
+      ? " data-start=\"\(NumberText.fixed(incident.start, decimals: 6))\" class=\"seek\"" : ""
+  }
 
   // Geometry in SVG user units (the element scales to the page width).
   let width = 1100.0
@@ -120,7 +129,8 @@ struct TimelineSVG {
       let x0 = x(incident.start)
       let x1 = max(x(incident.end), x0 + 2)
       s += "<rect x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(x1 - x0))\" height=\"\(f(h))\" "
-      s += "fill=\"url(#hatch)\" stroke=\"#7b1fa2\"><title>#\(incident.number) "
+      s +=
+        "fill=\"url(#hatch)\" stroke=\"#7b1fa2\"\(seekAttributes(incident))><title>#\(incident.number) "
       s += "\(HTML.escape(VerdictText.kind(incident.kind))) \(f(incident.start)) s to "
       s += "\(f(incident.end)) s</title></rect>\n"
     }
@@ -151,7 +161,8 @@ struct TimelineSVG {
       let color = incident.verdict == .fail ? "#e53935" : "#ffb300"
       s +=
         "<rect x=\"\(f(x0))\" y=\"\(f(fpsTop))\" width=\"\(f(x1 - x0))\" height=\"\(f(bottom - fpsTop))\" "
-      s += "fill=\"\(color)\" fill-opacity=\"0.16\" stroke=\"\(color)\" stroke-opacity=\"0.6\">"
+      s += "fill=\"\(color)\" fill-opacity=\"0.16\" stroke=\"\(color)\" stroke-opacity=\"0.6\""
+      s += "\(seekAttributes(incident))>"
       s += "<title>#\(incident.number) \(HTML.escape(VerdictText.kind(incident.kind))) "
       s += "\(f(incident.start)) s to \(f(incident.end)) s</title></rect>\n"
     }

@@ -146,4 +146,9 @@ public enum VerdictText {
     if let codec = input.codec { parts.append(codec) }
     return parts.joined(separator: ", ")
   }
+
+  /// `flashscan 0.1.0 (commit 911e616)`, or `(commit unknown)` when the build was not told it.
+  public static func toolLine(_ tool: ToolInfo) -> String {
+    "\(tool.name) \(tool.version) (commit \(tool.commit ?? "unknown"))"
+  }
 }

@@ -35,9 +35,10 @@ struct DeterminismTests {
     }
   }
 
-  /// The warning lines of stderr, with the input's name (the path, or `-`) taken out.
+  /// The lines of stderr about the input (warnings, and why it was not read whole), with the
+  /// input's name (the path, or `-`) taken out.
   static func warnings(_ result: Flashscan.Result, name: String) -> [String] {
-    result.errorLines.filter { $0.hasPrefix("flashscan: \(name): warning: ") }.map {
+    result.errorLines.filter { $0.hasPrefix("flashscan: \(name): ") }.map {
       String($0.dropFirst("flashscan: \(name): ".count))
     }
   }

@@ -127,9 +127,10 @@ enum Flashscan {
       environment: environment)
   }
 
-  static func run(_ arguments: [String], stdinFile: String? = nil, cwd: String? = nil) throws
-    -> Result
-  {
-    try start(arguments, stdinFile: stdinFile, cwd: cwd).finish()
+  static func run(
+    _ arguments: [String], stdinFile: String? = nil, cwd: String? = nil,
+    environment: [String: String] = [:]
+  ) throws -> Result {
+    try start(arguments, stdinFile: stdinFile, cwd: cwd, environment: environment).finish()
   }
 }

@@ -21,10 +21,12 @@ struct PatternEndToEndTests {
     let dir = try TemporaryDirectory(prefix: "cli-pattern")
     let clip = dir.file("grating.mkv")
     try Self.clip(clip)
-    let result = try Flashscan.run([
-      clip, "--profile", "ofcom", "--report", dir.file("r.json"), "--report", dir.file("r.html"),
-      "--frames-csv", dir.file("f.csv"),
-    ])
+    // SOURCE_DATE_EPOCH: the reports of the runs below are compared byte for byte.
+    let result = try Flashscan.run(
+      [
+        clip, "--profile", "ofcom", "--report", dir.file("r.json"), "--report", dir.file("r.html"),
+        "--frames-csv", dir.file("f.csv"),
+      ], environment: ReportProvenanceTests.epoch)
     #expect(result.status == 3, "\(result.stderr)")
     let doc = try ReportEndToEndTests.json(dir.file("r.json"))
     #expect(doc["verdict"] as? String == "fail")
@@ -71,10 +73,11 @@ struct PatternEndToEndTests {
 
     // The same bytes whatever the threads and chunk length.
     for (threads, chunk) in [("1", "1"), ("3", "7")] {
-      let again = try Flashscan.run([
-        clip, "--profile", "ofcom", "--threads", threads, "--chunk-frames", chunk, "--report",
-        dir.file("r\(threads).json"), "--frames-csv", dir.file("f\(threads).csv"),
-      ])
+      let again = try Flashscan.run(
+        [
+          clip, "--profile", "ofcom", "--threads", threads, "--chunk-frames", chunk, "--report",
+          dir.file("r\(threads).json"), "--frames-csv", dir.file("f\(threads).csv"),
+        ], environment: ReportProvenanceTests.epoch)
       #expect(again.status == 3, "\(again.stderr)")
       #expect(
         try Data(contentsOf: URL(fileURLWithPath: dir.file("r\(threads).json")))

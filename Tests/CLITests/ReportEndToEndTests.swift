@@ -55,7 +55,7 @@ struct ReportEndToEndTests {
         == ["frames.csv", "r.html", "r.json", "r.md"], "no temporary files left")
 
     let doc = try Self.json("\(out)/r.json")
-    #expect(doc["schemaVersion"] as? String == "2.0")
+    #expect(doc["schemaVersion"] as? String == "2.1")
     #expect(doc["verdict"] as? String == "fail")
     #expect(doc["profile"] as? String == "wcag")
     let tool = try #require(doc["tool"] as? [String: Any])

@@ -58,7 +58,7 @@ struct ReportSchemaTests {
     reports += ["calm.json", "cut.json", "tc.json"].map(dir.file)
     for r in reports { #expect(FileManager.default.fileExists(atPath: r), "\(r)") }
     let doc = try ReportEndToEndTests.json(dir.file("cut.json"))
-    #expect(doc["$schema"] as? String == "urn:flashscan:report-schema:2.0")
+    #expect(doc["$schema"] as? String == "urn:flashscan:report-schema:2.1")
     #expect(doc["verdict"] as? String == "incomplete")
 
     let result = try Self.validate(reports)

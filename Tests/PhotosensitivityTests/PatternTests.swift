@@ -183,6 +183,31 @@ struct PatternTests {
     }
   }
 
+  @Test("pattern incidents less than 1 s apart merge, as other kinds do; 1.3 s apart they do not")
+  func mergeUnderOneSecond() throws {
+    let rate = 25.0
+    // Shown from 0, 1.4 and 3.4 s for 18 frames each (0.72 s): gaps of 0.68 s and 1.28 s.
+    let shown: [(Double, Double)] = [(0, 0.7), (1.4, 2.1), (3.4, 4.1)]
+    let r = try PatternClips.analyze(
+      PatternClips.frames(
+        count: 113, rate: rate,
+        PatternClips.grating(
+          period: 160.0 / 12,
+          visible: { t in shown.contains { t >= $0.0 - 1e-9 && t < $0.1 - 1e-9 } })),
+      rate: rate, parameters: ofcom)
+    let incidents = PatternClips.patternIncidents(r)
+    #expect(incidents.count == 2)
+    guard incidents.count == 2 else { return }
+    #expect(abs(incidents[0].start - 0) < 1e-9)
+    #expect(abs(incidents[0].end - 2.12) < 1e-9)
+    #expect(incidents[0].firstFrame == 0 && incidents[0].lastFrame == 52)
+    #expect(incidents[0].pattern?.pairs == 12)
+    #expect(abs(incidents[1].start - 3.4) < 1e-9)
+    #expect(abs(incidents[1].end - 4.12) < 1e-9)
+    // Every shown frame is flagged (18 a run); the gaps are not.
+    #expect(r.criteria.first { $0.id == .pattern }?.flaggedFrames == 3 * 18)
+  }
+
   @Test("a grating of dark stripes only (light stripes under 50 cd/m2) passes")
   func darkOnly() throws {
     // Luma 90 is about 22 cd/m2 in the SDR display model; black stripes between.

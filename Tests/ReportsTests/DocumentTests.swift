@@ -35,13 +35,13 @@ struct DocumentTests {
     let decoded = try ReportDocument.decode(json: data)
     #expect(decoded == report.document)
     #expect(decoded.verdict == .fail)
-    #expect(decoded.schemaVersion == "2.0")
+    #expect(decoded.schemaVersion == "2.1")
 
     let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(
       Set(object.keys) == [
-        "$schema", "schemaVersion", "tool", "profile", "parameters", "input", "analysis", "verdict",
-        "summary", "criteria", "incidents",
+        "$schema", "schemaVersion", "tool", "reproduce", "profile", "parameters", "input",
+        "analysis", "verdict", "summary", "criteria", "incidents",
       ])
     let input = try #require(object["input"] as? [String: Any])
     for key in [

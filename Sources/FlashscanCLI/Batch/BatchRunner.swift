@@ -241,6 +241,11 @@ final class BatchRunner: Sendable {
       (path: $0.path, format: $0.format, createDirectories: true)
     }
     for target in targets {
+      var report = report
+      if out.reportVideo && target.format == .html {
+        report.videoSource = ReportVideo.relativeURL(
+          reportPath: target.path, videoPath: items[index].path)
+      }
       let bytes: Data
       do {
         bytes = try report.render(target.format, png: PNGEncoder.encode(rgb:))

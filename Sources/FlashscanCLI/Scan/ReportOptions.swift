@@ -185,6 +185,12 @@ struct ReportOptions: ParsableArguments {
 
   @Flag(
     help:
+      "HTML reports show the source video (by a path relative to the report) in a player; clicking an incident seeks it to its start."
+  )
+  var reportVideo = false
+
+  @Flag(
+    help:
       "Check harmful regular patterns under iris too, with IRIS's pattern settings (wcag and ofcom always check them)."
   )
   var patterns = false
@@ -221,6 +227,13 @@ struct ReportOptions: ParsableArguments {
     }
     if let reportDir, reportDir.isEmpty {
       throw ValidationError("--report-dir needs a directory")
+    }
+    if reportVideo && !needsThumbnails {
+      throw ValidationError(
+        "--report-video needs an HTML report (--report PATH.html, or --report-dir with html)")
+    }
+    if active {
+      do { _ = try ReportTime.creationDate() } catch { throw ValidationError("\(error)") }
     }
     if !active && (thresholdsGiven || profile != .wcag || failOn != .fail || patterns) {
       throw ValidationError(
@@ -333,5 +346,7 @@ struct ReportOutput: Sendable {
   var check: Bool
   var failOn: FailOn
   var thumbnails: Bool
-  var toolVersion: String
+  /// `--report-video`: HTML reports embed the source in a player.
+  var reportVideo = false
+  var tool: ToolInfo
 }

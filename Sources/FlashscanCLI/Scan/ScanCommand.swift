@@ -159,6 +159,10 @@ struct ScanCommand: ParsableCommand {
           "--report, --frames-csv and --markers take a single input file (--report-dir and --check take many)"
         )
       }
+      if reportOptions.reportVideo && inputs.contains("-") {
+        throw ValidationError(
+          "--report-video: standard input ('-') has no path for the report's player to point at")
+      }
       if let markers = reportOptions.markers, Markers.format(of: markers) == nil {
         throw ValidationError("--markers must end in .edl or .csv: '\(markers)'")
       }
@@ -212,8 +216,8 @@ struct ScanCommand: ParsableCommand {
         directoryFormats: reportOptions.directoryFormats,
         framesCSV: reportOptions.framesCSV, markers: reportOptions.markers,
         check: reportOptions.check, failOn: reportOptions.failOn,
-        thumbnails: reportOptions.needsThumbnails,
-        toolVersion: BuildInfo.version)
+        thumbnails: reportOptions.needsThumbnails, reportVideo: reportOptions.reportVideo,
+        tool: ToolInfo(version: BuildInfo.version, commit: BuildInfo.commit))
       : nil
     // A report-first run: the verdict line on standard output, the T table only when asked.
     reportOutput?.printTable = reportOptions.table || target != .standardOutput || output != nil

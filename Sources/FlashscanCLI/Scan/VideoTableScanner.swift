@@ -64,14 +64,18 @@ struct VideoTableScanner: FileScanner {
 
     var reasons = decoder.warnings.map { Self.withoutPath($0, path) }
     if let failure { reasons.append(Self.withoutPath("\(failure)", path)) }
-    let partial = decoder.isPartial || failure != nil
+    // Not read whole: decoding stopped early, or packets were lost on the way (an input that
+    // could not be read whole never passes).
+    let partial = decoder.isPartial || decoder.isDamaged || failure != nil
     let duration = partial ? source.lastTime : (decoder.info.duration ?? source.lastTime)
     var outcome = ScanOutcome(
       frames: source.frames, duration: duration,
       partialReason: partial ? reasons.joined(separator: "; ") : nil,
       warnings: partial ? [] : reasons)
     if let options = self.report, let report {
-      outcome.report = try report.report(tool: ToolInfo(version: options.toolVersion)) { input in
+      // Validated before the run (ScanCommand), so this cannot throw for a bad value here.
+      let created = try ReportTime.creationDate()
+      outcome.report = try report.report(tool: options.tool, createdAt: created) { input in
         input.codec = decoder.info.codecName
         input.frameRate = decoder.info.frameRate
         input.complete = !partial
