@@ -222,11 +222,6 @@ struct ReportOptions: ParsableArguments {
     if let reportDir, reportDir.isEmpty {
       throw ValidationError("--report-dir needs a directory")
     }
-    if !active && (thresholdsGiven || profile != .wcag || failOn != .fail || patterns) {
-      throw ValidationError(
-        "--profile, --fail-on, --patterns and the thresholds need --report, --report-dir, --check or --frames-csv"
-      )
-    }
     if let grid, parseGrid(grid) == nil {
       throw ValidationError("--grid must be COLUMNSxROWS, e.g. 48x48")
     }
@@ -258,6 +253,12 @@ struct ReportOptions: ParsableArguments {
         throw ValidationError("\(name) must be a number >= 0")
       }
     }
+  }
+
+  /// Any option that changes the analysis or the exit status (the commands check they come with
+  /// an output that uses them).
+  var analysisOptionsGiven: Bool {
+    thresholdsGiven || profile != .wcag || failOn != .fail || patterns
   }
 
   var thresholdsGiven: Bool {
