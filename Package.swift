@@ -58,12 +58,20 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
+    // One film on many machines: segment scans write part files, the merge joins them.
+    .target(
+      name: "Segments",
+      dependencies: [
+        "MediaIO", "Frames", "TTable", "Photosensitivity", "Reports",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor", "TextOutput"], swiftSettings: strict),
     .target(
       name: "FlashscanCLI",
       dependencies: [
         "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "NeuralNet",
-        "TextOutput", "CBuildInfo",
+        "TextOutput", "CBuildInfo", "Segments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -99,7 +107,8 @@ let package = Package(
     .testTarget(
       name: "CLITests",
       dependencies: [
-        "TestSupport", "FlashscanCLI", "Photosensitivity", "Reports", "TextOutput", "flashscan",
+        "TestSupport", "FlashscanCLI", "Photosensitivity", "Reports", "TextOutput", "Segments", "TTable",
+        "Frames", .product(name: "Crypto", package: "swift-crypto"), "flashscan",
         "library-example",
       ],
       swiftSettings: strict),

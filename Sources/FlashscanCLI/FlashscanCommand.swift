@@ -18,6 +18,7 @@ package struct FlashscanCommand: ParsableCommand {
     abstract: "Find the flashes in video files.",
     usage: """
       flashscan [scan] [<options>] <file> ...
+      flashscan merge [<options>] <dir>
       flashscan nn <subcommand>
       """,
     discussion: """
@@ -26,7 +27,7 @@ package struct FlashscanCommand: ParsableCommand {
       'flashscan nn --help' for the neural-network tools.
       """,
     version: BuildInfo.versionLine,
-    subcommands: [ScanCommand.self, NNCommand.self],
+    subcommands: [ScanCommand.self, MergeCommand.self, NNCommand.self],
     defaultSubcommand: ScanCommand.self)
 
   package init() {}

@@ -59,6 +59,9 @@ public struct DecodeOptions: Sendable, Equatable {
   /// whether it does): for analyses that measure HDR at the decoder's precision. Off by default;
   /// the rgb24 frames are the same either way.
   public var highPrecision: Bool = false
+  /// A segmented scan's start (`SegmentPlan.decodeStart`): seek there first, number and time the
+  /// frames as a whole run does. Nil: decode from the start.
+  public var start: DecodeStart? = nil
 
   /// The default `maxChunkBytes`.
   public static let defaultMaxChunkBytes = 30 << 20

@@ -121,6 +121,11 @@ public final class VideoDecoder: FrameSource {
       av_frame_free(&frame)
       throw MediaError.io(path: input.info.path, reason: "out of memory")
     }
+    if let start = options.start {
+      try Self.seek(input, to: start)
+      frameIndex = start.firstFrameIndex
+      firstTimestamp = start.timestampOrigin
+    }
     if options.autorotate {
       // The CLI turns other angles with its interpolating `rotate` filter; that is not reproduced.
       let degrees = fs_stream_rotation(input.stream)
@@ -132,6 +137,21 @@ public final class VideoDecoder: FrameSource {
       }
     }
   }
+
+  /// Seeks `input`'s video stream to the keyframe at or before `start.seekTimestamp`.
+  private static func seek(_ input: OpenInput, to start: DecodeStart) throws {
+    let status = av_seek_frame(
+      input.format, Int32(input.info.streamIndex), start.seekTimestamp, AVSEEK_FLAG_BACKWARD)
+    if status < 0 {
+      throw MediaError.decodeFailed(
+        path: input.info.path,
+        reason: "cannot seek to timestamp \(start.seekTimestamp) (\(ffmpegErrorText(status)))")
+    }
+    avcodec_flush_buffers(input.codec)
+  }
+
+  /// The index of the first frame this decoder delivers (0 unless it starts at a segment).
+  private var firstFrameIndex: Int { options.start?.firstFrameIndex ?? 0 }
 
   deinit {
     av_packet_free(&packet)
@@ -151,7 +171,7 @@ public final class VideoDecoder: FrameSource {
     precondition(maxFrames > 0, "maxFrames must be positive")
     guard let frame else { return nil }
     guard try pullFrame() else {
-      if frameIndex == 0, let reason = failureReason {
+      if frameIndex == firstFrameIndex, let reason = failureReason {
         throw MediaError.decodeFailed(path: info.path, reason: reason)
       }
       return nil
@@ -210,8 +230,9 @@ public final class VideoDecoder: FrameSource {
     if let conversionFailure {
       // Frames that cannot be converted end the stream; only a stream with no frame at all throws.
       finished = true
-      if frameIndex == 0 {
-        throw MediaError.decodeFailed(path: info.path, reason: "frame 0: \(conversionFailure)")
+      if frameIndex == firstFrameIndex {
+        throw MediaError.decodeFailed(
+          path: info.path, reason: "frame \(frameIndex): \(conversionFailure)")
       }
       isPartial = true
       noteUnlistedSizeChanges()
@@ -337,6 +358,12 @@ public final class VideoDecoder: FrameSource {
           codec = input.codec
           continue
         }
+        if let start = options.start, frame.pointee.best_effort_timestamp != fs_nopts_value(),
+          frame.pointee.best_effort_timestamp < start.seekTimestamp
+        {
+          av_frame_unref(frame)  // before the segment's keyframe (the seek landed earlier)
+          continue
+        }
         if framesToSkip > 0 {
           _ = presentationTime(of: frame)  // delivered before the restart
           av_frame_unref(frame)
@@ -433,8 +460,9 @@ public final class VideoDecoder: FrameSource {
     guard damaged, let reopened = try input.reopened(decoderThreads: 1) else { return false }
     if let frame { av_frame_unref(frame) }
     input = reopened
-    framesToSkip = frameIndex
-    firstTimestamp = nil
+    if let start = options.start { try Self.seek(reopened, to: start) }
+    framesToSkip = frameIndex - firstFrameIndex
+    firstTimestamp = options.start?.timestampOrigin
     lastTimestamp = nil
     decodeErrors = 0
     lastDecodeError = nil
@@ -470,7 +498,10 @@ public final class VideoDecoder: FrameSource {
     {
       stopReason = "the container is damaged (\(report))"
     }
-    if let declared = input.declaredPacketCount, packetsRead < declared, stopReason == nil {
+    // (A segment's decoder seeked past packets: it cannot count them.)
+    if let declared = input.declaredPacketCount, options.start == nil, packetsRead < declared,
+      stopReason == nil
+    {
       stopReason =
         "the container declares \(declared) frames but only \(packetsRead) arrived (truncated?)"
     }

@@ -16,6 +16,18 @@ public struct PatternTile: Sendable, Equatable {
   public var phase: Float
   /// Light minus dark 8-bit luma of the tile's pattern quadrants.
   public var contrast: Float
+
+  public init(
+    level: Int, column: Int, row: Int, kx: Int, ky: Int, phase: Float, contrast: Float
+  ) {
+    self.level = level
+    self.column = column
+    self.row = row
+    self.kx = kx
+    self.ky = ky
+    self.phase = phase
+    self.contrast = contrast
+  }
 }
 
 /// A connected patch of tiles with stripes of about the same period: one pattern.
@@ -39,6 +51,21 @@ public struct PatternRegion: Sendable, Equatable {
   public var box: PixelRect
   /// Indices into the frame's `tiles` of the tiles it is made of.
   public var tiles: [Int]
+
+  public init(
+    areaShare: Double, pairs: Double, periodPixels: Double, orientationDegrees: Double,
+    coherence: Double, light: Double, dark: Double, box: PixelRect, tiles: [Int]
+  ) {
+    self.areaShare = areaShare
+    self.pairs = pairs
+    self.periodPixels = periodPixels
+    self.orientationDegrees = orientationDegrees
+    self.coherence = coherence
+    self.light = light
+    self.dark = dark
+    self.box = box
+    self.tiles = tiles
+  }
 }
 
 /// One frame's pattern measure: the pixel work's result, small enough to keep.
@@ -47,6 +74,13 @@ public struct PatternFrameMeasure: Sendable {
   public var time: Double
   public var tiles: [PatternTile]
   public var regions: [PatternRegion]
+
+  public init(index: Int, time: Double, tiles: [PatternTile], regions: [PatternRegion]) {
+    self.index = index
+    self.time = time
+    self.tiles = tiles
+    self.regions = regions
+  }
 }
 
 /// The pattern detector's per-pixel work (runs on the scan engine's workers): a pure function

@@ -235,11 +235,6 @@ struct ReportOptions: ParsableArguments {
     if active {
       do { _ = try ReportTime.creationDate() } catch { throw ValidationError("\(error)") }
     }
-    if !active && (thresholdsGiven || profile != .wcag || failOn != .fail || patterns) {
-      throw ValidationError(
-        "--profile, --fail-on, --patterns and the thresholds need --report, --report-dir, --check or --frames-csv"
-      )
-    }
     if let grid, parseGrid(grid) == nil {
       throw ValidationError("--grid must be COLUMNSxROWS, e.g. 48x48")
     }
@@ -271,6 +266,12 @@ struct ReportOptions: ParsableArguments {
         throw ValidationError("\(name) must be a number >= 0")
       }
     }
+  }
+
+  /// Any option that changes the analysis or the exit status (the commands check they come with
+  /// an output that uses them).
+  var analysisOptionsGiven: Bool {
+    thresholdsGiven || profile != .wcag || failOn != .fail || patterns
   }
 
   var thresholdsGiven: Bool {

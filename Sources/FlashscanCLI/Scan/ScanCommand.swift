@@ -3,12 +3,18 @@ import Foundation
 import MediaIO
 import Photosensitivity
 import Reports
+import Segments
 import TTable
+import TextOutput
 
 extension GrayMode: ExpressibleByArgument {}
 
 extension Shard: ExpressibleByArgument {
   init?(argument: String) { self.init(parsing: argument) }
+}
+
+extension SegmentChoice: ExpressibleByArgument {
+  public init?(argument: String) { self.init(parsing: argument) }
 }
 
 /// `flashscan [scan] [options] FILE...` (the default command): decode videos and print the T table.
@@ -100,6 +106,18 @@ struct ScanCommand: ParsableCommand {
   )
   var shard: Shard?
 
+  @Option(
+    help: ArgumentHelp(
+      "Analyse only segment K of N (K from 0) of the one input film, cut at keyframes, into a part file in --part-out DIR; join the parts with 'flashscan merge DIR'.",
+      valueName: "K/N"))
+  var segment: SegmentChoice?
+
+  @Option(
+    help: ArgumentHelp(
+      "With --segment: the directory the part file is written to (created if missing).",
+      valueName: "DIR"))
+  var partOut: String?
+
   @Flag(help: "Show the progress line even when stderr is not a terminal.")
   var progress = false
 
@@ -145,6 +163,12 @@ struct ScanCommand: ParsableCommand {
     if inputs.filter({ $0 == "-" }).count > 1 {
       throw ValidationError("'-' (standard input) can be given once")
     }
+    if !reportOptions.active && segment == nil && reportOptions.analysisOptionsGiven {
+      throw ValidationError(
+        "--profile, --fail-on, --patterns and the thresholds need --report, --report-dir, --check, --frames-csv or --segment"
+      )
+    }
+    if segment != nil || partOut != nil { try validateSegment() }
     if reportOptions.active {
       if gray == .luma {
         throw ValidationError(
@@ -173,7 +197,69 @@ struct ScanCommand: ParsableCommand {
     }
   }
 
+  /// `--segment K/N --part-out DIR`: one film, a part file; the reports come from the merge.
+  func validateSegment() throws {
+    guard segment != nil, partOut != nil else {
+      throw ValidationError("--segment and --part-out go together")
+    }
+    if inputs.count != 1 || inputs[0] == "-" || Self.isDirectory(inputs[0]) {
+      throw ValidationError("--segment takes one input file (not '-' or a directory)")
+    }
+    if reportOptions.active {
+      throw ValidationError(
+        "--segment writes a part file only: the reports, --check, --frames-csv and --markers come from 'flashscan merge'"
+      )
+    }
+    if reportOptions.failOn != .fail {
+      throw ValidationError("--fail-on goes to 'flashscan merge', not to a segment")
+    }
+    if output != nil || outputDir != nil || index != nil || shard != nil || jobs != 1
+      || skipExisting
+    {
+      throw ValidationError(
+        "--segment cannot be used with -o, --output-dir, --index, --shard, --jobs or --skip-existing (the T table comes from 'flashscan merge')"
+      )
+    }
+    if gray == .luma {
+      throw ValidationError(
+        "--gray luma cannot be used with --segment (the analysis needs RGB frames)")
+    }
+  }
+
+  /// Scans one segment and writes its part (through a temporary file and a rename).
+  func runSegment(_ segment: SegmentChoice, into directory: String) throws {
+    let console = Console(forceProgress: false, quiet: quiet)
+    if let warning = RegionKernel.environmentChoice.warning { console.error("warning: " + warning) }
+    let path = inputs[0]
+    let request = SegmentRequest(
+      path: path, segment: segment, topK: topK, gray: gray, stream: stream,
+      parameters: reportOptions.parameters(), threads: threads ?? Self.cores,
+      chunkFrames: chunkFrames, toolVersion: BuildInfo.version,
+      toolCommit: BuildInfo.commit ?? "unknown")
+    let partPath =
+      (directory.hasSuffix("/") ? directory : directory + "/") + SegmentScan.fileName(segment)
+    do {
+      let part = try SegmentScan.run(request)
+      try AtomicFileWriter.write(
+        try part.encoded(), to: partPath, createDirectories: true, registry: TempFiles.shared)
+      let h = part.header
+      console.info(
+        "\(Escaping.terminal(path)): segment \(segment): frames \(h.firstFrame)..<\(h.endFrame) (\(VerdictText.seconds(h.startTime))-\(VerdictText.seconds(h.endTime))) -> \(Escaping.terminal(partPath))"
+      )
+    } catch {
+      let line = "\(error)"
+      console.error(
+        line.hasPrefix(path + ": ") || line.hasPrefix(partPath) ? line : "\(path): \(line)")
+      throw ExitCode(ExitStatus.inputFailed)
+    }
+  }
+
   func run() throws {
+    if let segment, let partOut {
+      let stop = StopFlag()
+      SignalTrap.install(stop: stop)
+      return try runSegment(segment, into: partOut)
+    }
     let stop = StopFlag()
     SignalTrap.install(stop: stop)
     let console = Console(forceProgress: progress, quiet: quiet)
