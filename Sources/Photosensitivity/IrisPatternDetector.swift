@@ -47,8 +47,8 @@ public struct IrisPatternDetector: Sendable {
   public let areaProportion: Double
   public let lightThreshold: Double
 
-  /// The largest detector image (1920 x 1080 and a little more): bounds each worker's memory
-  /// to about 100 MB for the largest frames.
+  /// The largest detector image (1920 x 1080 and a little more, what IRIS makes of 4K UHD):
+  /// the detector needs about 60 bytes a pixel, so this bounds each worker to about 140 MB.
   public static let maxPixels = 2_304_000
   /// IRIS's constants (`PatternDetection.cpp`).
   static let halveAbove = 480
@@ -88,26 +88,32 @@ public struct IrisPatternDetector: Sendable {
   static let linear: [Double] = (0..<256).map { Colorimetry.linear(UInt8($0)) }
 
   /// One frame of rgb24 (`channels` 3) or 8-bit grey (`channels` 1, decoded as sRGB grey).
+  /// The relative luminance is resized as it is read (no full-size copy of the frame).
   public func detect(_ frame: UnsafePointer<UInt8>, channels: Int) -> IrisPatternFrame {
-    // Relative luminance of each source pixel (IRIS's luminance frame), resized.
-    let n = width * height
-    var lum = [Double](repeating: 0, count: n)
     let t = Self.linear
-    for i in 0..<n {
+    @inline(__always) func lum(_ i: Int) -> Double {
       if channels == 3 {
-        let r = t[Int(frame[3 * i])]
-        let g = t[Int(frame[3 * i + 1])]
-        let b = t[Int(frame[3 * i + 2])]
-        lum[i] = 0.0722 * b + 0.7152 * g + 0.2126 * r
-      } else {
-        lum[i] = t[Int(frame[i])]
+        return 0.0722 * t[Int(frame[3 * i + 2])] + 0.7152 * t[Int(frame[3 * i + 1])]
+          + 0.2126 * t[Int(frame[3 * i])]
+      }
+      return t[Int(frame[i])]
+    }
+    let w = scaledWidth
+    let h = scaledHeight
+    var luminance = [Double](repeating: 0, count: w * h)
+    if (w, h) == (width, height) {
+      for i in 0..<(w * h) { luminance[i] = lum(i) }
+    } else {
+      let xs = IrisVision.bilinearTaps(from: width, to: w)
+      let ys = IrisVision.bilinearTaps(from: height, to: h)
+      for (dy, (y0, y1, ty)) in ys.enumerated() {
+        for (dx, (x0, x1, tx)) in xs.enumerated() {
+          let top = lum(y0 * width + x0) * (1 - tx) + lum(y0 * width + x1) * tx
+          let bottom = lum(y1 * width + x0) * (1 - tx) + lum(y1 * width + x1) * tx
+          luminance[dy * w + dx] = top * (1 - ty) + bottom * ty
+        }
       }
     }
-    let luminance =
-      (scaledWidth, scaledHeight) == (width, height)
-      ? lum
-      : IrisVision.resizeBilinear(
-        lum, width: width, height: height, toWidth: scaledWidth, toHeight: scaledHeight)
     return detect(luminance: luminance)
   }
 

@@ -94,15 +94,23 @@ public enum IrisVision {
       inRe: UnsafePointer<Double>, inIm: UnsafePointer<Double>, stride: Int,
       outRe: UnsafeMutablePointer<Double>, outIm: UnsafeMutablePointer<Double>, inverse: Bool
     ) {
-      step(
-        inRe: inRe, inIm: inIm, stride: stride, outRe: outRe, outIm: outIm, size: n, level: 0,
-        sign: inverse ? 1 : -1)
+      cosTable.withUnsafeBufferPointer { c in
+        sinTable.withUnsafeBufferPointer { s in
+          withUnsafeTemporaryAllocation(of: Double.self, capacity: 10) { scratch in
+            step(
+              inRe: inRe, inIm: inIm, stride: stride, outRe: outRe, outIm: outIm, size: n,
+              level: 0, sign: inverse ? 1 : -1, cos: c.baseAddress!, sin: s.baseAddress!,
+              scratch: scratch.baseAddress!)
+          }
+        }
+      }
     }
 
     private func step(
       inRe: UnsafePointer<Double>, inIm: UnsafePointer<Double>, stride: Int,
       outRe: UnsafeMutablePointer<Double>, outIm: UnsafeMutablePointer<Double>, size: Int,
-      level: Int, sign: Double
+      level: Int, sign: Double, cos: UnsafePointer<Double>, sin: UnsafePointer<Double>,
+      scratch: UnsafeMutablePointer<Double>
     ) {
       if size == 1 {
         outRe[0] = inRe[0]
@@ -114,41 +122,60 @@ public enum IrisVision {
       for q in 0..<p {
         step(
           inRe: inRe + q * stride, inIm: inIm + q * stride, stride: stride * p,
-          outRe: outRe + q * m, outIm: outIm + q * m, size: m, level: level + 1, sign: sign)
+          outRe: outRe + q * m, outIm: outIm + q * m, size: m, level: level + 1, sign: sign,
+          cos: cos, sin: sin, scratch: scratch)
       }
       // Twiddle W_size^e = W_n^(e * n / size).
       let unit = n / size
-      var yr = (0.0, 0.0, 0.0, 0.0, 0.0)
-      var yi = (0.0, 0.0, 0.0, 0.0, 0.0)
-      withUnsafeMutableBytes(of: &yr) { rb in
-        withUnsafeMutableBytes(of: &yi) { ib in
-          let ar = rb.baseAddress!.assumingMemoryBound(to: Double.self)
-          let ai = ib.baseAddress!.assumingMemoryBound(to: Double.self)
-          for k in 0..<m {
-            // Y_q[k] times W_size^(q k), gathered before the outputs overwrite them.
-            for q in 0..<p {
-              let e = (q * k * unit) % n
-              let c = cosTable[e]
-              let s = sign * sinTable[e]
-              let r = outRe[q * m + k]
-              let i = outIm[q * m + k]
-              ar[q] = r * c - i * s
-              ai[q] = r * s + i * c
-            }
-            for j in 0..<p {
-              var sr = 0.0
-              var si = 0.0
-              for q in 0..<p {
-                let e = (q * j * m * unit) % n
-                let c = cosTable[e]
-                let s = sign * sinTable[e]
-                sr += ar[q] * c - ai[q] * s
-                si += ar[q] * s + ai[q] * c
-              }
-              outRe[k + j * m] = sr
-              outIm[k + j * m] = si
-            }
+      if p == 2 {
+        var e = 0
+        for k in 0..<m {
+          let c = cos[e]
+          let s = sign * sin[e]
+          let br = outRe[m + k]
+          let bi = outIm[m + k]
+          let tr = br * c - bi * s
+          let ti = br * s + bi * c
+          let ar = outRe[k]
+          let ai = outIm[k]
+          outRe[k] = ar + tr
+          outIm[k] = ai + ti
+          outRe[m + k] = ar - tr
+          outIm[m + k] = ai - ti
+          e += unit
+        }
+        return
+      }
+      let ar = scratch
+      let ai = scratch + 5
+      for k in 0..<m {
+        // Y_q[k] times W_size^(q k), gathered before the outputs overwrite them.
+        var e = 0
+        for q in 0..<p {
+          let c = cos[e]
+          let s = sign * sin[e]
+          let r = outRe[q * m + k]
+          let i = outIm[q * m + k]
+          ar[q] = r * c - i * s
+          ai[q] = r * s + i * c
+          e += k * unit
+        }
+        for j in 0..<p {
+          var sr = 0.0
+          var si = 0.0
+          // W_p^(q j) = W_n^(q j n / p).
+          let stepE = (j * (n / p)) % n
+          var e2 = 0
+          for q in 0..<p {
+            let c = cos[e2]
+            let s = sign * sin[e2]
+            sr += ar[q] * c - ai[q] * s
+            si += ar[q] * s + ai[q] * c
+            e2 += stepE
+            if e2 >= n { e2 -= n }
           }
+          outRe[k + j * m] = sr
+          outIm[k + j * m] = si
         }
       }
     }
@@ -233,19 +260,29 @@ public enum IrisVision {
     }
     // The background reachable from the frame (4-connected: the dual of 8-connected objects).
     var outside = [Bool](repeating: false, count: pw * ph)
-    var stack: [Int] = [0]
-    outside[0] = true
-    while let p = stack.popLast() {
-      let x = p % pw
-      let y = p / pw
-      for (dx, dy) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
-        let nx = x + dx
-        let ny = y + dy
-        guard nx >= 0, nx < pw, ny >= 0, ny < ph else { continue }
-        let q = ny * pw + nx
-        if !outside[q] && img[q] == 0 {
-          outside[q] = true
-          stack.append(q)
+    img.withUnsafeBufferPointer { im in
+      outside.withUnsafeMutableBufferPointer { out in
+        var stack: [Int] = [0]
+        out[0] = true
+        while let p = stack.popLast() {
+          let x = p % pw
+          // East, west, south, north, within the padded image.
+          if x + 1 < pw && !out[p + 1] && im[p + 1] == 0 {
+            out[p + 1] = true
+            stack.append(p + 1)
+          }
+          if x > 0 && !out[p - 1] && im[p - 1] == 0 {
+            out[p - 1] = true
+            stack.append(p - 1)
+          }
+          if p + pw < pw * ph && !out[p + pw] && im[p + pw] == 0 {
+            out[p + pw] = true
+            stack.append(p + pw)
+          }
+          if p >= pw && !out[p - pw] && im[p - pw] == 0 {
+            out[p - pw] = true
+            stack.append(p - pw)
+          }
         }
       }
     }
@@ -616,25 +653,8 @@ public enum IrisVision {
     _ src: [Double], width: Int, height: Int, toWidth: Int, toHeight: Int
   ) -> [Double] {
     precondition(src.count == width * height && toWidth >= 1 && toHeight >= 1)
-    func taps(_ n: Int, _ m: Int) -> [(Int, Int, Double)] {
-      let scale = Double(n) / Double(m)
-      return (0..<m).map { d in
-        let f = (Double(d) + 0.5) * scale - 0.5
-        var i0 = Int(f.rounded(.down))
-        var t = f - Double(i0)
-        if i0 < 0 {
-          i0 = 0
-          t = 0
-        }
-        if i0 >= n - 1 {
-          i0 = n - 1
-          t = 0
-        }
-        return (i0, min(i0 + 1, n - 1), t)
-      }
-    }
-    let xs = taps(width, toWidth)
-    let ys = taps(height, toHeight)
+    let xs = bilinearTaps(from: width, to: toWidth)
+    let ys = bilinearTaps(from: height, to: toHeight)
     var out = [Double](repeating: 0, count: toWidth * toHeight)
     for (dy, (y0, y1, ty)) in ys.enumerated() {
       for (dx, (x0, x1, tx)) in xs.enumerated() {
@@ -644,6 +664,26 @@ public enum IrisVision {
       }
     }
     return out
+  }
+
+  /// The two source samples and the second one's weight for each of `m` destination samples
+  /// resized from `n` (bilinear, OpenCV's centre mapping, clamped at the edges).
+  public static func bilinearTaps(from n: Int, to m: Int) -> [(Int, Int, Double)] {
+    let scale = Double(n) / Double(m)
+    return (0..<m).map { d in
+      let f = (Double(d) + 0.5) * scale - 0.5
+      var i0 = Int(f.rounded(.down))
+      var t = f - Double(i0)
+      if i0 < 0 {
+        i0 = 0
+        t = 0
+      }
+      if i0 >= n - 1 {
+        i0 = n - 1
+        t = 0
+      }
+      return (i0, min(i0 + 1, n - 1), t)
+    }
   }
 
   /// The pixels of a filled circle of integer radius (OpenCV's `circle` with thickness -1 and

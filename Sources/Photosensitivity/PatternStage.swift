@@ -356,6 +356,10 @@ public struct PatternAnalyzer: Sendable {
     let pct = { (x: Double) in "\(Int((x * 100).rounded()))%" }
     let light =
       "light stripes \(rule.lightInclusive ? ">=" : ">") \(rule.lightThreshold.formatted()) \(rule.lightScale.unit)"
+    if rule.method == .iris {
+      return
+        "Harmful regular pattern (IRIS's method): \(rule.minPairs)+ components (stripes), light part >= \(rule.lightThreshold.formatted()) relative luminance, region >= \(pct(rule.stationaryAreaShare)), for int(fps x \(rule.minDurationSeconds.formatted())) frames"
+    }
     if rule.exemptDrifting {
       return
         "Harmful regular pattern: \(rule.minPairs)+ light-dark pairs, \(light), for \(rule.minDurationSeconds.formatted()) s, over \(pct(rule.stationaryAreaShare)) stationary or \(pct(rule.movingAreaShare)) oscillating"

@@ -234,6 +234,20 @@ struct IrisPatternClipTests {
     #expect(PatternClips.patternVerdict(three) == .pass, "\(three.incidents)")
   }
 
+  @Test("a grating whose period divides the frame is one change region: no pattern (as in IRIS)")
+  func exactPeriod() throws {
+    // 10 pairs of 16 px over 160: the spectrum is the DC and the odd harmonics on exact bins,
+    // all over Otsu's threshold and removed; the reconstruction is flat mid grey, every pixel
+    // differs by more than 50, and the change is a single contour (IRIS needs 5).
+    let detector = IrisPatternDetector(width: 160, height: 120)
+    let frame = PatternClips.frames(count: 1, rate: rate) { x, _, _ in x % 16 < 8 ? 255 : 0 }
+    let found = frame.storage.withUnsafeBufferPointer {
+      detector.detect($0.baseAddress!, channels: 3)
+    }
+    #expect(found.changedPixels == 160 * 120)
+    #expect(found.components == 0 && !found.harmful, "\(found)")
+  }
+
   @Test("a grating held 0.3 s passes, 0.7 s fails")
   func duration() throws {
     for (seconds, verdict) in [(0.3, Verdict.pass), (0.7, .fail)] {
@@ -279,14 +293,15 @@ struct IrisPatternClipTests {
 
 /// IRIS's two asserted pattern images, read in place from IRIS's test data
 /// (`FLASHSCAN_IRIS_DATA`, else `../shared/peers/iris-testdata` beside the package): these
-/// tests fail when the data is missing.
+/// tests fail when the data is missing. Each image is held for 1 s at 5 fps: 5 frames, as IRIS's
+/// own test holds it, and IRIS's count is int(5 * 0.5) = 2 frames.
 @Suite("IRIS patterns: IRIS's images")
 struct IrisPatternImageTests {
   static func clip(_ image: String, in dir: TemporaryDirectory) throws -> String {
     let path = "\(IrisData.path)/patterns/\(image)"
     try #require(FileManager.default.fileExists(atPath: path), "IRIS's \(image) not at \(path)")
     return try PatternClips.ffmpegClip(
-      ["-loop", "1", "-framerate", "10", "-i", path], seconds: 1, in: dir, name: "held.mkv")
+      ["-loop", "1", "-framerate", "5", "-i", path], seconds: 1, in: dir, name: "held.mkv")
   }
 
   @Test("20stripes.png held 1 s fails under --profile iris --patterns")

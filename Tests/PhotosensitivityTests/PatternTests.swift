@@ -351,11 +351,9 @@ struct PatternFalsePositiveTests {
 /// IRIS's own pattern images, used in place (`FLASHSCAN_IRIS_DATA`).
 @Suite("Patterns: IRIS images", .enabled(if: IrisData.shouldRun, IrisData.skipNote))
 struct PatternIrisImageTests {
-  static var profiles: [AnalysisParameters] {
-    var iris = AnalysisParameters.iris
-    iris.patterns = PatternRule.enabledRule(for: .iris, displayModel: iris.displayModel)
-    return [.ofcom, .wcag, iris]
-  }
+  /// The profiles with flashscan's detector (`--profile iris --patterns`, IRIS's own method, is
+  /// in IrisPatternImageTests).
+  static var profiles: [AnalysisParameters] { [.ofcom, .wcag] }
 
   static func clip(_ image: String, in dir: TemporaryDirectory) throws -> String {
     try PatternClips.ffmpegClip(
