@@ -266,6 +266,11 @@ def main():
                     help="only the HDR row: a 1080p 10-bit HEVC PQ clip, --report --profile bt1702 against "
                          "the T table alone (target: at most 1.5x the wall time); prints, does not write the document")
     ap.add_argument("--hdr-frames", type=int, default=150, help="frames of the HDR clip (default 150)")
+    ap.add_argument("--iris-patterns", action="store_true",
+                    help="only the iris-patterns rows: --report --profile iris --patterns (IRIS's pattern "
+                         "algorithm) against --report --profile iris and the T table alone, on a 480x270 and "
+                         "a 1920x1080 clip; prints, does not write the document")
+    ap.add_argument("--iris-frames", type=int, default=100, help="frames of the iris-patterns clips (default 100)")
     args = ap.parse_args()
     reps = args.reps or (1 if args.quick else 5)
     slow_reps = min(reps, args.numpy_reps or (1 if args.quick else 3))
@@ -291,6 +296,8 @@ def main():
 
     if args.hdr:
         return run_hdr(args, flashscan, info, reps)
+    if args.iris_patterns:
+        return run_iris_patterns(args, flashscan, info, reps)
 
     frames = args.seconds * RATE
     c1080 = Clip("main", 1920, 1080, frames, args.work)
@@ -691,6 +698,58 @@ def run_hdr(args, flashscan, info, reps):
     base = median([x[0] for x in results["t"]])
     ratio = median([x[0] for x in results["bt1702"]]) / base
     print(f"bt1702 report / T table alone, wall: {ratio:.2f}x (target at most 1.5x: {'met' if ratio <= 1.5 else 'NOT met'})")
+    return 0
+
+
+def run_iris_patterns(args, flashscan, info, reps):
+    """IRIS's pattern algorithm (--profile iris --patterns) against the iris report without it and
+    the T table alone: at 480 px wide IRIS's detector works at the frame's size, at 1080p at
+    960x540 (IRIS halves frames wider than 480)."""
+    table = ["--table"] if "--table" in sh([flashscan, "scan", "--help"]) else []
+    if args.iris_frames < 2:
+        sys.exit("bench: --iris-frames needs at least 2")
+    for w, h in ((480, 270), (1920, 1080)):
+        path = os.path.join(args.work, f"iris-{w}x{h}-{args.iris_frames}f.mkv")
+        if not os.path.exists(path):
+            log(f"bench: generating {path} ...")
+            tmp = path + ".tmp.mkv"
+            subprocess.run(
+                ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                 "-i", SOURCE.format(w=w, h=h), "-frames:v", str(args.iris_frames),
+                 "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", tmp],
+                check=True)
+            os.replace(tmp, path)
+        rel = os.path.relpath(path, ROOT)
+        report = os.path.join(args.work, "iris-report.json")
+        tools = [
+            Tool("t", "T table alone", [flashscan, "--quiet", path], f"flashscan --quiet {rel}"),
+            Tool("iris", "--report --profile iris",
+                 [flashscan, "--quiet", *table, path, "--report", report, "--profile", "iris"],
+                 f"flashscan --quiet {rel} --report r.json --profile iris", ok_codes=(0, 3)),
+            Tool("irisp", "--report --profile iris --patterns",
+                 [flashscan, "--quiet", *table, path, "--report", report, "--profile", "iris", "--patterns"],
+                 f"flashscan --quiet {rel} --report r.json --profile iris --patterns", ok_codes=(0, 3)),
+        ]
+        results = {t.key: [] for t in tools}
+        for r in range(reps):
+            for t in tools:
+                wall, cpu, rss, code, _ = measure(t.argv)
+                if code not in t.ok_codes:
+                    sys.exit(f"bench: {t.shown} exited {code}")
+                results[t.key].append((wall, cpu, rss))
+                log(f"bench: rep {r + 1} {t.label}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss // 1024} MiB")
+        print(f"iris-patterns clip: {rel} ({w}x{h}, {args.iris_frames} frames, H.264)")
+        print(f"CPU: {info['cpu']}, {info['cores']} cores; load {loadavg()}; {reps} interleaved repetitions, medians")
+        print("| command | wall s | CPU s | peak RSS MiB |")
+        print("|---|---|---|---|")
+        for t in tools:
+            rows = results[t.key]
+            print(f"| `{t.shown}` | {median([x[0] for x in rows]):.2f} | {median([x[1] for x in rows]):.2f} "
+                  f"| {median([x[2] for x in rows]) / 1024:.0f} |")
+        base = median([x[0] for x in results["t"]])
+        for key in ("iris", "irisp"):
+            print(f"{key} / T table alone, wall: {median([x[0] for x in results[key]]) / base:.2f}x")
+        print()
     return 0
 
 

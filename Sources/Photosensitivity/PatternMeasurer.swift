@@ -74,12 +74,18 @@ public struct PatternFrameMeasure: Sendable {
   public var time: Double
   public var tiles: [PatternTile]
   public var regions: [PatternRegion]
+  /// IRIS's method (`rule.method == .iris`): the frame's detection; tiles and regions are empty.
+  public var iris: IrisPatternFrame? = nil
 
-  public init(index: Int, time: Double, tiles: [PatternTile], regions: [PatternRegion]) {
+  public init(
+    index: Int, time: Double, tiles: [PatternTile], regions: [PatternRegion],
+    iris: IrisPatternFrame? = nil
+  ) {
     self.index = index
     self.time = time
     self.tiles = tiles
     self.regions = regions
+    self.iris = iris
   }
 }
 
@@ -99,6 +105,8 @@ public struct PatternMeasurer: Sendable {
   public let workingHeight: Int
   let fft: FFT32
   let hann: [Float]
+  /// IRIS's detector, under `rule.method == .iris`.
+  public let iris: IrisPatternDetector?
 
   public init(width: Int, height: Int, rule: PatternRule) {
     self.width = width
@@ -110,6 +118,11 @@ public struct PatternMeasurer: Sendable {
     workingWidth = width / scale
     workingHeight = height / scale
     fft = FFT32()
+    iris =
+      rule.method == .iris
+      ? IrisPatternDetector(
+        width: width, height: height, minStripes: rule.minPairs,
+        areaProportion: rule.stationaryAreaShare, lightThreshold: rule.lightThreshold) : nil
     hann = (0..<32).map { Float(0.5 - 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / 32)) }
   }
 
@@ -129,6 +142,19 @@ public struct PatternMeasurer: Sendable {
     }
     var out: [PatternFrameMeasure] = []
     out.reserveCapacity(chunk.count)
+    if let iris {
+      let frameSize = chunk.frameSize
+      chunk.frames.withUnsafeBufferPointer { all in
+        guard let base = all.baseAddress else { return }
+        for f in 0..<chunk.count {
+          out.append(
+            PatternFrameMeasure(
+              index: chunk.firstIndex + f, time: chunk.times[f], tiles: [], regions: [],
+              iris: iris.detect(base + f * frameSize, channels: chunk.channels)))
+        }
+      }
+      return out
+    }
     let work = Workspace(measurer: self)
     let frameSize = chunk.frameSize
     chunk.frames.withUnsafeBufferPointer { all in

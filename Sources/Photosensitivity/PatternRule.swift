@@ -73,6 +73,12 @@ public struct PatternRule: Codable, Sendable, Equatable {
   public var minContrast: Double
   /// Regular: the dominant spatial frequency holds at least this share of a tile's AC energy (0.4).
   public var regularShare: Double
+  /// The detector: nil or `tiles`, flashscan's spectral tiles (the fields above);
+  /// `iris`, IRIS's own algorithm (`IrisPatternDetector`: its contour count against
+  /// `minPairs`, `stationaryAreaShare`, `lightThreshold` in relative luminance and
+  /// `minDurationSeconds` as IRIS's frame count; `workingSize`, `minContrast` and
+  /// `regularShare` are not used).
+  public var method: PatternMethod? = nil
 
   /// The BT.1702 / Ofcom rule with the given verdict and light-stripe scale (50 cd/m2).
   public static func broadcast(verdict: Verdict, lightScale: PatternLightScale) -> PatternRule {
@@ -83,13 +89,14 @@ public struct PatternRule: Codable, Sendable, Equatable {
       regularShare: 0.4)
   }
 
-  /// IRIS's pattern settings (`appsettings.json`): area >= 25%, at least 6 stripes, light part
-  /// >= 0.25 relative luminance, 0.5 s; IRIS does not look at motion. Fails.
+  /// IRIS's pattern settings (`appsettings.json`) and algorithm (`PatternDetection.cpp`): area
+  /// >= 25%, at least 6 stripes (contours of one shape), light part >= 0.25 relative
+  /// luminance, 0.5 s; IRIS does not look at motion. Fails.
   public static let iris = PatternRule(
     verdict: .fail, minPairs: 6, stationaryAreaShare: 0.25, movingAreaShare: 0.25,
     areaInclusive: true, exemptDrifting: false, lightScale: .relative, lightThreshold: 0.25,
     lightInclusive: true, minDurationSeconds: 0.5, workingSize: 320, minContrast: 24,
-    regularShare: 0.4)
+    regularShare: 0.4, method: .iris)
 
   // MARK: - The profile -> pattern rule mapping (the one place to wire a profile in)
 
@@ -140,6 +147,7 @@ public struct PatternRule: Codable, Sendable, Equatable {
       limit = stationaryAreaShare
     case .stationary: limit = stationaryAreaShare
     case .oscillating: limit = exemptDrifting ? movingAreaShare : stationaryAreaShare
+    case .unassessed: limit = stationaryAreaShare
     }
     return areaInclusive ? share >= limit : share > limit
   }
@@ -155,4 +163,22 @@ public enum PatternMotion: String, Codable, Sendable, CaseIterable {
   case drifting
   /// Its stripes change direction, oscillate, flash or reverse contrast.
   case oscillating
+  /// A pattern whose motion the detector does not look at (IRIS's method, `--profile iris`).
+  case unassessed
+}
+
+/// Which pattern detector a rule uses (Docs/Patterns.md).
+public enum PatternMethod: String, Codable, Sendable, CaseIterable {
+  /// flashscan's spectral tiles: pairs, orientation and motion.
+  case tiles
+  /// IRIS's algorithm: a spectral-peak filter, contours grouped by shape, a frame count.
+  case iris
+}
+
+/// What a pattern's `pairs` count (Docs/Patterns.md).
+public enum PatternCountUnit: String, Codable, Sendable {
+  /// Light-dark pairs along the stripes' normal (flashscan's tiles).
+  case pairs
+  /// Components: contours of one shape, about one per stripe (IRIS's method).
+  case components
 }

@@ -4,7 +4,8 @@ import Frames
 /// One frame's pattern findings: the per-frame pattern columns of the frames CSV and JSON.
 public struct PatternFrameRow: Codable, Sendable, Equatable {
   /// Whole light-dark pairs of the largest pattern that counts (enough pairs, light enough);
-  /// 0 when there is none.
+  /// 0 when there is none. Under IRIS's method: the components of a pattern that passes
+  /// IRIS's harm test (0 otherwise), as IRIS records them.
   public var pairs: Int
   /// Share of the screen the patterns that count cover together.
   public var areaShare: Double
@@ -23,13 +24,17 @@ public struct PatternIncidentDetail: Codable, Sendable, Equatable {
   /// The most whole light-dark pairs seen in the run.
   public var pairs: Int
   /// Stripe direction at the worst frame (largest area), degrees counter-clockwise from
-  /// horizontal (0 = horizontal stripes, 90 = vertical).
-  public var orientationDegrees: Double
+  /// horizontal (0 = horizontal stripes, 90 = vertical); nil under IRIS's method, which has no
+  /// orientation.
+  public var orientationDegrees: Double?
   /// Largest share of the screen covered.
   public var areaShare: Double
-  /// `stationary` or `oscillating` (drifting patterns are exempt, except under IRIS's rule, which
-  /// does not look at motion).
+  /// `stationary` or `oscillating` (drifting patterns are exempt); `unassessed` under IRIS's
+  /// method, which does not look at motion.
   public var motion: PatternMotion
+  /// What `pairs` counts: light-dark `pairs` (flashscan's tiles) or IRIS's `components`
+  /// (contours of one shape, about one per stripe).
+  public var counts: PatternCountUnit?
 }
 
 /// The pattern analysis of a whole video.
@@ -77,8 +82,12 @@ public struct PatternAnalyzer: Sendable {
     var pairs: Int
     var motion: PatternMotion
     var box: PixelRect
+    /// IRIS's method: the run reached IRIS's frame count.
+    var failed = false
   }
   var run: Run?
+  /// IRIS's frame count (`rule.method == .iris`).
+  var irisCounter: IrisPatternCounter?
   /// Every frame consumed: index, time, row.
   public private(set) var frames: [Int] = []
   public private(set) var times: [Double] = []
@@ -91,11 +100,18 @@ public struct PatternAnalyzer: Sendable {
   /// A pattern that vanishes for at most this long and comes back is the same pattern, flashing.
   public static let gapSeconds = 0.25
 
-  public init(width: Int, height: Int, frameRate: Double?, rule: PatternRule) {
+  /// `fps`: IRIS's integer frame rate for its frame count (default: the rate rounded, 25
+  /// when unknown).
+  public init(width: Int, height: Int, frameRate: Double?, rule: PatternRule, fps: Int? = nil) {
     self.rule = rule
     self.width = width
     self.height = height
     self.frameRate = frameRate
+    if rule.method == .iris {
+      let rate = frameRate.flatMap { $0.isFinite && $0 > 0 && $0 < 10_000 ? $0 : nil } ?? 25
+      irisCounter = IrisPatternCounter(
+        fps: fps ?? Int(rate.rounded()), seconds: rule.minDurationSeconds)
+    }
   }
 
   /// The first frame of the open run (nil when none is open).
@@ -113,6 +129,10 @@ public struct PatternAnalyzer: Sendable {
   }
 
   mutating func add(_ m: PatternFrameMeasure) {
+    if let f = m.iris {
+      addIris(m, f)
+      return
+    }
     let counted = m.regions.filter {
       Int($0.pairs.rounded(.down)) >= rule.minPairs && rule.lightEnough(luma: $0.light)
     }
@@ -235,7 +255,61 @@ public struct PatternAnalyzer: Sendable {
         largestFieldShare: nil, boundingBox: open.box, worstFrame: frames[open.worst],
         pattern: PatternIncidentDetail(
           pairs: open.pairs, orientationDegrees: worst.orientationDegrees ?? 0,
-          areaShare: open.worstArea, motion: open.motion)))
+          areaShare: open.worstArea, motion: open.motion, counts: .pairs)))
+  }
+
+  /// IRIS's method: the frame's harm test goes to IRIS's counter; a run of harmful frames
+  /// that reaches the count is an incident from its first harmful frame to the end of its
+  /// last; only the frames IRIS fails (from the count on) get the verdict.
+  mutating func addIris(_ m: PatternFrameMeasure, _ f: IrisPatternFrame) {
+    let fails = irisCounter?.add(harmful: f.harmful) ?? false
+    let row = PatternFrameRow(
+      pairs: f.harmful ? f.components : 0, areaShare: f.harmful ? f.areaShare : 0,
+      orientationDegrees: nil, motion: f.harmful ? .unassessed : .none,
+      verdict: fails ? rule.verdict : .pass, region: f.harmful ? f.box : nil)
+    frames.append(m.index)
+    times.append(m.time)
+    rows.append(row)
+    let here = rows.count - 1
+    guard f.harmful else {
+      closeIris(next: here)
+      return
+    }
+    let box = f.box ?? PixelRect(x: 0, y: 0, width: width, height: height)
+    if var open = run {
+      open.lastFlagged = here
+      if row.areaShare > open.worstArea {
+        open.worstArea = row.areaShare
+        open.worst = here
+      }
+      open.pairs = max(open.pairs, row.pairs)
+      open.box = open.box.union(box)
+      open.failed = open.failed || fails
+      run = open
+    } else {
+      run = Run(
+        first: here, lastFlagged: here, worst: here, worstArea: row.areaShare, pairs: row.pairs,
+        motion: .unassessed, box: box, failed: fails)
+    }
+    lastFlagged.append((m.index, frames[run!.first], row.areaShare))
+  }
+
+  /// Ends IRIS's open run; an incident when it reached the frame count.
+  mutating func closeIris(next: Int) {
+    guard let open = run else { return }
+    run = nil
+    guard open.failed else { return }
+    let end = next < times.count ? times[next] : times[open.lastFlagged] + frameDuration
+    incidents.append(
+      Incident(
+        kind: .pattern, verdict: rule.verdict, start: times[open.first], end: end,
+        startTimecode: "", endTimecode: "", firstFrame: frames[open.first],
+        lastFrame: frames[open.lastFlagged], peakTransitionsPerSecond: 0,
+        peakFlashesPerSecond: 0, largestScreenShare: open.worstArea, largestFieldShare: nil,
+        boundingBox: open.box, worstFrame: frames[open.worst],
+        pattern: PatternIncidentDetail(
+          pairs: open.pairs, orientationDegrees: nil, areaShare: open.worstArea,
+          motion: .unassessed, counts: .components)))
   }
 
   var frameDuration: Double {
@@ -246,7 +320,11 @@ public struct PatternAnalyzer: Sendable {
 
   /// Closes what is open (call once after the last frame).
   public mutating func finish() {
-    close(next: rows.count)
+    if rule.method == .iris {
+      closeIris(next: rows.count)
+    } else {
+      close(next: rows.count)
+    }
   }
 
   /// The result; call after `finish`.
@@ -303,6 +381,10 @@ public struct PatternAnalyzer: Sendable {
     let pct = { (x: Double) in "\(Int((x * 100).rounded()))%" }
     let light =
       "light stripes \(rule.lightInclusive ? ">=" : ">") \(rule.lightThreshold.formatted()) \(rule.lightScale.unit)"
+    if rule.method == .iris {
+      return
+        "Harmful regular pattern (IRIS's method): \(rule.minPairs)+ components (stripes), light part >= \(rule.lightThreshold.formatted()) relative luminance, region >= \(pct(rule.stationaryAreaShare)), for int(fps x \(rule.minDurationSeconds.formatted())) frames"
+    }
     if rule.exemptDrifting {
       return
         "Harmful regular pattern: \(rule.minPairs)+ light-dark pairs, \(light), for \(rule.minDurationSeconds.formatted()) s, over \(pct(rule.stationaryAreaShare)) stationary or \(pct(rule.movingAreaShare)) oscillating"
@@ -318,12 +400,15 @@ public final class PatternStage: Stage {
   public let frameMeasurer: PatternMeasurer
   public private(set) var analyzer: PatternAnalyzer
 
-  public init(info: VideoInfo, rule: PatternRule) {
+  /// `irisFPS`: IRIS's integer frame rate (`AnalysisParameters.irisFrameRate`) for IRIS's
+  /// method; nil: the stream's rate rounded.
+  public init(info: VideoInfo, rule: PatternRule, irisFPS: Int? = nil) {
     var rule = rule
     rule.lightScale = rule.lightScale.resolved(for: info.color)
     frameMeasurer = PatternMeasurer(width: info.width, height: info.height, rule: rule)
     analyzer = PatternAnalyzer(
-      width: info.width, height: info.height, frameRate: info.frameRate, rule: rule)
+      width: info.width, height: info.height, frameRate: info.frameRate, rule: rule,
+      fps: irisFPS)
   }
 
   public func measurer() throws -> @Sendable (ChunkWindow) throws -> [PatternFrameMeasure] {

@@ -215,7 +215,9 @@ extension PhotosensitivityAnalyzer {
     engine: ScanEngine = ScanEngine(threads: 1, chunkFrames: 32)
   ) throws -> PhotosensitivityResult {
     let stage = PhotosensitivityStage(info: source.info, parameters: parameters)
-    let patterns = parameters.patterns.map { PatternStage(info: source.info, rule: $0) }
+    let patterns = parameters.patterns.map {
+      PatternStage(info: source.info, rule: $0, irisFPS: parameters.irisFrameRate)
+    }
     try engine.run(source, stages: [stage] + (patterns.map { [$0] } ?? []))
     let result = stage.result()
     return patterns.map { result.adding(patterns: $0.result()) } ?? result

@@ -171,9 +171,16 @@ extension FlashReport {
       s += "<br><code>\(HTML.escape(i.endTimecode))</code></td>"
       s += "<td>\(i.firstFrame) &ndash; \(i.lastFrame)<br>worst \(i.worstFrame)</td>"
       if let p = i.pattern {
-        s += "<td class=\"num\">\(p.pairs) light&ndash;dark pairs"
-        s += "<br><small>stripes at \(NumberText.fixed(p.orientationDegrees, decimals: 0))&deg;, "
-        s += "\(HTML.escape(p.motion.rawValue))</small></td>"
+        if p.counts == .components {
+          s += "<td class=\"num\">\(p.pairs) components (IRIS)"
+          s += "<br><small>motion \(HTML.escape(p.motion.rawValue))</small></td>"
+        } else {
+          s += "<td class=\"num\">\(p.pairs) light&ndash;dark pairs<br><small>"
+          if let o = p.orientationDegrees {
+            s += "stripes at \(NumberText.fixed(o, decimals: 0))&deg;, "
+          }
+          s += "\(HTML.escape(p.motion.rawValue))</small></td>"
+        }
       } else {
         s += "<td class=\"num\">\(NumberText.fixed(i.peakFlashesPerSecond))"
         s += "<br><small>\(i.peakTransitionsPerSecond) transitions</small></td>"

@@ -166,7 +166,9 @@ public final class ReportStages {
     analysis = PhotosensitivityStage(info: info, parameters: parameters)
     color = info.color
     self.thumbnails = thumbnails ? ThumbnailStage(following: analysis) : nil
-    let patterns = parameters.patterns.map { PatternStage(info: info, rule: $0) }
+    let patterns = parameters.patterns.map {
+      PatternStage(info: info, rule: $0, irisFPS: parameters.irisFrameRate)
+    }
     self.patterns = patterns
     patternThumbnails = thumbnails ? patterns.map { PatternThumbnailStage(following: $0) } : nil
     hash = InputHashStage(path: path)

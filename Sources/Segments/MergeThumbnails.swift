@@ -46,7 +46,9 @@ public struct MergeThumbnails: Sendable {
       height: v.height, pixelFormatName: "rgb24", frameRate: v.frameRate, duration: v.duration,
       estimatedFrameCount: v.frameCount, color: v.color)
     var collector = ThumbnailCollector(parameters: parameters)
-    let patternStage = parameters.patterns.map { PatternStage(info: info, rule: $0) }
+    let patternStage = parameters.patterns.map {
+      PatternStage(info: info, rule: $0, irisFPS: parameters.irisFrameRate)
+    }
     let patternThumbnails = patternStage.map { PatternThumbnailStage(following: $0) }
     let index =
       stretches.isEmpty ? nil : try PacketIndex.read(path: source, streamIndex: v.streamIndex)

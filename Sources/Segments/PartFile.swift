@@ -171,10 +171,11 @@ public struct PartHeader: Codable, Sendable, Equatable {
 /// UInt64; per row frame Int64, time, t, pos, neg Float64); the frame measures (count; per frame
 /// index Int64, time Float64, the three cell arrays each as count UInt32 and Float32 values,
 /// luminance and red means Float32, changed counts Int64, mean cd/m2 Float64); the pattern
-/// measures (count, 0 without patterns; per frame index, time, tiles, regions).
+/// measures (count, 0 without patterns; per frame index, time, tiles, regions, then a byte 1 and
+/// IRIS's detection under --profile iris --patterns, else a byte 0).
 public struct PartFile: Sendable {
   public static let magic = Array("FLASHSCAN-PART\n".utf8)
-  public static let formatVersion = 1
+  public static let formatVersion = 2
   public static let fileExtension = "fspart"
   /// Limits a reader enforces: frames in a part, floats in one cell array, tiles and regions of
   /// one frame, header bytes.
@@ -246,6 +247,24 @@ public struct PartFile: Sendable {
         for v in [r.box.x, r.box.y, r.box.width, r.box.height] { w.i64(Int64(v)) }
         w.u32(UInt32(r.tiles.count))
         for t in r.tiles { w.i64(Int64(t)) }
+      }
+      // IRIS's method (--profile iris --patterns): its per-frame detection, or a 0 byte.
+      if let i = p.iris {
+        w.u8(1)
+        for v in [i.width, i.height, i.changedPixels, i.components, i.areaPixels] {
+          w.i64(Int64(v))
+        }
+        w.f64(i.lightLuminance)
+        w.f64(i.darkLuminance)
+        w.u8(i.harmful ? 1 : 0)
+        if let b = i.box {
+          w.u8(1)
+          for v in [b.x, b.y, b.width, b.height] { w.i64(Int64(v)) }
+        } else {
+          w.u8(0)
+        }
+      } else {
+        w.u8(0)
       }
     }
     let digest = SHA256.hash(data: w.data)
@@ -348,8 +367,24 @@ public struct PartFile: Sendable {
               orientationDegrees: values[3], coherence: values[4], light: values[5],
               dark: values[6], box: box, tiles: regionTiles))
         }
+        var iris: IrisPatternFrame? = nil
+        if try r.flag("IRIS pattern measure") {
+          let v = try (0..<5).map { _ in try r.small() }
+          let light = try r.f64()
+          let dark = try r.f64()
+          let harmful = try r.flag("IRIS harm flag")
+          let box =
+            try r.flag("IRIS pattern box")
+            ? PixelRect(
+              x: try r.small(), y: try r.small(), width: try r.small(), height: try r.small())
+            : nil
+          iris = IrisPatternFrame(
+            width: v[0], height: v[1], changedPixels: v[2], components: v[3], areaPixels: v[4],
+            lightLuminance: light, darkLuminance: dark, harmful: harmful, box: box)
+        }
         patterns.append(
-          PatternFrameMeasure(index: index, time: time, tiles: tiles, regions: regions))
+          PatternFrameMeasure(
+            index: index, time: time, tiles: tiles, regions: regions, iris: iris))
       }
       guard r.offset == bodyEnd else {
         throw PartError("\(bodyEnd - r.offset) bytes left over after the last record")
@@ -400,6 +435,12 @@ struct ByteReader {
     return v
   }
   mutating func f64() throws -> Double { Double(bitPattern: try u64()) }
+  /// A 0 or 1 byte.
+  mutating func flag(_ what: String) throws -> Bool {
+    let b = try take(1)[0]
+    guard b <= 1 else { throw PartError("\(what): a flag byte of \(b), not 0 or 1") }
+    return b == 1
+  }
   mutating func f32() throws -> Float { Float(bitPattern: try u32()) }
   /// A frame index or count stored as Int64: 0 ... 2^40.
   mutating func index() throws -> Int {

@@ -205,7 +205,8 @@ public enum PartMerge {
       if var rule = parameters.patterns {
         rule.lightScale = rule.lightScale.resolved(for: v.color)
         patternAnalyzer = PatternAnalyzer(
-          width: v.width, height: v.height, frameRate: v.frameRate, rule: rule)
+          width: v.width, height: v.height, frameRate: v.frameRate, rule: rule,
+          fps: parameters.irisFrameRate)
       }
     }
     var rows: [TRow] = []

@@ -40,7 +40,14 @@ struct PartFileTests {
           PatternRegion(
             areaShare: 0.3, pairs: 6, periodPixels: 4, orientationDegrees: 90, coherence: 0.9,
             light: 200, dark: 20, box: PixelRect(x: 1, y: 2, width: 30, height: 20), tiles: [0])
-        ])
+        ],
+        // IRIS's detection (--profile iris --patterns) on some frames: with and without a box.
+        iris: i == 5
+          ? nil
+          : IrisPatternFrame(
+            width: 64, height: 36, changedPixels: 900 + i, components: i - 4, areaPixels: 700,
+            lightLuminance: 0.75, darkLuminance: 0.05, harmful: i % 2 == 0,
+            box: i == 6 ? nil : PixelRect(x: i, y: 1, width: 40, height: 30)))
     }
     return PartFile(header: header, rows: rows, measures: measures, patterns: patterns)
   }
@@ -60,6 +67,9 @@ struct PartFileTests {
     #expect(back.measures == part.measures)
     #expect(back.patterns.map(\.tiles) == part.patterns.map(\.tiles))
     #expect(back.patterns.map(\.regions) == part.patterns.map(\.regions))
+    #expect(back.patterns.map(\.iris) == part.patterns.map(\.iris))
+    #expect(
+      back.patterns.contains { $0.iris == nil } && back.patterns.contains { $0.iris?.box == nil })
     #expect(try back.encoded() == bytes, "same part, same bytes")
   }
 

@@ -94,8 +94,19 @@ struct PatternEndToEndTests {
     #expect(
       (irisDoc["criteria"] as? [[String: Any]])?.contains { $0["id"] as? String == "pattern" }
         == false)
+    // IRIS's method finds no pattern in this grating: its period divides the frame, so all
+    // its energy is in a few spectral peaks, removing them changes every pixel, and the
+    // change is one contour (IRIS needs 5). A period of 40/3 px (12 pairs over 160) leaks
+    // into neighbouring bins, and IRIS's method sees its stripes.
+    let irisClip = dir.file("iris-grating.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i",
+      "nullsrc=size=160x120:rate=25:duration=1,format=gray,geq=lum='if(lt(mod(X*12+6,160),80),255,0)'",
+      "-c:v", "ffv1", "-pix_fmt", "gray", irisClip,
+    ])
     let asked = try Flashscan.run([
-      clip, "--profile", "iris", "--patterns", "--report", dir.file("p.json"),
+      irisClip, "--profile", "iris", "--patterns", "--report", dir.file("p.json"), "--report",
+      dir.file("p.html"), "--frames-csv", dir.file("p.csv"),
     ])
     #expect(asked.status == 3, "\(asked.stderr)")
     let askedDoc = try ReportEndToEndTests.json(dir.file("p.json"))
@@ -103,6 +114,23 @@ struct PatternEndToEndTests {
     let rule = try #require(parameters["patterns"] as? [String: Any])
     #expect(rule["minPairs"] as? Int == 6)
     #expect(rule["lightThreshold"] as? Double == 0.25)
+    #expect(rule["method"] as? String == "iris")
+    // IRIS's method: components, no orientation, motion not assessed; the schema holds.
+    let irisIncident = try #require(
+      (askedDoc["incidents"] as? [[String: Any]])?.first { $0["kind"] as? String == "pattern" })
+    let irisDetail = try #require(irisIncident["pattern"] as? [String: Any])
+    #expect(irisDetail["counts"] as? String == "components")
+    #expect(irisDetail["orientationDegrees"] == nil)
+    #expect(irisDetail["motion"] as? String == "unassessed")
+    #expect((irisDetail["pairs"] as? Int ?? 0) >= 6, "\(irisDetail)")
+    #expect(irisIncident["boundingBox"] != nil)
+    let validation = try ReportSchemaTests.validate([dir.file("p.json")])
+    #expect(validation.status == 0, "\(validation.output)")
+    let irisCSV = try String(contentsOfFile: dir.file("p.csv"), encoding: .utf8)
+    #expect(irisCSV.contains(",unassessed,fail,"), "\(irisCSV.prefix(600))")
+    let irisHTML = try String(contentsOfFile: dir.file("p.html"), encoding: .utf8)
+    #expect(irisHTML.contains("components (IRIS)"))
+    #expect(irisHTML.contains("pattern region outlined in yellow"), "the iris pattern thumbnail")
     // --patterns needs a report.
     #expect(try Flashscan.run([clip, "--patterns"]).status == 2)
   }

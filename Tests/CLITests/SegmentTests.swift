@@ -74,11 +74,11 @@ struct SegmentTests {
   @Test(
     "merged outputs equal the whole run's, byte for byte",
     arguments: [
-      ("wcag", [1, 2, 3, 7]), ("ofcom", [3]), ("iris", [2]),
+      ("wcag", [1, 2, 3, 7]), ("ofcom", [3]), ("iris", [2]), ("iris --patterns", [3]),
     ])
   func mergedEqualsWhole(profile: String, counts: [Int]) throws {
     let work = try TemporaryDirectory(prefix: "flashscan-merge")
-    let options = ["--profile", profile]
+    let options = ["--profile"] + profile.split(separator: " ").map(String.init)
     let wholeDir = work.file("whole")
     try FileManager.default.createDirectory(atPath: wholeDir, withIntermediateDirectories: true)
     // createdAt records when a report was made: both runs fix it (SOURCE_DATE_EPOCH).
