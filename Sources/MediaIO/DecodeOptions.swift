@@ -59,6 +59,12 @@ public struct DecodeOptions: Sendable, Equatable {
   /// whether it does): for analyses that measure HDR at the decoder's precision. Off by default;
   /// the rgb24 frames are the same either way.
   public var highPrecision: Bool = false
+  /// Also deliver each frame's decoded planes by reference (`FrameChunk.sourcePlanes`) when the
+  /// stream's samples have more than 8 bits and the layout is rgb24 (`VideoInfo.sourcePlaneBytes`
+  /// says whether it does): what the bt1702 profile measures HDR from. Off by default; a scan
+  /// whose stages need them turns it on itself (`FrameSource.request`, which `ScanEngine.run`
+  /// calls), so only a caller that reads chunks without the engine sets it.
+  public var sourcePlanes: Bool = false
 
   /// The default `maxChunkBytes`.
   public static let defaultMaxChunkBytes = 30 << 20

@@ -26,11 +26,11 @@ struct VideoTableScanner: FileScanner {
     // workers), and two frames more in flight than cores keep the cores busier still: at 1080p
     // on 2 cores, threads + 2 took 6-8% less wall time than threads + 1 (same CPU time) for
     // 5 MB more peak memory per extra frame (Docs/Benchmarks.md).
-    var options = DecodeOptions(
+    let options = DecodeOptions(
       streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24,
       decoderThreads: threads > 1 ? threads + 2 : 1)
-    // bt1702 measures sources above 8 bits from 16-bit RGB, not from the table's rgb24 bytes.
-    options.highPrecision = report?.parameters.profile == .bt1702
+    // bt1702 measures sources above 8 bits from the decoder's planes, not from the table's rgb24
+    // bytes: its stage asks the decoder for them when the scan starts (`Stage.frameRequests`).
     let decoder = try VideoDecoder(path: path, options: options)
     let source = CountingSource(decoder, stop: stop, decoded: decoded)
     try started(ScanStart(estimatedFrames: decoder.info.estimatedFrameCount))
@@ -104,6 +104,8 @@ final class CountingSource: FrameSource {
   }
 
   var info: VideoInfo { base.info }
+
+  func request(_ requests: FrameRequests) { base.request(requests) }
 
   func nextChunk(maxFrames: Int) throws -> FrameChunk? {
     try nextChunk(maxFrames: maxFrames, buffers: nil)
