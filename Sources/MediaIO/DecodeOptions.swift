@@ -65,6 +65,10 @@ public struct DecodeOptions: Sendable, Equatable {
   /// whose stages need them turns it on itself (`FrameSource.request`, which `ScanEngine.run`
   /// calls), so only a caller that reads chunks without the engine sets it.
   public var sourcePlanes: Bool = false
+  /// Threads that convert each frame to rgb24 (or luma), in slices (swscale's slice threads,
+  /// `sws_scale_frame`, as the ffmpeg CLI's scale filter uses them). 1, the default, converts on
+  /// the decoding thread alone. The bytes are the same for any count.
+  public var conversionThreads: Int = 1
 
   /// The default `maxChunkBytes`.
   public static let defaultMaxChunkBytes = 30 << 20

@@ -31,7 +31,7 @@ public final class VideoDecoder: FrameSource {
   /// Replaced once, by the same input opened again with one decoder thread, when a
   /// frame-threaded decoder meets damage (see `restartIfDamaged`).
   private var input: OpenInput
-  private let converter = FrameConverter()
+  private let converter: FrameConverter
   private let rotator: FrameRotator
   /// The 16-bit RGB copy of each frame, when `info.highPrecision` (HighPrecisionOutput.swift).
   private let highPrecision: HighPrecisionOutput?
@@ -99,6 +99,7 @@ public final class VideoDecoder: FrameSource {
   private init(input: OpenInput, options: DecodeOptions) throws {
     self.input = input
     self.options = options
+    converter = FrameConverter(threads: options.conversionThreads)
     var info = input.info
     info.layout = options.layout
     info.highPrecision =

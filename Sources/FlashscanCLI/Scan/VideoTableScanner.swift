@@ -26,9 +26,12 @@ struct VideoTableScanner: FileScanner {
     // workers), and two frames more in flight than cores keep the cores busier still: at 1080p
     // on 2 cores, threads + 2 took 6-8% less wall time than threads + 1 (same CPU time) for
     // 5 MB more peak memory per extra frame (Docs/Benchmarks.md).
-    let options = DecodeOptions(
+    var options = DecodeOptions(
       streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24,
       decoderThreads: threads > 1 ? threads + 2 : 1)
+    // The rgb24 conversion in slices, one per thread, so the decoding thread is not the
+    // bottleneck where decoding is cheap (Docs/Benchmarks.md, "Near the decode limit").
+    options.conversionThreads = threads
     // bt1702 measures sources above 8 bits from the decoder's planes, not from the table's rgb24
     // bytes: its stage asks the decoder for them when the scan starts (`Stage.frameRequests`).
     let decoder = try VideoDecoder(path: path, options: options)
