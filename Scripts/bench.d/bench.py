@@ -271,6 +271,10 @@ def main():
                          "algorithm) against --report --profile iris and the T table alone, on a 480x270 and "
                          "a 1920x1080 clip; prints, does not write the document")
     ap.add_argument("--iris-frames", type=int, default=100, help="frames of the iris-patterns clips (default 100)")
+    ap.add_argument("--decode-limit", action="store_true",
+                    help="only the decode-limit rows (issue 17): the T table against the decode-only floor "
+                         "(ffmpeg -i F -f null -) on a 3.5 Mb/s 1080p H.264 clip and on the 16 Mb/s 1080p clip "
+                         "(target: at most 1.15x the floor's wall time on both); prints, does not write the document")
     args = ap.parse_args()
     reps = args.reps or (1 if args.quick else 5)
     slow_reps = min(reps, args.numpy_reps or (1 if args.quick else 3))
@@ -298,6 +302,8 @@ def main():
         return run_hdr(args, flashscan, info, reps)
     if args.iris_patterns:
         return run_iris_patterns(args, flashscan, info, reps)
+    if args.decode_limit:
+        return run_decode_limit(args, flashscan, info, reps)
 
     frames = args.seconds * RATE
     c1080 = Clip("main", 1920, 1080, frames, args.work)
@@ -750,6 +756,65 @@ def run_iris_patterns(args, flashscan, info, reps):
         for key in ("iris", "irisp"):
             print(f"{key} / T table alone, wall: {median([x[0] for x in results[key]]) / base:.2f}x")
         print()
+
+
+# The low-bit-rate clip of the decode-limit rows: the main clips' source, x264 at an average of
+# 3.5 Mbit/s (where decoding is cheap, so what flashscan adds to it shows).
+LOW_RATE_X264 = ["-c:v", "libx264", "-preset", "veryfast", "-b:v", "3500k", "-maxrate", "3500k",
+                 "-bufsize", "7000k", "-pix_fmt", "yuv420p"]
+
+
+def run_decode_limit(args, flashscan, info, reps):
+    """The T table against the decode-only floor on a 3.5 Mb/s and the 16 Mb/s 1080p clip."""
+    frames = args.seconds * RATE
+    load_before = loadavg()
+    main = Clip("main", 1920, 1080, frames, args.work)
+    generate(main)
+    low = Clip("low3500k", 1920, 1080, frames, args.work)
+    if not os.path.exists(low.path):
+        log(f"bench: generating {low.path} ...")
+        tmp = low.path + ".tmp.mp4"
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+             "-i", SOURCE.format(w=1920, h=1080), "-frames:v", str(frames), *LOW_RATE_X264, tmp],
+            check=True)
+        os.replace(tmp, low.path)
+    ff = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error"]
+    tools = []
+    for clip in [low, main]:
+        rel = os.path.relpath(clip.path, ROOT)
+        tools += [
+            (clip, Tool("fs", "T table", [flashscan, "--quiet", clip.path], f"flashscan --quiet {rel}")),
+            (clip, Tool("null", "floor: decode only", [*ff, "-i", clip.path, "-f", "null", "-"],
+                        f"ffmpeg -i {rel} -f null -")),
+        ]
+    results = {(c.path, t.key): [] for c, t in tools}
+    for r in range(reps):
+        for clip, t in tools:
+            wall, cpu, rss, code, _ = measure(t.argv)
+            if code not in t.ok_codes:
+                sys.exit(f"bench: {t.shown} exited {code}")
+            results[(clip.path, t.key)].append((wall, cpu, rss))
+            log(f"bench: rep {r + 1} {t.shown}: {wall:.2f} s wall, {cpu:.2f} s CPU, {rss // 1024} MiB")
+    print(f"CPU: {info['cpu']}, {info['cores']} cores; {reps} interleaved repetitions, medians; "
+          f"load average (1, 5, 15 min) before: {load_before}; after: {loadavg()}")
+    print("| clip | bit rate | command | wall s | CPU s | peak RSS MiB |")
+    print("|---|---|---|---|---|---|")
+    for clip, t in tools:
+        rows = results[(clip.path, t.key)]
+        rate = int(clip_info(clip.path).get("bit_rate", "0")) / 1e6
+        print(f"| {clip.label} | {rate:.1f} Mbit/s | `{t.shown}` | {median([x[0] for x in rows]):.2f} "
+              f"| {median([x[1] for x in rows]):.2f} | {median([x[2] for x in rows]) / 1024:.0f} |")
+    met = True
+    for clip in [low, main]:
+        fs = results[(clip.path, "fs")]
+        null = results[(clip.path, "null")]
+        ratio = median([x[0] for x in fs]) / median([x[0] for x in null])
+        cpu_ratio = median([x[1] for x in fs]) / median([x[1] for x in null])
+        ok = ratio <= 1.15
+        met = met and ok
+        print(f"{os.path.relpath(clip.path, ROOT)}: T table / decode-only floor, wall {ratio:.3f}x "
+              f"(target at most 1.15x: {'met' if ok else 'NOT met'}); CPU time {cpu_ratio:.3f}x")
     return 0
 
 

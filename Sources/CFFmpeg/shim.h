@@ -29,8 +29,9 @@ static inline AVRational fs_time_base_q(void) { return AV_TIME_BASE_Q; }
 /// `-pix_fmt rgb24`) does: sws_alloc_context, options set one by one, sws_init_context.
 /// vf_scale (5.1) sets no source range here (the frame's range is applied per frame), and for
 /// yuv420p input it overrides the vertical chroma position to 128 (MPEG-2 siting).
+/// `threads` above 1 gives the context swscale's slice threads (used by `fs_sws_scale_frame_into`).
 static inline struct SwsContext *fs_sws_create(int src_w, int src_h, int src_fmt, int dst_w, int dst_h,
-                                               int dst_fmt, int flags) {
+                                               int dst_fmt, int flags, int threads) {
   struct SwsContext *c = sws_alloc_context();
   if (!c) return NULL;
   av_opt_set_int(c, "srcw", src_w, 0);
@@ -42,7 +43,7 @@ static inline struct SwsContext *fs_sws_create(int src_w, int src_h, int src_fmt
   av_opt_set_int(c, "sws_flags", flags, 0);
   av_opt_set_double(c, "param0", SWS_PARAM_DEFAULT, 0);
   av_opt_set_double(c, "param1", SWS_PARAM_DEFAULT, 0);
-  av_opt_set_int(c, "threads", 1, 0);
+  av_opt_set_int(c, "threads", threads > 1 ? threads : 1, 0);
   av_opt_set_int(c, "src_h_chr_pos", -513, 0);
   av_opt_set_int(c, "src_v_chr_pos", src_fmt == AV_PIX_FMT_YUV420P ? 128 : -513, 0);
   av_opt_set_int(c, "dst_h_chr_pos", -513, 0);
@@ -76,6 +77,36 @@ static inline int fs_sws_scale_frame_to(struct SwsContext *c, const AVFrame *f, 
   uint8_t *d[4] = {dst, NULL, NULL, NULL};
   int s[4] = {dst_stride, 0, 0, 0};
   return sws_scale(c, (const uint8_t *const *)f->data, f->linesize, 0, f->height, d, s);
+}
+
+static void fs_keep_buffer(void *opaque, uint8_t *data) {
+  (void)opaque;
+  (void)data;
+}
+
+/// Converts a whole frame into one packed destination plane (`dst_h` rows, `dst_stride` bytes
+/// apart) through sws_scale_frame, which splits the rows into slices converted by the context's
+/// threads (each slice with the same code as one `sws_scale` call). The destination frame wraps
+/// the caller's memory (a buffer reference that frees nothing). Returns the rows written or a
+/// negative error.
+static inline int fs_sws_scale_frame_into(struct SwsContext *c, const AVFrame *f, uint8_t *dst,
+                                          int dst_stride, int dst_w, int dst_h, int dst_fmt) {
+  AVFrame *out = av_frame_alloc();
+  int ret;
+  if (!out) return AVERROR(ENOMEM);
+  out->buf[0] = av_buffer_create(dst, (size_t)dst_stride * (size_t)dst_h, fs_keep_buffer, NULL, 0);
+  if (!out->buf[0]) {
+    av_frame_free(&out);
+    return AVERROR(ENOMEM);
+  }
+  out->data[0] = dst;
+  out->linesize[0] = dst_stride;
+  out->width = dst_w;
+  out->height = dst_h;
+  out->format = dst_fmt;
+  ret = sws_scale_frame(c, out, f);
+  av_frame_free(&out);
+  return ret < 0 ? ret : dst_h;
 }
 
 /// The stream's display-matrix rotation as the ffmpeg 5.1 CLI computes it for -autorotate

@@ -25,9 +25,15 @@ public struct FrameChunk: Sendable {
   /// channel, full range (0...65535), converted with the frame's matrix and range like `frames`.
   /// nil otherwise: the 8-bit paths never pay for it.
   public var highPrecision: Tensor<UInt16>?
+  /// The same frames as the decoder produced them (its planes, held by reference), when the
+  /// source was asked for them (`FrameRequests.sourcePlanes`) and its samples have more than
+  /// 8 bits (`VideoInfo.sourcePlaneBytes` > 0): what the bt1702 profile measures HDR from,
+  /// converting on the worker threads. nil otherwise.
+  public var sourcePlanes: SourcePlanes?
 
   public init(
-    frames: Tensor<UInt8>, times: [Double], firstIndex: Int, highPrecision: Tensor<UInt16>? = nil
+    frames: Tensor<UInt8>, times: [Double], firstIndex: Int, highPrecision: Tensor<UInt16>? = nil,
+    sourcePlanes: SourcePlanes? = nil
   ) {
     precondition(frames.rank == 4 && frames.shape[0] == times.count, "frames and times disagree")
     if let highPrecision {
@@ -38,7 +44,15 @@ public struct FrameChunk: Sendable {
     self.frames = frames
     self.times = times
     self.firstIndex = firstIndex
+    if let sourcePlanes {
+      precondition(
+        sourcePlanes.frames.count == frames.shape[0]
+          && sourcePlanes.frames.allSatisfy {
+            $0.width == frames.shape[2] && $0.height == frames.shape[1]
+          }, "the source planes must be one frame of the chunk's size per frame")
+    }
     self.highPrecision = highPrecision
+    self.sourcePlanes = sourcePlanes
   }
 
   /// Number of frames in the chunk.
@@ -52,9 +66,10 @@ public struct FrameChunk: Sendable {
 
 extension VideoInfo {
   /// Bytes one decoded frame takes in a chunk: the 8-bit frame, plus the 16-bit RGB copy when
-  /// `highPrecision` is set.
+  /// `highPrecision` is set, plus the source planes held when `sourcePlaneBytes` > 0.
   public var bytesPerFrame: Int {
     width * height * layout.channels + (highPrecision ? width * height * 3 * 2 : 0)
+      + sourcePlaneBytes
   }
 }
 
@@ -86,6 +101,10 @@ public struct VideoInfo: Sendable, Equatable {
   /// True when every chunk also carries `FrameChunk.highPrecision` (16-bit RGB, 6 bytes a pixel
   /// more per frame; `ScanEngine` sizes chunks with them).
   public var highPrecision: Bool
+  /// Bytes a frame's `FrameChunk.sourcePlanes` hold (the decoder's planes; 6 a pixel for frames
+  /// it converts to 16-bit RGB instead), 0 when the chunks carry none. Set by the source once
+  /// it was asked for them (`FrameSource.request`).
+  public var sourcePlaneBytes: Int = 0
   /// The source's start timecode (`HH:MM:SS:FF`, `;` before the frames when drop-frame): the
   /// `timecode` tag of the video stream (an MP4/MOV `tmcd` track sets it), of the container, or
   /// of a data stream; nil when none.
@@ -124,9 +143,24 @@ public protocol FrameSource: AnyObject {
   /// The same, filling a buffer taken from `buffers` where the source can (a decoder converts
   /// straight into it); `ScanEngine` calls this one. The default ignores the pool.
   func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk?
+  /// Asks for more than the 8-bit frames in every chunk (what the stages of a scan need,
+  /// `Stage.frameRequests`); `ScanEngine.run` calls it before the first chunk. A source that can
+  /// deliver them updates `info` (`VideoInfo.sourcePlaneBytes`); the default ignores the request.
+  /// Call it before the first `nextChunk`.
+  func request(_ requests: FrameRequests)
+}
+
+/// What a scan's stages need in the chunks beyond the 8-bit frames.
+public struct FrameRequests: OptionSet, Sendable, Hashable {
+  public let rawValue: Int
+  public init(rawValue: Int) { self.rawValue = rawValue }
+  /// `FrameChunk.sourcePlanes` when the source's samples have more than 8 bits.
+  public static let sourcePlanes = FrameRequests(rawValue: 1)
 }
 
 extension FrameSource {
+  public func request(_ requests: FrameRequests) {}
+
   public func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
     try nextChunk(maxFrames: maxFrames)
   }

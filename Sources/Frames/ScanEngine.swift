@@ -98,6 +98,9 @@ public struct ScanEngine: Sendable {
   @discardableResult
   public func run(_ source: FrameSource, stages: [any Stage]) throws -> ScanStats {
     try validate()
+    // Before the first chunk (and before the chunk length, which counts what a frame holds).
+    let requests = stages.reduce(FrameRequests()) { $0.union($1.frameRequests) }
+    if !requests.isEmpty { source.request(requests) }
     let erased = try stages.map { try ErasedStage($0) }
     let measures = erased.map(\.measure)
     let queue = WorkQueue()

@@ -36,10 +36,15 @@ public protocol Stage: AnyObject {
 
   /// Called once after the last chunk, on the scanning thread.
   func finish() throws
+
+  /// What the stage needs in the chunks beyond the 8-bit frames; `ScanEngine.run` asks the
+  /// source for the union of every stage's requests before the first chunk. Default: nothing.
+  var frameRequests: FrameRequests { get }
 }
 
 extension Stage {
   public func finish() throws {}
+  public var frameRequests: FrameRequests { [] }
 }
 
 /// A chunk of frames with the chunk before it: the one chunk-boundary rule of the engine.

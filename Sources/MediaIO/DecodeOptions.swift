@@ -62,6 +62,16 @@ public struct DecodeOptions: Sendable, Equatable {
   /// A segmented scan's start (`SegmentPlan.decodeStart`): seek there first, number and time the
   /// frames as a whole run does. Nil: decode from the start.
   public var start: DecodeStart? = nil
+  /// Also deliver each frame's decoded planes by reference (`FrameChunk.sourcePlanes`) when the
+  /// stream's samples have more than 8 bits and the layout is rgb24 (`VideoInfo.sourcePlaneBytes`
+  /// says whether it does): what the bt1702 profile measures HDR from. Off by default; a scan
+  /// whose stages need them turns it on itself (`FrameSource.request`, which `ScanEngine.run`
+  /// calls), so only a caller that reads chunks without the engine sets it.
+  public var sourcePlanes: Bool = false
+  /// Threads that convert each frame to rgb24 (or luma), in slices (swscale's slice threads,
+  /// `sws_scale_frame`, as the ffmpeg CLI's scale filter uses them). 1, the default, converts on
+  /// the decoding thread alone. The bytes are the same for any count.
+  public var conversionThreads: Int = 1
 
   /// The default `maxChunkBytes`.
   public static let defaultMaxChunkBytes = 30 << 20

@@ -25,7 +25,12 @@ final class FrameConverter {
   /// same bytes and never writes outside the chunk.
   private var staging: UnsafeMutablePointer<AVFrame>?
 
-  init() {}
+  /// swscale slice threads per conversion (1: the calling thread alone).
+  let threads: Int
+
+  init(threads: Int = 1) {
+    self.threads = max(1, threads)
+  }
 
   deinit {
     if let sws { sws_freeContext(sws) }
@@ -78,16 +83,21 @@ final class FrameConverter {
     let context = try context(for: frame, size: size, dstFormat: dstFormat)
     _ = fs_sws_apply_frame_colorspace(context, frame)
     let rowBytes = size.width * bytesPerPixel
+    func scale(_ out: UnsafeMutablePointer<UInt8>?, _ stride: Int32) -> Int32 {
+      threads > 1
+        ? fs_sws_scale_frame_into(
+          context, frame, out, stride, Int32(size.width), Int32(size.height), dstFormat.rawValue)
+        : fs_sws_scale_frame_to(context, frame, out, stride)
+    }
     if rowBytes % 16 == 0 {
-      let done = fs_sws_scale_frame_to(context, frame, destination, Int32(rowBytes))
+      let done = scale(destination, Int32(rowBytes))
       guard done == Int32(size.height) else {
         throw ConversionError(reason: "swscale produced \(done) of \(size.height) rows")
       }
       return
     }
     let stage = try stagingFrame(size: size, format: dstFormat)
-    let done = fs_sws_scale_frame_to(
-      context, frame, fs_frame_plane(stage, 0), fs_frame_linesize(stage, 0))
+    let done = scale(fs_frame_plane(stage, 0), fs_frame_linesize(stage, 0))
     guard done == Int32(size.height) else {
       throw ConversionError(reason: "swscale produced \(done) of \(size.height) rows")
     }
@@ -110,7 +120,7 @@ final class FrameConverter {
     guard
       let created = fs_sws_create(
         wanted.srcWidth, wanted.srcHeight, wanted.srcFormat, wanted.dstWidth, wanted.dstHeight,
-        wanted.dstFormat, SWS_BICUBIC)
+        wanted.dstFormat, SWS_BICUBIC, Int32(threads))
     else {
       let name =
         av_get_pix_fmt_name(AVPixelFormat(rawValue: wanted.srcFormat)).map { String(cString: $0) }

@@ -61,6 +61,18 @@ final class HighPrecisionOutput {
   /// Converts `frame` (as decoded, before any rotation) into the chunk's frame `index`, turned
   /// upright and delivered at `size` (the upright size).
   func convert(_ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize, index: Int) throws {
+    let offset = index * frameSamples * 2
+    try storage.withUnsafeMutableBytes {
+      try convert(frame, size: size, into: $0.baseAddress! + offset)
+    }
+  }
+
+  /// Converts `frame` into `size.width * size.height * 3` 16-bit samples at `destination`,
+  /// turned upright and delivered at `size` (the upright size).
+  func convert(
+    _ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize,
+    into destination: UnsafeMutableRawPointer
+  ) throws {
     let rotation = rotator.rotation
     let coded = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
     let rowBytes = coded.width * 6
@@ -85,20 +97,17 @@ final class HighPrecisionOutput {
       }
     }
     if rotation == .none {
-      let offset = index * frameSamples * 2
-      try storage.withUnsafeMutableBytes { try write($0.baseAddress! + offset) }
+      try write(destination)
       return
     }
     if rotationScratch.count < rowBytes * coded.height {
       rotationScratch = [UInt8](repeating: 0, count: rowBytes * coded.height)
     }
     try rotationScratch.withUnsafeMutableBytes { try write($0.baseAddress!) }
-    storage.withUnsafeMutableBytes { raw in
-      rotationScratch.withUnsafeMutableBufferPointer { scratch in
-        rotator.rotatePacked(
-          scratch.baseAddress!, width: coded.width, height: coded.height, step: 6,
-          into: raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + index * frameSamples * 2)
-      }
+    rotationScratch.withUnsafeMutableBufferPointer { scratch in
+      rotator.rotatePacked(
+        scratch.baseAddress!, width: coded.width, height: coded.height, step: 6,
+        into: destination.assumingMemoryBound(to: UInt8.self))
     }
   }
 
@@ -115,7 +124,9 @@ final class HighPrecisionOutput {
 /// planes into 16-bit full-range RGB: the frame's matrix (BT.709, BT.2020, SMPTE 240M, FCC;
 /// BT.601 otherwise, as swscale) and range (narrow unless the frame says full, as swscale),
 /// each chroma sample used for the pixels it covers. nil for other formats, or when the frame
-/// must be scaled (swscale does those).
+/// must be scaled (swscale does those). `planeFrame` hands the same planes and tables over as they
+/// are (`SourcePlanes`), for the photosensitivity kernel to convert on a worker thread with the
+/// same arithmetic.
 struct PlaneReader {
   let width: Int
   let height: Int
@@ -125,12 +136,13 @@ struct PlaneReader {
   let shift: Int
   let depth: Int
   let chromaShift: (x: Int, y: Int)
-  let tables: Tables
+  let conversion: YUVConversion
 
-  init?(frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) {
-    guard Int(frame.pointee.width) == size.width, Int(frame.pointee.height) == size.height,
-      let d = av_pix_fmt_desc_get(AVPixelFormat(rawValue: frame.pointee.format))?.pointee
-    else { return nil }
+  /// The component layout of `format` when the reader takes it, else nil.
+  static func accepts(format: Int32) -> Bool { layout(format) != nil }
+
+  private static func layout(_ format: Int32) -> AVPixFmtDescriptor? {
+    guard let d = av_pix_fmt_desc_get(AVPixelFormat(rawValue: format))?.pointee else { return nil }
     let excluded =
       UInt64(AV_PIX_FMT_FLAG_RGB) | UInt64(AV_PIX_FMT_FLAG_PAL) | UInt64(AV_PIX_FMT_FLAG_HWACCEL)
       | UInt64(AV_PIX_FMT_FLAG_BITSTREAM) | UInt64(AV_PIX_FMT_FLAG_FLOAT)
@@ -145,8 +157,17 @@ struct PlaneReader {
       c0.depth > 8, c0.depth <= 16, c1.depth == c0.depth, c2.depth == c0.depth,
       c0.shift == c1.shift, c1.shift == c2.shift,
       [c0.step, c1.step, c2.step].allSatisfy({ $0 >= 2 && $0 % 2 == 0 }),
-      [c0.offset, c1.offset, c2.offset].allSatisfy({ $0 % 2 == 0 })
+      [c0.offset, c1.offset, c2.offset].allSatisfy({ $0 % 2 == 0 }),
+      d.log2_chroma_w <= 1
     else { return nil }
+    return d
+  }
+
+  init?(frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) {
+    guard Int(frame.pointee.width) == size.width, Int(frame.pointee.height) == size.height,
+      let d = Self.layout(frame.pointee.format)
+    else { return nil }
+    let (c0, c1, c2) = (d.comp.0, d.comp.1, d.comp.2)
     width = size.width
     height = size.height
     planes = (Int(c0.plane), Int(c1.plane), Int(c2.plane))
@@ -156,17 +177,7 @@ struct PlaneReader {
     chromaShift = (Int(d.log2_chroma_w), Int(d.log2_chroma_h))
     let n = Int(c0.depth)
     depth = n
-    let unit = Double(1 << (n - 8))
-    let (yScale, yOffset, cScale, cOffset): (Double, Double, Double, Double)
     let (kr, kb): (Double, Double)
-    if frame.pointee.color_range == AVCOL_RANGE_JPEG {
-      let full = Double((1 << n) - 1)
-      (yScale, yOffset, cScale, cOffset) = (1 / full, 0, 1 / full, Double(1 << (n - 1)))
-    } else {
-      (yScale, yOffset, cScale, cOffset) = (
-        1 / (219 * unit), 16 * unit, 1 / (224 * unit), 128 * unit
-      )
-    }
     switch frame.pointee.colorspace {
     case AVCOL_SPC_BT709: (kr, kb) = (0.2126, 0.0722)
     case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: (kr, kb) = (0.2627, 0.0593)
@@ -174,24 +185,39 @@ struct PlaneReader {
     case AVCOL_SPC_FCC: (kr, kb) = (0.30, 0.11)
     default: (kr, kb) = (0.299, 0.114)
     }
-    tables = Self.tables(
-      depth: n, yScale: yScale, yOffset: yOffset, cScale: cScale, cOffset: cOffset, kr: kr, kb: kb)
+    conversion = YUVConversion(
+      depth: n, fullRange: frame.pointee.color_range == AVCOL_RANGE_JPEG, kr: kr, kb: kb)
+  }
+
+  private func base(_ frame: UnsafeMutablePointer<AVFrame>, _ plane: Int) -> (
+    UnsafePointer<UInt16>, Int
+  ) {
+    let p = UnsafeRawPointer(fs_frame_plane(frame, Int32(plane))!)
+    return (p.assumingMemoryBound(to: UInt16.self), Int(fs_frame_linesize(frame, Int32(plane))))
+  }
+
+  /// `frame`'s planes as they are, for `SourcePlanes` (valid while the frame is referenced).
+  func planeFrame(_ frame: UnsafeMutablePointer<AVFrame>) -> PlaneFrame {
+    let (yp, ys) = base(frame, planes.y)
+    let (up, us) = base(frame, planes.u)
+    let (vp, vs) = base(frame, planes.v)
+    return PlaneFrame(
+      yuv: [
+        UnsafeRawPointer(yp + offsets.y), UnsafeRawPointer(up + offsets.u),
+        UnsafeRawPointer(vp + offsets.v),
+      ], strides: [ys, us, vs], steps: [steps.y, steps.u, steps.v], shift: shift,
+      chromaShift: chromaShift, width: width, height: height, conversion: conversion)
   }
 
   /// Writes `height` rows of `width` RGB triples (16 bits, full range) at `out`. Per code, the
-  /// terms `65535 * 256 * (Y', 2(1-Kr) Cr, ...)` are tabulated as integers, so a pixel is a few
-  /// lookups, adds and clamps (within half a 16-bit step of the exact formula).
+  /// terms `65535 * 256 * (Y', 2(1-Kr) Cr, ...)` are tabulated as integers (`YUVConversion`), so
+  /// a pixel is a few lookups, adds and clamps (within half a 16-bit step of the exact formula).
   func read(_ frame: UnsafeMutablePointer<AVFrame>, into out: UnsafeMutablePointer<UInt16>) {
-    func base(_ plane: Int) -> (UnsafePointer<UInt16>, Int) {
-      let p = UnsafeRawPointer(fs_frame_plane(frame, Int32(plane))!)
-      return (
-        p.assumingMemoryBound(to: UInt16.self), Int(fs_frame_linesize(frame, Int32(plane))) / 2
-      )
-    }
-    let (yp, ys) = base(planes.y)
-    let (up, us) = base(planes.u)
-    let (vp, vs) = base(planes.v)
-    let t = tables
+    let (yp, ysBytes) = base(frame, planes.y)
+    let (up, usBytes) = base(frame, planes.u)
+    let (vp, vsBytes) = base(frame, planes.v)
+    let (ys, us, vs) = (ysBytes / 2, usBytes / 2, vsBytes / 2)
+    let t = conversion
     let mask = UInt16(truncatingIfNeeded: (1 << depth) - 1)
     let shift = UInt16(self.shift)
     let (sy, su, sv) = steps
@@ -245,32 +271,5 @@ struct PlaneReader {
         }
       }
     }
-  }
-
-  /// The per-code terms of `read`, in units of 1/256 of a 16-bit step.
-  struct Tables {
-    var y: [Int32]
-    var crR: [Int32]
-    var crG: [Int32]
-    var cbG: [Int32]
-    var cbB: [Int32]
-  }
-
-  static func tables(
-    depth: Int, yScale: Double, yOffset: Double, cScale: Double, cOffset: Double, kr: Double,
-    kb: Double
-  ) -> Tables {
-    let kg = 1 - kr - kb
-    let unit = 65535.0 * 256
-    func table(_ f: (Double) -> Double) -> [Int32] {
-      (0..<(1 << depth)).map { Int32((min(max(f(Double($0)), -4), 4) * unit).rounded()) }
-    }
-    func c(_ code: Double) -> Double { (code - cOffset) * cScale }
-    return Tables(
-      y: table { ($0 - yOffset) * yScale },
-      crR: table { 2 * (1 - kr) * c($0) },
-      crG: table { -2 * (1 - kr) * kr / kg * c($0) },
-      cbG: table { -2 * (1 - kb) * kb / kg * c($0) },
-      cbB: table { 2 * (1 - kb) * c($0) })
   }
 }

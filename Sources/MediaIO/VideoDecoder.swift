@@ -13,7 +13,7 @@ import Frames
 /// Times are the frames' best-effort timestamps minus the first frame's, in seconds.
 /// See Docs/Decoding.md.
 public final class VideoDecoder: FrameSource {
-  public let info: VideoInfo
+  public private(set) var info: VideoInfo
   /// Problems met while decoding (corrupt or truncated data), each naming the frame index, and
   /// notes on what was done differently from the coded stream (frame size changes scaled, a
   /// display-matrix rotation not applied).
@@ -38,10 +38,14 @@ public final class VideoDecoder: FrameSource {
   /// Replaced once, by the same input opened again with one decoder thread, when a
   /// frame-threaded decoder meets damage (see `restartIfDamaged`).
   private var input: OpenInput
-  private let converter = FrameConverter()
+  private let converter: FrameConverter
   private let rotator: FrameRotator
   /// The 16-bit RGB copy of each frame, when `info.highPrecision` (HighPrecisionOutput.swift).
   private let highPrecision: HighPrecisionOutput?
+  /// The decoder's planes by reference, when `info.sourcePlaneBytes` > 0 (SourcePlanesOutput.swift).
+  private var sourcePlanes: SourcePlanesOutput?
+  /// True once the first chunk was asked for (`request` no longer changes what chunks carry).
+  private var started = false
   private var rotationScratch: [UInt8] = []
   private var warnedAboutRotation = false
   private var packet: UnsafeMutablePointer<AVPacket>?
@@ -104,6 +108,7 @@ public final class VideoDecoder: FrameSource {
   private init(input: OpenInput, options: DecodeOptions) throws {
     self.input = input
     self.options = options
+    converter = FrameConverter(threads: options.conversionThreads)
     var info = input.info
     info.layout = options.layout
     info.highPrecision =
@@ -114,6 +119,7 @@ public final class VideoDecoder: FrameSource {
       ? HighPrecisionOutput(rotation: options.autorotate ? input.rotation : .none) : nil
     self.timeBase = input.stream.pointee.time_base
     self.rotator = FrameRotator(rotation: options.autorotate ? input.rotation : .none)
+    if options.sourcePlanes { enableSourcePlanes() }
     packet = av_packet_alloc()
     frame = av_frame_alloc()
     guard packet != nil, frame != nil else {
@@ -158,6 +164,27 @@ public final class VideoDecoder: FrameSource {
     av_frame_free(&frame)
   }
 
+  /// Turns on `FrameChunk.sourcePlanes` when the stream's samples have more than 8 bits and the
+  /// layout is rgb24 (`DecodeOptions.sourcePlanes`).
+  private func enableSourcePlanes() {
+    guard sourcePlanes == nil, options.layout == .rgb24, info.color.bitDepth > 8 else { return }
+    let rotation = rotator.rotation
+    sourcePlanes = SourcePlanesOutput(rotation: rotation)
+    let size = options.outputSize ?? FrameSize(width: info.width, height: info.height)
+    let scaled = options.outputSize != nil
+    info.sourcePlaneBytes = SourcePlanesOutput.bytesPerFrame(
+      format: scaled ? -1 : av_get_pix_fmt(info.pixelFormatName).rawValue, size: size,
+      rotation: rotation)
+  }
+
+  /// `FrameRequests.sourcePlanes` turns on `FrameChunk.sourcePlanes` as
+  /// `DecodeOptions.sourcePlanes` does, when asked before the first chunk (later it changes
+  /// nothing).
+  public func request(_ requests: FrameRequests) {
+    guard !started, requests.contains(.sourcePlanes) else { return }
+    enableSourcePlanes()
+  }
+
   /// The next at most `maxFrames` frames (fewer at the end of the stream, when the chunk would
   /// exceed `DecodeOptions.maxChunkBytes`, or when the frame size changes under
   /// `FrameSizeChanges.keep`), or nil after the last frame.
@@ -169,6 +196,7 @@ public final class VideoDecoder: FrameSource {
   /// instead of fresh memory.
   public func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
     precondition(maxFrames > 0, "maxFrames must be positive")
+    started = true
     guard let frame else { return nil }
     guard try pullFrame() else {
       if frameIndex == firstFrameIndex, let reason = failureReason {
@@ -188,9 +216,12 @@ public final class VideoDecoder: FrameSource {
     guard frameBytes > 0 else {
       throw MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex) has no pixels")
     }
-    let deepBytes = highPrecision == nil ? 0 : size.width * size.height * 6
+    let deepBytes =
+      (highPrecision == nil ? 0 : size.width * size.height * 6)
+      + (sourcePlanes == nil ? 0 : max(info.sourcePlaneBytes, 1))
     let capacity = min(maxFrames, max(1, options.maxChunkBytes / (frameBytes + deepBytes)))
     highPrecision?.begin(capacity: capacity, size: size, buffers: buffers)
+    sourcePlanes?.begin()
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)
@@ -213,6 +244,7 @@ public final class VideoDecoder: FrameSource {
         do {
           try convertCurrentFrame(size: size, into: buffer.baseAddress! + n * frameBytes)
           try highPrecision?.convert(frame, size: size, index: n)
+          try sourcePlanes?.add(frame, size: size)
         } catch let error as ConversionError {
           conversionFailure = error.reason
           break
@@ -242,7 +274,8 @@ public final class VideoDecoder: FrameSource {
     return FrameChunk(
       frames: Tensor(shape: [times.count, size.height, size.width, channels], storage: storage),
       times: times, firstIndex: startIndex,
-      highPrecision: highPrecision?.finish(count: times.count, size: size))
+      highPrecision: highPrecision?.finish(count: times.count, size: size),
+      sourcePlanes: sourcePlanes?.finish(count: times.count))
   }
 
   /// Names in `warnings` a frame (about to be delivered) whose size differs from the previous

@@ -1,3 +1,4 @@
+import CRegionSums
 import Foundation
 import FrameTensor
 import Frames
@@ -45,11 +46,31 @@ extension PhotosensitivityMeasurer {
   /// bt1702: per cell the mean display light of R, G, B (as `cellLinearRGB`, relative to the
   /// SDR white of 200 cd/m2), the mean luminance in cd/m2 (`cellCandela`), the classic red value
   /// when asked for, and the frame's mean cd/m2. Reads the chunk's 16-bit frames when it has
-  /// them (sources above 8 bits), else its rgb24 frames.
+  /// them (sources above 8 bits): the decoder's planes (`FrameChunk.sourcePlanes`, converted
+  /// here a row at a time by the C kernel, with the same results) or 16-bit RGB
+  /// (`FrameChunk.highPrecision`); else its rgb24 frames.
   func measureAbsolute(
     _ chunk: FrameChunk, tables: AbsoluteTables, into measures: inout [FrameMeasure]
   ) throws {
     let pixels = grid.width * grid.height * 3
+    if let planes = chunk.sourcePlanes {
+      guard !tables.component16.isEmpty else {
+        throw PhotosensitivityError.frameMismatch(
+          frame: chunk.firstIndex,
+          reason: "source planes given for a \(color.bitDepth)-bit video")
+      }
+      guard planes.frames.count == chunk.count,
+        planes.frames.allSatisfy({ $0.width == grid.width && $0.height == grid.height })
+      else {
+        throw PhotosensitivityError.frameMismatch(
+          frame: chunk.firstIndex, reason: "the source planes have another shape than the chunk")
+      }
+      for i in 0..<chunk.count {
+        planeSums(planes.frames[i], tables: tables, into: &measures[i])
+      }
+      withExtendedLifetime(planes) {}
+      return
+    }
     if let deep = chunk.highPrecision {
       guard !tables.component16.isEmpty else {
         throw PhotosensitivityError.frameMismatch(
@@ -80,6 +101,68 @@ extension PhotosensitivityMeasurer {
         }
       }
     }
+  }
+
+  /// One frame of decoded planes through the C kernel (`fs_absolute_sums`): the same Float
+  /// operations, in the same order, as `absoluteSums` on the frame's 16-bit RGB.
+  private func planeSums(_ frame: PlaneFrame, tables: AbsoluteTables, into m: inout FrameMeasure) {
+    var sums = [Double](repeating: 0, count: grid.cellCount * 5)
+    var scratch = [UInt16](repeating: 0, count: grid.width * 3)
+    let empty: [Int32] = [0]
+    let conversion = frame.conversion
+    func table(_ t: [Int32]?, _ body: (UnsafePointer<Int32>) -> Void) {
+      (t ?? empty).withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+    let status = grid.columnBounds32.withUnsafeBufferPointer { cb in
+      grid.rowBounds32.withUnsafeBufferPointer { rb in
+        tables.component16.withUnsafeBufferPointer { lut in
+          tables.hlgGain.withUnsafeBufferPointer { gain in
+            var result: Int32 = -1
+            table(conversion?.y) { y in
+              table(conversion?.crR) { crR in
+                table(conversion?.crG) { crG in
+                  table(conversion?.cbG) { cbG in
+                    table(conversion?.cbB) { cbB in
+                      var layout = fs_region_layout(
+                        width: Int32(grid.width), height: Int32(grid.height),
+                        columns: Int32(grid.columns), rows: Int32(grid.rows),
+                        column_bounds: cb.baseAddress, row_bounds: rb.baseAddress)
+                      let p = frame.planes.map { $0.assumingMemoryBound(to: UInt16.self) }
+                      var f = fs_plane_frame(
+                        kind: frame.kind == .yuv ? Int32(FS_PLANES_YUV) : Int32(FS_PLANES_RGB16),
+                        width: Int32(frame.width), height: Int32(frame.height),
+                        planes: (p[0], p[1], p[2]),
+                        strides: (frame.strides[0], frame.strides[1], frame.strides[2]),
+                        steps: (
+                          Int32(frame.steps[0]), Int32(frame.steps[1]), Int32(frame.steps[2])
+                        ),
+                        shift: Int32(frame.shift), depth: Int32(conversion?.depth ?? 16),
+                        chroma_x: Int32(frame.chromaShift.x), chroma_y: Int32(frame.chromaShift.y),
+                        y: y, cr_r: crR, cr_g: crG, cb_g: cbG, cb_b: cbB)
+                      var params = fs_absolute_params(
+                        component: lut.baseAddress,
+                        hlg_gain: tables.transfer == .hlg ? gain.baseAddress : nil,
+                        wr: tables.weights.r, wg: tables.weights.g, wb: tables.weights.b,
+                        classic: parameters.redRules.contains(.classic) ? 1 : 0,
+                        ratio: Float(parameters.redSaturationRatio),
+                        to_relative: Float(1 / tables.sdrPeak))
+                      result = scratch.withUnsafeMutableBufferPointer { s in
+                        sums.withUnsafeMutableBufferPointer { out in
+                          fs_absolute_sums(&f, &layout, &params, s.baseAddress, out.baseAddress)
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            return result
+          }
+        }
+      }
+    }
+    precondition(status == 0, "measuring a frame failed")
+    finishAbsolute(sums, tables: tables, into: &m)
   }
 
   /// One frame of packed RGB samples (8 or 16 bits) through the component table.
@@ -140,6 +223,13 @@ extension PhotosensitivityMeasurer {
         }
       }
     }
+    finishAbsolute(sums, tables: tables, into: &m)
+  }
+
+  /// Per cell the means of the sums (R, G, B, Y, red per cell) and the frame's mean cd/m2.
+  private func finishAbsolute(_ sums: [Double], tables: AbsoluteTables, into m: inout FrameMeasure)
+  {
+    let cells = grid.cellCount
     var rgb = [Float](repeating: 0, count: cells * 3)
     var red = [Float](repeating: 0, count: cells)
     var cd = [Float](repeating: 0, count: cells)

@@ -21,6 +21,13 @@ public final class PhotosensitivityStage: Stage {
     analyzer.startTimecode = info.startTimecode
   }
 
+  /// bt1702 on a source above 8 bits measures the decoder's planes (`FrameChunk.sourcePlanes`):
+  /// the scan asks the source for them.
+  public var frameRequests: FrameRequests {
+    frameMeasurer.parameters.profile == .bt1702 && frameMeasurer.color.bitDepth > 8
+      ? .sourcePlanes : []
+  }
+
   public func measurer() throws -> @Sendable (ChunkWindow) throws -> [FrameMeasure] {
     let measurer = frameMeasurer
     return { window in try measurer.measure(window) }

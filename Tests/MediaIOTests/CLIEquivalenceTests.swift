@@ -87,19 +87,26 @@ let clipRecipes: [ClipRecipe] = [
     let dir = try TemporaryDirectory()
     let path = dir.file("clip.\(recipe.fileExtension)")
     try FFmpegCLI.run(["-f", "lavfi", "-i", recipe.source] + recipe.arguments + [path])
-    let decoder = try VideoDecoder(path: path)
-    #expect(decoder.info.pixelFormatName == recipe.expectedPixelFormat)
-    let (frames, times) = try decodeAll(decoder, chunk: 3)
     let reference = try FFmpegCLI.rawRGB24(path)
-    let decoded = try #require(frames)
-    #expect(decoded.shape == [10, decoder.info.height, decoder.info.width, 3])
-    #expect(times.count == 10)
-    #expect(decoded.storage.count == reference.count)
-    let firstDifference = zip(decoded.storage, reference).enumerated().first {
-      $0.element.0 != $0.element.1
+    // On the decoding thread alone, and in swscale's slices on 2 and 3 threads.
+    for threads in [1, 2, 3] {
+      var options = DecodeOptions()
+      options.conversionThreads = threads
+      let decoder = try VideoDecoder(path: path, options: options)
+      #expect(decoder.info.pixelFormatName == recipe.expectedPixelFormat)
+      let (frames, times) = try decodeAll(decoder, chunk: 3)
+      let decoded = try #require(frames)
+      #expect(decoded.shape == [10, decoder.info.height, decoder.info.width, 3])
+      #expect(times.count == 10)
+      #expect(decoded.storage.count == reference.count)
+      let firstDifference = zip(decoded.storage, reference).enumerated().first {
+        $0.element.0 != $0.element.1
+      }
+      #expect(
+        firstDifference == nil,
+        "\(threads) threads: first differing byte at \(firstDifference?.offset ?? -1)")
+      #expect(!decoder.isPartial)
     }
-    #expect(firstDifference == nil, "first differing byte at \(firstDifference?.offset ?? -1)")
-    #expect(!decoder.isPartial)
   }
 
   /// The luma layout for an 8-bit YUV stream is the decoder's Y plane, untouched.

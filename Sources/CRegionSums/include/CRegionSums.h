@@ -65,6 +65,58 @@ int fs_region_sums(const uint8_t *rgb, ptrdiff_t stride, const fs_region_layout 
                    const uint16_t linear[256], const uint16_t *candela, int path,
                    uint64_t *sums);
 
+/// One frame for `fs_absolute_sums`: YUV planes as decoded (`kind` FS_PLANES_YUV) with the
+/// per-code tables of its matrix and range, or rows of 16-bit RGB (`kind` FS_PLANES_RGB16,
+/// `planes[0]`, `strides[0]`).
+enum { FS_PLANES_YUV = 0, FS_PLANES_RGB16 = 1 };
+
+typedef struct fs_plane_frame {
+  int32_t kind;
+  int32_t width;
+  int32_t height;
+  /// Y, U, V: each points at the component's first sample.
+  const uint16_t *planes[3];
+  /// Bytes from one row to the next.
+  ptrdiff_t strides[3];
+  /// 16-bit samples from one pixel's component to the next.
+  int32_t steps[3];
+  /// Each sample is `(raw >> shift) & ((1 << depth) - 1)`.
+  int32_t shift;
+  int32_t depth;
+  /// log2 of the chroma subsampling (0 or 1 horizontally; any vertically).
+  int32_t chroma_x;
+  int32_t chroma_y;
+  /// Per code, in 1/256 of a 16-bit step: R = y + cr_r, G = y + cr_g + cb_g, B = y + cb_b, each
+  /// rounded (+128, >> 8) and clamped to 0...65535.
+  const int32_t *y;
+  const int32_t *cr_r;
+  const int32_t *cr_g;
+  const int32_t *cb_g;
+  const int32_t *cb_b;
+} fs_plane_frame;
+
+/// What the bt1702 profile adds per pixel (Sources/Photosensitivity/AbsoluteMeasure.swift).
+typedef struct fs_absolute_params {
+  /// Per 16-bit sample: the component's display light (cd/m2; HLG: normalised scene light).
+  const float *component;
+  /// HLG only (else NULL): the OOTF's gain per 16-bit luminance code.
+  const float *hlg_gain;
+  float wr;
+  float wg;
+  float wb;
+  /// Nonzero: also the classic red sum, with `ratio` and `to_relative`.
+  int32_t classic;
+  float ratio;
+  float to_relative;
+} fs_absolute_params;
+
+/// Adds one frame's display light to `sums` (`columns * rows * 5` doubles, which the caller
+/// zeroes: per cell R, G, B, luminance, red), exactly as the Swift loop over 16-bit RGB frames
+/// does (the same Float operations in the same order), converting the planes a row at a time
+/// into `scratch` (`3 * width` samples). Returns 0.
+int fs_absolute_sums(const fs_plane_frame *frame, const fs_region_layout *layout,
+                     const fs_absolute_params *params, uint16_t *scratch, double *sums);
+
 #ifdef __cplusplus
 }
 #endif

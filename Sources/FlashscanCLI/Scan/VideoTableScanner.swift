@@ -29,8 +29,11 @@ struct VideoTableScanner: FileScanner {
     var options = DecodeOptions(
       streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24,
       decoderThreads: threads > 1 ? threads + 2 : 1)
-    // bt1702 measures sources above 8 bits from 16-bit RGB, not from the table's rgb24 bytes.
-    options.highPrecision = report?.parameters.profile == .bt1702
+    // The rgb24 conversion in slices, one per thread, so the decoding thread is not the
+    // bottleneck where decoding is cheap (Docs/Benchmarks.md, "Near the decode limit").
+    options.conversionThreads = threads
+    // bt1702 measures sources above 8 bits from the decoder's planes, not from the table's rgb24
+    // bytes: its stage asks the decoder for them when the scan starts (`Stage.frameRequests`).
     let decoder = try VideoDecoder(path: path, options: options)
     let source = CountingSource(decoder, stop: stop, decoded: decoded)
     try started(ScanStart(estimatedFrames: decoder.info.estimatedFrameCount))
@@ -108,6 +111,8 @@ final class CountingSource: FrameSource {
   }
 
   var info: VideoInfo { base.info }
+
+  func request(_ requests: FrameRequests) { base.request(requests) }
 
   func nextChunk(maxFrames: Int) throws -> FrameChunk? {
     try nextChunk(maxFrames: maxFrames, buffers: nil)
