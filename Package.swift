@@ -3,7 +3,7 @@
 // Data flow, one module per step (Docs/Architecture.md):
 //   MediaIO (decode; the only module that links FFmpeg) -> Frames (frame chunks, the scan engine)
 //   -> TTable (the exam's T table) / Photosensitivity (WCAG, Ofcom, IRIS; CRegionSums: C kernel)
-//   -> Reports -> FlashscanCLI -> flashscan
+//   -> Reports -> Live (`flashscan watch`) -> FlashscanCLI -> flashscan
 //   FrameTensor is the one tensor type; NeuralNet works on it too. TextOutput: CSV, numbers, files.
 import PackageDescription
 
@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "Reports", targets: ["Reports"]),
     .library(name: "NeuralNet", targets: ["NeuralNet"]),
     .library(name: "TextOutput", targets: ["TextOutput"]),
+    .library(name: "Live", targets: ["Live"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,12 +59,17 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
+    // `flashscan watch`: the analysis on a live input, its events, alert hooks, reconnection.
+    .target(
+      name: "Live",
+      dependencies: ["Photosensitivity", "Reports", "Frames", "TextOutput"],
+      swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor", "TextOutput"], swiftSettings: strict),
     .target(
       name: "FlashscanCLI",
       dependencies: [
-        "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "NeuralNet",
-        "TextOutput", "CBuildInfo",
+        "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "Live",
+        "NeuralNet", "TextOutput", "CBuildInfo",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -73,7 +79,8 @@ let package = Package(
       name: "library-example", dependencies: ["Frames", "MediaIO", "Reports", "TTable"],
       swiftSettings: strict),
     .target(
-      name: "TestSupport", dependencies: ["FrameTensor", "Frames", "MediaIO"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["FrameTensor", "Frames", "MediaIO"],
+      path: "Tests/TestSupport",
       swiftSettings: strict),
     .testTarget(name: "FrameTensorTests", dependencies: ["FrameTensor"], swiftSettings: strict),
     .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"], swiftSettings: strict),
@@ -98,7 +105,7 @@ let package = Package(
     .testTarget(
       name: "CLITests",
       dependencies: [
-        "TestSupport", "FlashscanCLI", "Photosensitivity", "TextOutput", "flashscan",
+        "TestSupport", "FlashscanCLI", "Photosensitivity", "Live", "TextOutput", "flashscan",
         "library-example",
       ],
       swiftSettings: strict),

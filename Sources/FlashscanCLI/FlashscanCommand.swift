@@ -18,15 +18,17 @@ package struct FlashscanCommand: ParsableCommand {
     abstract: "Find the flashes in video files.",
     usage: """
       flashscan [scan] [<options>] <file> ...
+      flashscan watch [<options>] <url>
       flashscan nn <subcommand>
       """,
     discussion: """
       Without a subcommand flashscan runs 'scan', the default: 'flashscan clip.mp4' is \
       'flashscan scan clip.mp4'. See 'flashscan help scan' for its options and \
-      'flashscan nn --help' for the neural-network tools.
+      'flashscan watch --help' for live streams and 'flashscan nn --help' for the \
+      neural-network tools.
       """,
     version: BuildInfo.versionLine,
-    subcommands: [ScanCommand.self, NNCommand.self],
+    subcommands: [ScanCommand.self, WatchCommand.self, NNCommand.self],
     defaultSubcommand: ScanCommand.self)
 
   package init() {}
