@@ -27,6 +27,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     .systemLibrary(
@@ -62,7 +63,10 @@ let package = Package(
     // `flashscan watch`: the analysis on a live input, its events, alert hooks, reconnection.
     .target(
       name: "Live",
-      dependencies: ["Photosensitivity", "Reports", "Frames", "TextOutput"],
+      dependencies: [
+        "Photosensitivity", "Reports", "Frames", "TextOutput",
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ],
       swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor", "TextOutput"], swiftSettings: strict),
     .target(

@@ -11,6 +11,8 @@ public final class LiveFigures: Sendable {
     public var frames = 0
     /// Stream seconds of the last frame (whole watch).
     public var time = 0.0
+    /// Frames analysed per second over the last full second of wall time.
+    public var fps = 0.0
     /// Flashes per second of the last frame (the larger of luminance and red).
     public var flashesPerSecond = 0.0
     /// How far the analysis is behind real time, in seconds: the frame's arrival (wall time
@@ -33,6 +35,8 @@ public final class LiveFigures: Sendable {
     var snapshot = Snapshot()
     /// The smallest wall-minus-stream time of this connection's frames so far.
     var earliest: Double?
+    /// The start of the current one-second fps window, and the frames before it.
+    var fpsWindow: (wall: Double, frames: Int)?
   }
   private let state = Locked(State())
 
@@ -44,6 +48,12 @@ public final class LiveFigures: Sendable {
     let now = WallClock.monotonic()
     state.withLock { s in
       s.snapshot.frames += 1
+      if let w = s.fpsWindow, now - w.wall >= 1 {
+        s.snapshot.fps = Double(s.snapshot.frames - w.frames) / (now - w.wall)
+        s.fpsWindow = (now, s.snapshot.frames)
+      } else if s.fpsWindow == nil {
+        s.fpsWindow = (now, s.snapshot.frames)
+      }
       s.snapshot.time = time
       s.snapshot.flashesPerSecond = flashesPerSecond
       let arrival = now - localTime
@@ -72,6 +82,8 @@ public final class LiveFigures: Sendable {
   func disconnected() {
     state.withLock { s in
       s.snapshot.connected = false
+      s.snapshot.fps = 0
+      s.fpsWindow = nil
       s.snapshot.disconnections += 1
     }
   }

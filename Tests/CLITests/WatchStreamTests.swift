@@ -300,4 +300,67 @@ struct WatchStreamTests {
     // Both were killed in their `sleep 30` (3 s each), not waited for.
     #expect(readText(done)?.split(separator: "\n").count == 2)
   }
+  /// curl's answer: the HTTP status code and the body.
+  static func curl(_ arguments: [String]) throws -> (code: Int, body: String) {
+    let dir = try TemporaryDirectory(prefix: "curl")
+    let out = try FFmpegCLI.execute(
+      "/usr/bin/curl",
+      ["-s", "-m", "10", "-o", dir.file("body"), "-w", "%{http_code}"] + arguments)
+    return (Int(String(decoding: out, as: UTF8.self)) ?? -1, readText(dir.file("body")) ?? "")
+  }
+
+  /// Prometheus text format: `name{labels} value` lines (comments skipped) to a dictionary.
+  static func exposition(_ text: String) -> [String: Double] {
+    var values: [String: Double] = [:]
+    for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+      guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...])
+      else { continue }
+      values[String(line[..<space])] = v
+    }
+    return values
+  }
+
+  /// --metrics: a real HTTP client (curl) reads the Prometheus exposition while a file plays at
+  /// real time: frames, fps, lag, flashes per second, incidents by kind and verdict; other
+  /// paths 404, other methods 405, an oversized request 400.
+  @Test func metricsOverHTTP() throws {
+    let dir = try TemporaryDirectory(prefix: "watch-metrics")
+    let clip = dir.file("flash.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "color=c=black:s=32x24:r=25:d=6", "-vf",
+      "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(t,1,3)*lt(mod(n,5),2)'",
+      "-c:v", "ffv1", clip,
+    ])
+    let watch = try Flashscan.start(
+      ["watch", clip, "--realtime", "--metrics", "127.0.0.1:0", "--status-every", "0"],
+      captureStdout: false)
+    defer { if watch.process.isRunning { watch.signal(SIGKILL) } }
+    let lines = LineCollector(fd: watch.stdoutPipe.fileHandleForReading.fileDescriptor)
+    #expect(watch.waitForStderr(limit: 20) { $0.contains("/metrics") })
+    let address = try #require(
+      watch.stderrSoFar.split(separator: "\n").first { $0.contains("http://") }
+        .flatMap { $0.split(separator: "http://").last }.map(String.init))
+    #expect(lines.wait(limit: 20) { $0["event"] as? String == "incident-start" } != nil)
+    let scrape = try Self.curl(["http://" + address])
+    #expect(scrape.code == 200)
+    let values = Self.exposition(scrape.body)
+    #expect((values["flashscan_watch_frames_total"] ?? 0) > 25)
+    #expect(values["flashscan_watch_incidents_total{kind=\"luminance\",verdict=\"fail\"}"] == 1)
+    #expect(values["flashscan_watch_incidents_total{kind=\"red\",verdict=\"fail\"}"] == 0)
+    #expect(values["flashscan_watch_connected"] == 1)
+    for name in [
+      "flashscan_watch_fps", "flashscan_watch_lag_seconds", "flashscan_watch_flashes_per_second",
+    ] {
+      #expect(values[name] != nil, "no \(name)")
+    }
+    #expect((values["flashscan_watch_fps"] ?? 0) > 0)
+    let base = "http://" + address.replacingOccurrences(of: "/metrics", with: "")
+    #expect(try Self.curl([base + "/other"]).code == 404)
+    #expect(try Self.curl(["-X", "POST", base + "/metrics"]).code == 405)
+    let big = String(repeating: "a", count: 9000)
+    #expect(try Self.curl(["-H", "X-Big: " + big, base + "/metrics"]).code == 400)
+    let result = watch.finish()
+    lines.finish()
+    #expect(result.status == 0, "\(result.stderr)")
+  }
 }

@@ -65,6 +65,13 @@ struct WatchCommand: ParsableCommand {
   var execTimeout: Double = 10
 
   @Option(
+    name: .customLong("metrics"),
+    help: ArgumentHelp(
+      "Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free port, said on stderr).",
+      valueName: "HOST:PORT"))
+  var metrics: String?
+
+  @Option(
     name: .customLong("report"),
     help: ArgumentHelp(
       "Write the report of everything watched to PATH when the watch ends, also on SIGINT or SIGTERM (repeatable; .json, .html or .md).",
@@ -73,6 +80,9 @@ struct WatchCommand: ParsableCommand {
 
   func validate() throws {
     if url.isEmpty { throw ValidationError("watch needs a URL or a file") }
+    if metrics != nil && metricsAddress == nil {
+      throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9464")
+    }
     for path in reports where ReportFormat(path: path) == nil {
       throw ValidationError("--report \(path): the extension must be .json, .html or .md")
     }
@@ -82,6 +92,16 @@ struct WatchCommand: ParsableCommand {
     ] where !(value.isFinite && value >= least && value <= 86_400) {
       throw ValidationError("\(name) must be a number from \(NumberText.shortest(least)) to 86400")
     }
+  }
+
+  /// `--metrics HOST:PORT` split, nil when malformed.
+  var metricsAddress: (host: String, port: Int)? {
+    guard let metrics, let colon = metrics.lastIndex(of: ":") else { return nil }
+    let host = String(metrics[..<colon])
+    guard !host.isEmpty, let port = Int(metrics[metrics.index(after: colon)...]),
+      (0...65535).contains(port)
+    else { return nil }
+    return (host, port)
   }
 
   /// A URL FFmpeg opens by protocol (reconnected when it ends) rather than a file.
@@ -103,6 +123,18 @@ struct WatchCommand: ParsableCommand {
       if stop.reason != nil { return true }
       return false
     }
+    var server: MetricsServer?
+    if let (host, port) = metricsAddress {
+      let metrics = LiveMetrics(figures: watcher.figures)
+      do {
+        server = try MetricsServer(host: host, port: port) { metrics.exposition() }
+      } catch {
+        console.error("\(error)")
+        throw ExitCode(ExitStatus.inputFailed)
+      }
+      console.info("metrics at http://\(server!.address)/metrics")
+    }
+    defer { server?.stop() }
     var options = DecodeOptions(decoderThreads: 1)
     options.highPrecision = profile == .bt1702
     options.interrupt = interrupt
