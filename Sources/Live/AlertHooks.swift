@@ -7,13 +7,21 @@ import Frames
   import Darwin
 #endif
 
-/// `--exec CMD`: runs `/bin/sh -c CMD` once per alert with the event's JSON line on its standard
-/// input, on a thread of its own, never on the analysis thread. Alerts wait in a bounded queue
-/// (`capacity`); when it is full the oldest waiting alert is dropped and counted, so a slow or
-/// hung command can never stall the analysis or grow memory. Each command gets `timeout` seconds,
-/// then SIGKILL (to its process group: `sh` and what it started).
+/// What an alert does: run a command (`--exec`) or POST to a URL (`--webhook`).
+public enum AlertAction: Sendable, Equatable {
+  /// `/bin/sh -c CMD` with the event's JSON line on its standard input.
+  case exec(String)
+  /// An HTTP/1.1 POST of the event's JSON to an `http://` URL.
+  case post(WebhookURL)
+}
+
+/// Runs an `AlertAction` once per alert, on a thread of its own, never on the analysis thread.
+/// Alerts wait in a bounded queue (`capacity`); when it is full the oldest waiting alert is
+/// dropped and counted, so a slow or hung hook can never stall the analysis or grow memory. Each
+/// run gets `timeout` seconds: a command is then killed with SIGKILL (its process group: `sh` and
+/// what it started), a POST abandoned.
 public final class AlertHooks: Sendable {
-  public let command: String
+  public let action: AlertAction
   public let timeout: Double
   public let capacity: Int
 
@@ -28,8 +36,8 @@ public final class AlertHooks: Sendable {
   }
   private let state = Locked(State())
 
-  public init(command: String, timeout: Double = 10, capacity: Int = 64) {
-    self.command = command
+  public init(action: AlertAction, timeout: Double = 10, capacity: Int = 64) {
+    self.action = action
     self.timeout = timeout
     self.capacity = max(1, capacity)
     let thread = Thread { [self] in run() }
@@ -70,7 +78,12 @@ public final class AlertHooks: Sendable {
         return s.queue.removeFirst()
       }
       guard let line = next else { return }
-      let outcome = Self.execute(command, input: line, timeout: timeout)
+      let outcome: Outcome
+      switch action {
+      case .exec(let command): outcome = Self.execute(command, input: line, timeout: timeout)
+      case .post(let url):
+        outcome = url.post(Array(line.dropLast().utf8), timeout: timeout) ? .ok : .failed
+      }
       state.withLock { s in
         s.busy = false
         s.ran += 1

@@ -11,10 +11,10 @@ public final class LiveOutput: Sendable {
     var closed = false
   }
   private let state: Locked<State>
-  private let hooks: AlertHooks?
+  private let hooks: [AlertHooks]
 
   /// `fd` is usually 1; `hooks` get every event but `status`.
-  public init(fd: Int32 = 1, path: String = "standard output", hooks: AlertHooks? = nil) {
+  public init(fd: Int32 = 1, path: String = "standard output", hooks: [AlertHooks] = []) {
     state = Locked(State(writer: DescriptorWriter(fd: fd, path: path, flushThreshold: 1 << 16)))
     self.hooks = hooks
   }
@@ -33,7 +33,7 @@ public final class LiveOutput: Sendable {
         throw error
       }
     }
-    if event.name != .status { hooks?.offer(line) }
+    if event.name != .status { for hook in hooks { hook.offer(line) } }
   }
 
   /// Whether a write failed (the watch stops).

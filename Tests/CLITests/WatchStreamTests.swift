@@ -142,21 +142,117 @@ enum Loopback {
   }
 }
 
+/// A UDP relay on 127.0.0.1 between a sender and flashscan, both ways (SRT answers its caller):
+/// it notes when the sender's first datagram arrives, the reference for the latency (with `-re`,
+/// the frame at stream time t leaves the sender t seconds after its first).
+final class UDPRelay: @unchecked Sendable {
+  let port: Int
+  private let front: Int32
+  private let back: Int32
+  private let lock = NSLock()
+  private var first: Double?
+  private var stopped = false
+  private let done = DispatchGroup()
+
+  /// Forwards what arrives on a free port to `target` (127.0.0.1), and the answers back.
+  init(target: Int) throws {
+    func udpSocket(bindTo port: Int) throws -> (Int32, Int) {
+      let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+      try #require(fd >= 0)
+      var a = sockaddr_in()
+      a.sin_family = sa_family_t(AF_INET)
+      a.sin_addr.s_addr = inet_addr("127.0.0.1")
+      a.sin_port = in_port_t(UInt16(port)).bigEndian
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      let ok = withUnsafeMutablePointer(to: &a) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+          guard bind(fd, p, length) == 0 else { return -1 }
+          return getsockname(fd, p, &length)
+        }
+      }
+      try #require(ok == 0)
+      return (fd, Int(UInt16(bigEndian: a.sin_port)))
+    }
+    (front, port) = try udpSocket(bindTo: 0)
+    (back, _) = try udpSocket(bindTo: 0)
+    var t = sockaddr_in()
+    t.sin_family = sa_family_t(AF_INET)
+    t.sin_addr.s_addr = inet_addr("127.0.0.1")
+    t.sin_port = in_port_t(UInt16(target)).bigEndian
+    let target = t
+    done.enter()
+    let thread = Thread { [self] in
+      var caller = sockaddr_storage()
+      var callerLength = socklen_t(0)
+      var buffer = [UInt8](repeating: 0, count: 65536)
+      let deadline = monotonicNow() + 120
+      while !lock.withLock({ stopped }) && monotonicNow() < deadline {
+        var fds = [
+          pollfd(fd: front, events: Int16(POLLIN), revents: 0),
+          pollfd(fd: back, events: Int16(POLLIN), revents: 0),
+        ]
+        guard poll(&fds, 2, 50) > 0 else { continue }
+        if fds[0].revents & Int16(POLLIN) != 0 {
+          callerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+          let n = withUnsafeMutablePointer(to: &caller) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+              buffer.withUnsafeMutableBytes {
+                recvfrom(front, $0.baseAddress, $0.count, 0, p, &callerLength)
+              }
+            }
+          }
+          if n > 0 {
+            let now = monotonicNow()
+            lock.withLock { if first == nil { first = now } }
+            var to = target
+            _ = withUnsafePointer(to: &to) {
+              $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                buffer.withUnsafeBytes {
+                  sendto(back, $0.baseAddress, n, 0, p, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+              }
+            }
+          }
+        }
+        if fds[1].revents & Int16(POLLIN) != 0 {
+          let n = buffer.withUnsafeMutableBytes { recv(back, $0.baseAddress, $0.count, 0) }
+          if n > 0 && callerLength > 0 {
+            _ = withUnsafePointer(to: &caller) {
+              $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                buffer.withUnsafeBytes { sendto(front, $0.baseAddress, n, 0, p, callerLength) }
+              }
+            }
+          }
+        }
+      }
+      close(front)
+      close(back)
+      done.leave()
+    }
+    thread.start()
+  }
+
+  /// When the sender's first datagram arrived (monotonic seconds).
+  var firstDatagram: Double? { lock.withLock { first } }
+
+  func stop() {
+    lock.withLock { stopped = true }
+    done.wait()
+  }
+}
+
 @Suite("flashscan watch on loopback streams", .serialized)
 struct WatchStreamTests {
   /// The latency bound of Docs/Live.md: the incident-start line within 1 s of wall time after
-  /// the failing frame was sent. The send time is taken as the sender's launch plus the frame's
-  /// stream time, which is no later than the real send time (ffmpeg starts reading after its
-  /// launch), so the latency measured is never below the real one.
+  /// the failing frame was sent. The sender sends through a `UDPRelay`, which notes when its
+  /// first datagram arrives; with `-re` the frame at stream time t leaves t seconds after the
+  /// first, so that time plus the event's `time` is when the failing frame was sent.
   static let latencyBound = 1.0
 
-  func checkLatency(
-    _ hit: (json: [String: Any], at: Double), senderLaunch: Double, streamOffset: Double
-  )
-    throws
-  {
+  func checkLatency(_ hit: (json: [String: Any], at: Double), relay: UDPRelay) throws {
     let time = try #require(hit.json["time"] as? Double)
-    let latency = hit.at - (senderLaunch + time - streamOffset)
+    let first = try #require(relay.firstDatagram)
+    let latency = hit.at - (first + time)
     #expect(latency < Self.latencyBound, "incident-start came \(latency) s after its frame")
   }
 
@@ -178,8 +274,10 @@ struct WatchStreamTests {
     }
     let lines = LineCollector(fd: watch.stdoutPipe.fileHandleForReading.fileDescriptor)
     #expect(Loopback.waitUntilBound(port), "flashscan did not bind \(url)")
-    let launch = monotonicNow()
-    senders.append(try Loopback.sender(url, seconds: 7, flash: 3..<5.5))
+    let relay = try UDPRelay(target: port)
+    defer { relay.stop() }
+    senders.append(
+      try Loopback.sender("udp://127.0.0.1:\(relay.port)", seconds: 7, flash: 3..<5.5))
 
     let start = try #require(
       lines.wait(limit: 20) { $0["event"] as? String == "incident-start" },
@@ -188,7 +286,7 @@ struct WatchStreamTests {
     #expect(start.json["verdict"] as? String == "fail")
     let time = try #require(start.json["time"] as? Double)
     #expect(time > 3 && time < 4.2, "the window fails within a second of the flash: \(time)")
-    try checkLatency(start, senderLaunch: launch, streamOffset: 0)
+    try checkLatency(start, relay: relay)
     for key in ["wallClock", "timecode"] { #expect(start.json[key] is String) }
 
     Loopback.reap(senders[0])
@@ -246,14 +344,15 @@ struct WatchStreamTests {
     }
     let lines = LineCollector(fd: watch.stdoutPipe.fileHandleForReading.fileDescriptor)
     #expect(Loopback.waitUntilBound(port), "flashscan is not listening for SRT")
-    let launch = monotonicNow()
+    let relay = try UDPRelay(target: port)
+    defer { relay.stop() }
     sender = try Loopback.sender(
-      "srt://127.0.0.1:\(port)?mode=caller&latency=20000", seconds: 6, flash: 2..<4)
+      "srt://127.0.0.1:\(relay.port)?mode=caller&latency=20000", seconds: 6, flash: 2..<4)
     let start = try #require(
       lines.wait(limit: 20) { $0["event"] as? String == "incident-start" },
       "no incident-start over SRT; stderr: \(watch.stderrSoFar)")
     #expect(start.json["kind"] as? String == "luminance")
-    try checkLatency(start, senderLaunch: launch, streamOffset: 0)
+    try checkLatency(start, relay: relay)
     watch.signal(SIGINT)
     let result = watch.finish()
     lines.finish()
@@ -362,5 +461,75 @@ struct WatchStreamTests {
     let result = watch.finish()
     lines.finish()
     #expect(result.status == 0, "\(result.stderr)")
+  }
+  /// --webhook: every event but status is POSTed as JSON to an http:// receiver (a Python
+  /// http.server that answers each POST after 2 s); the slow receiver never holds the analysis
+  /// up (incident-end is written before the first POST is answered). https is refused (exit 2).
+  @Test func webhookPostsOffTheAnalysisThread() throws {
+    let dir = try TemporaryDirectory(prefix: "watch-webhook")
+    let clip = dir.file("flash.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i", "color=c=black:s=32x24:r=25:d=8", "-vf",
+      "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(t,2,4)*lt(mod(n,5),2)'",
+      "-c:v", "ffv1", clip,
+    ])
+    let received = dir.file("received.jsonl")
+    let script = """
+      import http.server, sys, time
+      class H(http.server.BaseHTTPRequestHandler):
+          def do_POST(self):
+              body = self.rfile.read(int(self.headers["Content-Length"]))
+              kind = self.headers["Content-Type"]
+              time.sleep(2)
+              with open(sys.argv[1], "a") as f:
+                  f.write("%s %.6f %s %s\\n" % (self.path, time.time(), kind, body.decode()))
+              self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+          def log_message(self, *a): pass
+      s = http.server.HTTPServer(("127.0.0.1", 0), H)
+      print(s.server_address[1], flush=True)
+      s.serve_forever()
+      """
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    server.arguments = ["python3", "-c", script, received]
+    let portPipe = Pipe()
+    server.standardOutput = portPipe
+    try server.run()
+    defer {
+      kill(server.processIdentifier, SIGKILL)
+      server.waitUntilExit()
+    }
+    let portLine = LineCollector(fd: portPipe.fileHandleForReading.fileDescriptor)
+    let deadline = monotonicNow() + 20
+    while portLine.all.isEmpty && monotonicNow() < deadline { usleep(20_000) }
+    let port = try #require(
+      portLine.all.first.flatMap { Int($0.text) }, "the receiver did not start")
+
+    let result = try Flashscan.run([
+      "watch", clip, "--webhook", "http://127.0.0.1:\(port)/hook", "--exec-timeout", "5",
+      "--status-every", "0",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.count == 2)
+    let posts = (readText(received) ?? "").split(separator: "\n").map {
+      $0.split(separator: " ", maxSplits: 3).map(String.init)
+    }
+    #expect(posts.count == 2)
+    #expect(posts.map { $0.count == 4 ? $0[3] : "" } == lines)
+    #expect(posts.allSatisfy { $0.first == "/hook" && $0.count > 2 && $0[2] == "application/json" })
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    let end = try #require(
+      lines.last.flatMap {
+        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+      })
+    let endWall = try #require((end["wallClock"] as? String).flatMap { formatter.date(from: $0) })
+    let firstAnswered = try #require(posts.first.flatMap { $0.count > 1 ? Double($0[1]) : nil })
+    #expect(endWall.timeIntervalSince1970 < firstAnswered)
+
+    let https = try Flashscan.run(["watch", clip, "--webhook", "https://example.invalid/x"])
+    #expect(https.status == 2)
+    #expect(https.stderr.contains("https is not supported"))
   }
 }

@@ -59,9 +59,17 @@ struct WatchCommand: ParsableCommand {
   var exec: String?
 
   @Option(
+    name: .customLong("webhook"),
+    help: ArgumentHelp(
+      "POST every event but status, as JSON, to this http:// URL (https: use --exec with curl).",
+      valueName: "URL"))
+  var webhook: String?
+
+  @Option(
     name: .customLong("exec-timeout"),
     help: ArgumentHelp(
-      "Seconds a --exec command may run before it is killed (10).", valueName: "SECONDS"))
+      "Seconds a --exec command or a --webhook POST may take before it is killed or abandoned (10).",
+      valueName: "SECONDS"))
   var execTimeout: Double = 10
 
   @Option(
@@ -80,6 +88,9 @@ struct WatchCommand: ParsableCommand {
 
   func validate() throws {
     if url.isEmpty { throw ValidationError("watch needs a URL or a file") }
+    if let webhook {
+      do { _ = try WebhookURL(parsing: webhook) } catch { throw ValidationError("\(error)") }
+    }
     if metrics != nil && metricsAddress == nil {
       throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9464")
     }
@@ -113,7 +124,11 @@ struct WatchCommand: ParsableCommand {
     SignalTrap.onInterrupt { interrupt.set() }
     SignalTrap.install(stop: stop, grace: 10)
     let console = Console(forceProgress: false, quiet: false)
-    let hooks = exec.map { AlertHooks(command: $0, timeout: execTimeout) }
+    var hooks: [AlertHooks] = []
+    if let exec { hooks.append(AlertHooks(action: .exec(exec), timeout: execTimeout)) }
+    if let webhook, let url = try? WebhookURL(parsing: webhook) {
+      hooks.append(AlertHooks(action: .post(url), timeout: execTimeout))
+    }
     let output = LiveOutput(hooks: hooks)
     let parameters = AnalysisParameters(profile: profile)
     let settings = WatchSettings(
@@ -163,7 +178,8 @@ struct WatchCommand: ParsableCommand {
       outcome = error
     }
     if output.isClosed { interrupt.set() }
-    hooks?.drain(until: Date().addingTimeInterval(execTimeout * 3 + 1))
+    let drainDeadline = Date().addingTimeInterval(execTimeout * 3 + 1)
+    for hook in hooks { hook.drain(until: drainDeadline) }
 
     var failed = false
     if !reports.isEmpty {
