@@ -32,19 +32,22 @@ public final class LiveMetrics: Sendable {
   public init(figures: LiveFigures) {
     self.figures = figures
     frames = registry.makeCounter(
-      name: "flashscan_watch_frames_total", help: "Frames analysed.")
+      descriptor: Self.name("flashscan_watch_frames_total", "Frames analysed."))
     fps = registry.makeGauge(
-      name: "flashscan_watch_fps", help: "Frames analysed per second over the last second.")
+      descriptor: Self.name(
+        "flashscan_watch_fps", "Frames analysed per second over the last second."))
     lag = registry.makeGauge(
-      name: "flashscan_watch_lag_seconds", help: "How far the analysis is behind real time.")
+      descriptor: Self.name(
+        "flashscan_watch_lag_seconds", "How far the analysis is behind real time."))
     flashes = registry.makeGauge(
-      name: "flashscan_watch_flashes_per_second", help: "Flashes per second of the last frame.")
+      descriptor: Self.name(
+        "flashscan_watch_flashes_per_second", "Flashes per second of the last frame."))
     connected = registry.makeGauge(
-      name: "flashscan_watch_connected", help: "1 while the input is connected.")
+      descriptor: Self.name("flashscan_watch_connected", "1 while the input is connected."))
     disconnections = registry.makeCounter(
-      name: "flashscan_watch_disconnections_total", help: "Connections lost.")
+      descriptor: Self.name("flashscan_watch_disconnections_total", "Connections lost."))
     framesLost = registry.makeCounter(
-      name: "flashscan_watch_frames_lost_total", help: "Frames estimated lost in gaps.")
+      descriptor: Self.name("flashscan_watch_frames_lost_total", "Frames estimated lost in gaps."))
     // Every kind and verdict from the start, so a dashboard sees 0 rather than nothing.
     for kind in IncidentKind.allCases where kind != .pattern {
       for verdict in [Verdict.warning, .fail] {
@@ -53,10 +56,15 @@ public final class LiveMetrics: Sendable {
     }
   }
 
+  static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+  }
+
   func incidentCounter(kind: String, verdict: String) -> Counter {
     registry.makeCounter(
-      name: "flashscan_watch_incidents_total", labels: [("kind", kind), ("verdict", verdict)],
-      help: "Incidents started, by kind and verdict.")
+      descriptor: Self.name(
+        "flashscan_watch_incidents_total", "Incidents started, by kind and verdict."),
+      labels: [("kind", kind), ("verdict", verdict)])
   }
 
   /// The exposition text (Prometheus text format 0.0.4), up to date.

@@ -178,13 +178,15 @@ struct WatchCommand: ParsableCommand {
       outcome = error
     }
     if output.isClosed { interrupt.set() }
-    let drainDeadline = Date().addingTimeInterval(execTimeout * 3 + 1)
-    for hook in hooks { hook.drain(until: drainDeadline) }
-
+    // The report first: after a signal the process has `grace` seconds in all.
     var failed = false
     if !reports.isEmpty {
       failed = !writeReports(watcher, info: firstInfo, console: console)
     }
+    // Then the alerts still queued: up to three timeouts, or a few seconds after a signal.
+    let drainSeconds = stop.reason == nil ? execTimeout * 3 + 1 : min(execTimeout, 5)
+    let drainDeadline = Date().addingTimeInterval(drainSeconds)
+    for hook in hooks { hook.drain(until: drainDeadline) }
     if case .interrupted(let signal) = stop.reason { throw ExitCode(128 + signal) }
     switch outcome {
     case nil, is OutputClosed:
