@@ -3,7 +3,7 @@
 // Data flow, one module per step (Docs/Architecture.md):
 //   MediaIO (decode; the only module that links FFmpeg) -> Frames (frame chunks, the scan engine)
 //   -> TTable (the exam's T table) / Photosensitivity (WCAG, Ofcom, IRIS; CRegionSums: C kernel)
-//   -> Reports -> FlashscanCLI -> flashscan
+//   -> Reports -> Live (`flashscan watch`) -> FlashscanCLI -> flashscan
 //   FrameTensor is the one tensor type; NeuralNet works on it too. TextOutput: CSV, numbers, files.
 import PackageDescription
 
@@ -22,10 +22,12 @@ let package = Package(
     .library(name: "Reports", targets: ["Reports"]),
     .library(name: "NeuralNet", targets: ["NeuralNet"]),
     .library(name: "TextOutput", targets: ["TextOutput"]),
+    .library(name: "Live", targets: ["Live"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     .systemLibrary(
@@ -66,12 +68,20 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
+    // `flashscan watch`: the analysis on a live input, its events, alert hooks, reconnection.
+    .target(
+      name: "Live",
+      dependencies: [
+        "Photosensitivity", "Reports", "Frames", "TextOutput",
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ],
+      swiftSettings: strict),
     .target(name: "NeuralNet", dependencies: ["FrameTensor", "TextOutput"], swiftSettings: strict),
     .target(
       name: "FlashscanCLI",
       dependencies: [
-        "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "NeuralNet",
-        "TextOutput", "CBuildInfo", "Segments",
+        "FrameTensor", "Frames", "MediaIO", "TTable", "Photosensitivity", "Reports", "Live",
+        "NeuralNet", "TextOutput", "CBuildInfo", "Segments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -107,8 +117,8 @@ let package = Package(
     .testTarget(
       name: "CLITests",
       dependencies: [
-        "TestSupport", "FlashscanCLI", "Photosensitivity", "Reports", "TextOutput", "Segments", "TTable",
-        "Frames", .product(name: "Crypto", package: "swift-crypto"), "flashscan",
+        "TestSupport", "FlashscanCLI", "Photosensitivity", "Reports", "Live", "TextOutput",
+        "Segments", "TTable", "Frames", .product(name: "Crypto", package: "swift-crypto"), "flashscan",
         "library-example",
       ],
       swiftSettings: strict),

@@ -32,7 +32,7 @@ struct CompletionRoot: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "flashscan",
     version: BuildInfo.versionLine,
-    subcommands: [ScanCommand.self, NNCommand.self])
+    subcommands: [ScanCommand.self, WatchCommand.self, NNCommand.self])
 
   @OptionGroup var scan: ScanCommand
 }

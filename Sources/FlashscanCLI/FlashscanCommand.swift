@@ -19,15 +19,17 @@ package struct FlashscanCommand: ParsableCommand {
     usage: """
       flashscan [scan] [<options>] <file> ...
       flashscan merge [<options>] <dir>
+      flashscan watch [<options>] <url>
       flashscan nn <subcommand>
       """,
     discussion: """
       Without a subcommand flashscan runs 'scan', the default: 'flashscan clip.mp4' is \
       'flashscan scan clip.mp4'. See 'flashscan help scan' for its options and \
-      'flashscan nn --help' for the neural-network tools.
+      'flashscan watch --help' for live streams and 'flashscan nn --help' for the \
+      neural-network tools.
       """,
     version: BuildInfo.versionLine,
-    subcommands: [ScanCommand.self, MergeCommand.self, NNCommand.self],
+    subcommands: [ScanCommand.self, MergeCommand.self, WatchCommand.self, NNCommand.self],
     defaultSubcommand: ScanCommand.self)
 
   package init() {}

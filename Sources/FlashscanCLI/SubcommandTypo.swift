@@ -5,7 +5,7 @@ import Foundation
 /// one edit (an insertion, a deletion, a change or two neighbours swapped) from a subcommand
 /// name, flashscan refuses with a suggestion instead. A file of that name is scanned as usual.
 enum SubcommandTypo {
-  static let names = ["scan", "merge", "nn", "help"]
+  static let names = ["scan", "merge", "watch", "nn", "help"]
 
   /// The error line (without `flashscan: `), or nil when the arguments are left to the parser.
   static func message(

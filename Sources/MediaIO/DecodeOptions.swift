@@ -73,6 +73,13 @@ public struct DecodeOptions: Sendable, Equatable {
   /// the decoding thread alone. The bytes are the same for any count.
   public var conversionThreads: Int = 1
 
+  /// Options handed to FFmpeg when the input is opened (`avformat_open_input`), e.g. a network
+  /// protocol's `timeout` in microseconds; only `VideoDecoder(url:options:)` uses them.
+  public var inputOptions: [String: String] = [:]
+  /// Set from any thread to make a blocking read or open of the input return at once (FFmpeg's
+  /// interrupt callback); the stream then ends like a failed read.
+  public var interrupt: InterruptFlag? = nil
+
   /// The default `maxChunkBytes`.
   public static let defaultMaxChunkBytes = 30 << 20
 
@@ -91,4 +98,17 @@ public struct DecodeOptions: Sendable, Equatable {
     self.decoderThreads = decoderThreads
     self.maxChunkBytes = maxChunkBytes
   }
+}
+
+/// A flag FFmpeg polls during blocking I/O (`AVIOInterruptCB`): once set, reads and opens of the
+/// input give up. Equal only to itself.
+public final class InterruptFlag: Sendable, Equatable {
+  private let flag = Locked(false)
+
+  public init() {}
+
+  public func set() { flag.withLock { $0 = true } }
+  public var isSet: Bool { flag.withLock { $0 } }
+
+  public static func == (a: InterruptFlag, b: InterruptFlag) -> Bool { a === b }
 }

@@ -35,6 +35,8 @@ final class OpenInput {
     var ownedDescriptor: Int32 = -1
     /// The file a pipe's bytes are recorded to (`PipeInput.record(to:)`), closed at the end.
     var recordingDescriptor: Int32 = -1
+    /// The interrupt flag the format context's callback reads (kept alive with it).
+    var interrupt: InterruptFlag?
     /// The codec context's `opaque`: its (and its worker threads' copies') messages and damage
     /// reports are kept under this key, never reused (`FFmpegLog.damageReports`).
     let decoderKey = FFmpegLog.newDecoderKey()
@@ -107,6 +109,13 @@ final class OpenInput {
       resources.ownedDescriptor = -1
     }
     return input
+  }
+
+  /// Opens anything FFmpeg opens by name (`udp://`, `srt://`, `rtmp://`, an HLS playlist, a
+  /// path) without looking at the file system first, with `options.inputOptions`.
+  static func open(url: String, options: DecodeOptions) throws -> OpenInput {
+    _ = FFmpegLog.install
+    return try open(resources: Resources(), url: url, name: url, options: options)
   }
 
   static func open(path: String, options: DecodeOptions) throws -> OpenInput {
@@ -211,9 +220,27 @@ final class OpenInput {
   private static func open(
     resources: Resources, url: String, name: String, options: DecodeOptions
   ) throws -> OpenInput {
+    if let flag = options.interrupt {
+      // FFmpeg asks the callback during blocking I/O; the flag lives as long as the resources.
+      if resources.format == nil { resources.format = avformat_alloc_context() }
+      guard let context = resources.format else {
+        throw MediaError.io(path: name, reason: "out of memory")
+      }
+      resources.interrupt = flag
+      context.pointee.interrupt_callback.callback = { opaque in
+        guard let opaque else { return 0 }
+        return Unmanaged<InterruptFlag>.fromOpaque(opaque).takeUnretainedValue().isSet ? 1 : 0
+      }
+      context.pointee.interrupt_callback.opaque = Unmanaged.passUnretained(flag).toOpaque()
+    }
+    var dictionary: OpaquePointer? = nil
+    defer { av_dict_free(&dictionary) }
+    for (key, value) in options.inputOptions.sorted(by: { $0.key < $1.key }) {
+      av_dict_set(&dictionary, key, value, 0)
+    }
     var format = resources.format
     resources.format = nil  // avformat_open_input frees the context itself on failure
-    let opened = avformat_open_input(&format, url, nil, nil)
+    let opened = avformat_open_input(&format, url, nil, &dictionary)
     if opened < 0 {
       let message = FFmpegLog.lastMessage(
         from: [UnsafeMutableRawPointer(format)], since: resources.logFloor)

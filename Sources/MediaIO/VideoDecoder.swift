@@ -94,6 +94,13 @@ public final class VideoDecoder: FrameSource {
     }
   }
 
+  /// Opens a URL FFmpeg can read (`udp://127.0.0.1:5000`, `srt://...`, `rtmp://...`, HLS,
+  /// RTSP, or a path) as a stream: no file checks, `options.inputOptions` given to FFmpeg, and
+  /// `options.interrupt` ending a blocking read. Throws `MediaError`.
+  public convenience init(url: String, options: DecodeOptions = DecodeOptions()) throws {
+    try self.init(input: OpenInput.open(url: url, options: options), options: options)
+  }
+
   /// Reads the video from an open descriptor (a pipe or a file) without seeking; `name` is the
   /// path used in `info` and errors. The descriptor is not closed. An MP4/MOV with its index after
   /// the media data is spooled to a temporary file first (removed when the decoder goes away).

@@ -135,6 +135,9 @@ final class BatchRunner: Sendable {
     state = Locked(State(reports: items.map { FileReport(path: $0.path) }))
   }
 
+  /// Seconds between flushes of the table on standard output when it is not a terminal.
+  static let pipeFlushInterval = 0.25
+
   /// Opens the shared output (fails before any work when `-o` cannot be created), runs every input,
   /// then commits or drops the shared output.
   func run() -> BatchReport {
@@ -144,8 +147,11 @@ final class BatchRunner: Sendable {
     var sharedFile: AtomicFileWriter?
     switch target {
     case .standardOutput:
+      // Rows reach a pipe at least every 250 ms and a terminal at once (Docs/CLI.md).
       table = OrderedTable(
-        sink: DescriptorWriter(fd: 1, path: "standard output"), header: tableHeader)
+        sink: DescriptorWriter(fd: 1, path: "standard output"), header: tableHeader,
+        flushInterval: Self.pipeFlushInterval, flushEveryRow: isatty(1) == 1,
+        onFlushError: { [self] error in handle(outputError: error) })
     case .file(let path):
       do {
         let writer = try AtomicFileWriter(path: path)

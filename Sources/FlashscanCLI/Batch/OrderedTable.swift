@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Frames
 import TextOutput
@@ -50,9 +51,47 @@ final class OrderedTable: Sendable {
   }
 
   private let state: Locked<State>
+  /// Flushes the sink while rows are coming (standard output), so that a reader of the pipe sees
+  /// them promptly; cancelled by `finish` (and when dropped).
+  private let timer: Locked<DispatchSourceTimer?> = Locked(nil)
+  /// Every row is flushed at once (standard output on a terminal).
+  private let flushEveryRow: Bool
 
-  init(sink: TextSink, header: String?) {
+  /// `flushInterval` (seconds): the sink is flushed at least that often while the run lasts, from
+  /// a timer thread, under the same lock as the writes (one syscall per interval, nothing per
+  /// row); a flush that fails calls `onFlushError` (the run stops on EPIPE as on a failed row).
+  /// `flushEveryRow` flushes after every row, as a terminal wants.
+  init(
+    sink: TextSink, header: String?, flushInterval: Double? = nil, flushEveryRow: Bool = false,
+    onFlushError: (@Sendable (Error) -> Void)? = nil
+  ) {
     state = Locked(State(sink: sink, header: header))
+    self.flushEveryRow = flushEveryRow
+    if let flushInterval, flushInterval > 0, !flushEveryRow {
+      let source = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "flashscan.flush"))
+      source.schedule(
+        deadline: .now() + flushInterval, repeating: flushInterval,
+        leeway: .milliseconds(Int(flushInterval * 100)))
+      source.setEventHandler { [state] in
+        do {
+          try state.withLock { try $0.sink.flush() }
+        } catch {
+          onFlushError?(error)
+        }
+      }
+      source.resume()
+      timer.withLock { $0 = source }
+    }
+  }
+
+  deinit { timer.withLock { $0?.cancel() } }
+
+  /// Stops the flush timer (the last flush is `finish`'s or `end`'s).
+  private func stopTimer() {
+    timer.withLock {
+      $0?.cancel()
+      $0 = nil
+    }
   }
 
   /// Input `index` opened: the table will have a header even if no row follows.
@@ -68,6 +107,7 @@ final class OrderedTable: Sendable {
       if index == s.head {
         try s.writeHeaderIfNeeded()
         try s.sink.write(text)
+        if flushEveryRow { try s.sink.flush() }
       } else {
         s.pending[index, default: []].append(contentsOf: text.utf8)
       }
@@ -94,6 +134,7 @@ final class OrderedTable: Sendable {
 
   /// After the last file: the header if nothing printed it yet, then flush.
   func finish() throws {
+    stopTimer()
     try state.withLock { s in
       if s.anyStarted { try s.writeHeaderIfNeeded() }
       try s.sink.flush()

@@ -1,0 +1,229 @@
+import ArgumentParser
+import Foundation
+import Frames
+import Live
+import MediaIO
+import Photosensitivity
+import Reports
+import TextOutput
+
+/// `flashscan watch URL`: the photosensitivity analysis on a live input, events as JSON Lines on
+/// standard output (Docs/Live.md). The work is `LiveWatcher` (module Live); this wires the
+/// decoder, the signals and the report files to it.
+struct WatchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "watch",
+    abstract: "Watch a live stream (or a file) and report flashing as it happens.",
+    discussion: """
+      URL is anything FFmpeg opens (udp://, srt://, rtmp://, rtsp://, an HLS playlist) or a file. \
+      Events go to standard output as JSON Lines, one object a line, flushed at once: \
+      incident-start, incident-end, status, disconnected, reconnected (Docs/Live.md). A network \
+      input is opened again after it ends or fails (0.5, 1, 2, 4, then every 8 seconds); a file \
+      ends the watch at its end.
+
+      Exit status: 0 the file ended (or the reader of standard output went away); 1 the input \
+      could not be opened, or an output could not be written; 2 usage error; 128 + signal when \
+      stopped by a signal (130 Ctrl-C, 143 SIGTERM), after writing the --report files.
+      """)
+
+  @Argument(help: ArgumentHelp("The stream URL or a video file.", valueName: "URL"))
+  var url: String
+
+  @Option(
+    help:
+      "Rule set: wcag (default), ofcom, iris or bt1702 (Docs/Photosensitivity.md)."
+  )
+  var profile: Profile = .wcag
+
+  @Flag(help: "Read a file no faster than real time (as if it were live).")
+  var realtime = false
+
+  @Option(
+    name: .customLong("status-every"),
+    help: ArgumentHelp(
+      "Seconds between status events (10); 0 for none.", valueName: "SECONDS"))
+  var statusEvery: Double = 10
+
+  @Option(
+    name: .customLong("read-timeout"),
+    help: ArgumentHelp(
+      "Network inputs: seconds without data before the input counts as disconnected (3).",
+      valueName: "SECONDS"))
+  var readTimeout: Double = 3
+
+  @Option(
+    name: .customLong("exec"),
+    help: ArgumentHelp(
+      "Run CMD with /bin/sh for every event but status, the event's JSON line on its standard input.",
+      valueName: "CMD"))
+  var exec: String?
+
+  @Option(
+    name: .customLong("webhook"),
+    help: ArgumentHelp(
+      "POST every event but status, as JSON, to this http:// URL (https: use --exec with curl).",
+      valueName: "URL"))
+  var webhook: String?
+
+  @Option(
+    name: .customLong("exec-timeout"),
+    help: ArgumentHelp(
+      "Seconds a --exec command or a --webhook POST may take before it is killed or abandoned (10).",
+      valueName: "SECONDS"))
+  var execTimeout: Double = 10
+
+  @Option(
+    name: .customLong("metrics"),
+    help: ArgumentHelp(
+      "Serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free port, said on stderr).",
+      valueName: "HOST:PORT"))
+  var metrics: String?
+
+  @Option(
+    name: .customLong("report"),
+    help: ArgumentHelp(
+      "Write the report of everything watched to PATH when the watch ends, also on SIGINT or SIGTERM (repeatable; .json, .html or .md).",
+      valueName: "PATH"))
+  var reports: [String] = []
+
+  func validate() throws {
+    if url.isEmpty { throw ValidationError("watch needs a URL or a file") }
+    if let webhook {
+      do { _ = try WebhookURL(parsing: webhook) } catch { throw ValidationError("\(error)") }
+    }
+    if metrics != nil && metricsAddress == nil {
+      throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9464")
+    }
+    for path in reports where ReportFormat(path: path) == nil {
+      throw ValidationError("--report \(path): the extension must be .json, .html or .md")
+    }
+    for (name, value, least) in [
+      ("--status-every", statusEvery, 0.0), ("--read-timeout", readTimeout, 0.1),
+      ("--exec-timeout", execTimeout, 0.1),
+    ] where !(value.isFinite && value >= least && value <= 86_400) {
+      throw ValidationError("\(name) must be a number from \(NumberText.shortest(least)) to 86400")
+    }
+  }
+
+  /// `--metrics HOST:PORT` split, nil when malformed.
+  var metricsAddress: (host: String, port: Int)? {
+    guard let metrics, let colon = metrics.lastIndex(of: ":") else { return nil }
+    let host = String(metrics[..<colon])
+    guard !host.isEmpty, let port = Int(metrics[metrics.index(after: colon)...]),
+      (0...65535).contains(port)
+    else { return nil }
+    return (host, port)
+  }
+
+  /// A URL FFmpeg opens by protocol (reconnected when it ends) rather than a file.
+  var isNetwork: Bool { url.contains("://") && !url.hasPrefix("file://") }
+
+  func run() throws {
+    let stop = StopFlag()
+    let interrupt = InterruptFlag()
+    SignalTrap.onInterrupt { interrupt.set() }
+    SignalTrap.install(stop: stop, grace: 10)
+    let console = Console(forceProgress: false, quiet: false)
+    var hooks: [AlertHooks] = []
+    if let exec { hooks.append(AlertHooks(action: .exec(exec), timeout: execTimeout)) }
+    if let webhook, let url = try? WebhookURL(parsing: webhook) {
+      hooks.append(AlertHooks(action: .post(url), timeout: execTimeout))
+    }
+    let output = LiveOutput(hooks: hooks)
+    let parameters = AnalysisParameters(profile: profile)
+    let settings = WatchSettings(
+      parameters: parameters, statusEvery: statusEvery, realtime: realtime,
+      reconnect: isNetwork)
+    let watcher = LiveWatcher(settings: settings, output: output) {
+      if stop.reason != nil { return true }
+      return false
+    }
+    var server: MetricsServer?
+    if let (host, port) = metricsAddress {
+      let metrics = LiveMetrics(figures: watcher.figures)
+      do {
+        server = try MetricsServer(host: host, port: port) { metrics.exposition() }
+      } catch {
+        console.error("\(error)")
+        throw ExitCode(ExitStatus.inputFailed)
+      }
+      console.info("metrics at http://\(server!.address)/metrics")
+    }
+    defer { server?.stop() }
+    var options = DecodeOptions(decoderThreads: 1)
+    options.highPrecision = profile == .bt1702
+    options.interrupt = interrupt
+    if isNetwork {
+      let micros = String(Int(readTimeout * 1e6))
+      options.inputOptions = ["rw_timeout": micros, "analyzeduration": "1000000"]
+      if url.hasPrefix("udp://") || url.hasPrefix("srt://") {
+        options.inputOptions["timeout"] = micros
+      }
+    }
+    let (url, isNetwork) = (self.url, self.isNetwork)
+    var firstInfo: VideoInfo?
+    var outcome: Error?
+    do {
+      try watcher.run(
+        connect: {
+          let decoder =
+            isNetwork
+            ? try VideoDecoder(url: url, options: options)
+            : try VideoDecoder(path: url, options: options)
+          if firstInfo == nil { firstInfo = decoder.info }
+          return decoder
+        },
+        log: { console.error($0) })
+    } catch {
+      outcome = error
+    }
+    if output.isClosed { interrupt.set() }
+    // The report first: after a signal the process has `grace` seconds in all.
+    var failed = false
+    if !reports.isEmpty {
+      failed = !writeReports(watcher, info: firstInfo, console: console)
+    }
+    // Then the alerts still queued: up to three timeouts, or a few seconds after a signal.
+    let drainSeconds = stop.reason == nil ? execTimeout * 3 + 1 : min(execTimeout, 5)
+    let drainDeadline = Date().addingTimeInterval(drainSeconds)
+    for hook in hooks { hook.drain(until: drainDeadline) }
+    if case .interrupted(let signal) = stop.reason { throw ExitCode(128 + signal) }
+    switch outcome {
+    case nil, is OutputClosed:
+      break
+    case let error?:
+      console.error("\(error)")
+      throw ExitCode(ExitStatus.inputFailed)
+    }
+    if failed { throw ExitCode(ExitStatus.inputFailed) }
+  }
+
+  /// The report of the whole watch, to every `--report` path (through a temporary file and a
+  /// rename, also after a signal). False when one could not be written (said on stderr).
+  func writeReports(_ watcher: LiveWatcher, info: VideoInfo?, console: Console) -> Bool {
+    guard let result = WatchReport.joined(watcher.segments, frameRate: watcher.frameRate) else {
+      console.error("\(url): no frame was watched: no report written")
+      return false
+    }
+    var input = InputFacts(
+      path: url, sha256Note: "not available: a live input",
+      codec: info?.codecName, frameRate: watcher.frameRate,
+      complete: watcher.segments.count == 1)
+    if let info { input.setColor(info.color) }
+    let report = FlashReport(
+      tool: ToolInfo(version: BuildInfo.version), input: input, result: result,
+      tSeries: TSeries())
+    var ok = true
+    for path in reports {
+      guard let format = ReportFormat(path: path) else { continue }
+      do {
+        let bytes = try report.render(format, png: PNGEncoder.encode(rgb:))
+        try AtomicFileWriter.write([UInt8](bytes), to: path, registry: nil)
+      } catch {
+        console.error("\(error)")
+        ok = false
+      }
+    }
+    return ok
+  }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import FrameTensor
+import Frames
+import Live
+import Photosensitivity
+import Reports
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A black clip that flashes full-screen white at 5 Hz (two white frames in five at 25 fps)
+/// from `flashFrom` to `flashTo` seconds: a general-flash failure under every profile.
+func flashingFrames(
+  seconds: Double, flashFrom: Double, flashTo: Double, width: Int = 32, height: Int = 24
+)
+  -> Tensor<UInt8>
+{
+  let count = Int(seconds * 25)
+  let frameBytes = width * height * 3
+  var storage = [UInt8](repeating: 0, count: count * frameBytes)
+  for n in 0..<count {
+    let t = Double(n) / 25
+    guard t >= flashFrom && t < flashTo && n % 5 < 2 else { continue }
+    for i in 0..<frameBytes { storage[n * frameBytes + i] = 255 }
+  }
+  return Tensor(shape: [count, height, width, 3], storage: storage)
+}
+
+/// The events of a watch written to a file (one JSON object a line).
+func readEvents(_ path: String) throws -> [[String: Any]] {
+  let text = readText(path) ?? ""
+  return try text.split(separator: "\n").map { line in
+    try #require(
+      JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+  }
+}
+
+@Suite("flashscan watch: the live analysis", .serialized)
+struct LiveWatchTests {
+  /// The watcher on an in-memory clip: incident-start at the frame whose window first fails,
+  /// incident-end carrying the same incident record as the JSON report of the whole clip.
+  @Test func eventsMatchTheReport() throws {
+    let dir = try TemporaryDirectory(prefix: "live-lib")
+    let frames = flashingFrames(seconds: 12, flashFrom: 3, flashTo: 6)
+    let path = dir.file("events.jsonl")
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    #expect(fd >= 0)
+    let output = LiveOutput(fd: fd, path: path)
+    let parameters = AnalysisParameters(profile: .wcag)
+    let watcher = LiveWatcher(
+      settings: WatchSettings(parameters: parameters, statusEvery: 0, reconnect: false),
+      output: output, shouldStop: { false })
+    try watcher.run(connect: { TensorFrameSource(frames: frames, frameRate: 25) })
+    close(fd)
+
+    let events = try readEvents(path)
+    let names = events.map { $0["event"] as? String ?? "?" }
+    #expect(names == ["incident-start", "incident-end"], "\(names)")
+    for e in events {
+      #expect(e["wallClock"] is String && e["timecode"] is String && e["time"] is Double)
+    }
+
+    let whole = try PhotosensitivityAnalyzer.analyze(
+      TensorFrameSource(frames: frames, frameRate: 25), parameters: parameters)
+    let document = ReportDocument(
+      tool: ToolInfo(version: "test"), input: InputFacts(path: "x"), result: whole)
+    try #require(document.incidents.count == 1)
+    let expected = document.incidents[0]
+    // The start: the first frame the report flags for this kind.
+    let firstFlagged = try #require(
+      whole.frames.first { parameters.incidentFlag(.luminance, $0) != nil })
+    #expect(events[0]["kind"] as? String == "luminance")
+    #expect(events[0]["verdict"] as? String == "fail")
+    #expect(events[0]["time"] as? Double == firstFlagged.time)
+    // The end: the report's record, number and all.
+    let record = try #require(events[1]["incident"] as? [String: Any])
+    let recordData = try JSONSerialization.data(withJSONObject: record)
+    let decoded = try JSONDecoder().decode(IncidentReport.self, from: recordData)
+    #expect(decoded == expected)
+    #expect(events[1]["time"] as? Double == expected.end)
+
+    // The report of the watch is the report of the clip.
+    let joined = try #require(WatchReport.joined(watcher.segments, frameRate: 25))
+    #expect(joined.incidents == whole.incidents)
+    // (The watch checks flashes only: the file analysis's pattern columns are left out.)
+    let flashRows = whole.frames.map { row -> FrameRow in
+      var r = row
+      r.pattern = nil
+      return r
+    }
+    #expect(joined.frames.count == flashRows.count)
+    #expect(joined.frames == flashRows, "the watch's rows differ from the file's")
+    #expect(joined.verdict == whole.verdict)
+  }
+
+  /// Six connections of 0.4 s, each with three transitions (black, white, black, white):
+  /// each connection's windows start afresh, so none fails, although the six joined (18
+  /// transitions in 2.4 s, and the white-to-black steps across the gaps) would. The report
+  /// joins the connections on one timeline.
+  @Test func reconnectionRestartsWindows() throws {
+    let dir = try TemporaryDirectory(prefix: "live-reconnect")
+    let frameBytes = 32 * 24 * 3
+    var storage = [UInt8](repeating: 0, count: 10 * frameBytes)
+    for n in [2, 3, 4, 8, 9] {
+      for i in 0..<frameBytes { storage[n * frameBytes + i] = 255 }
+    }
+    let clip = Tensor(shape: [10, 24, 32, 3], storage: storage)
+    let path = dir.file("events.jsonl")
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let output = LiveOutput(fd: fd, path: path)
+    struct Done: Error {}
+    let connections = Locked(0)
+    let watcher = LiveWatcher(
+      settings: WatchSettings(
+        parameters: AnalysisParameters(profile: .wcag), statusEvery: 0, reconnect: true,
+        backoff: ReconnectBackoff(delays: [0.01], maxAttempts: 1)),
+      output: output, shouldStop: { false })
+    #expect(throws: Done.self) {
+      try watcher.run(connect: {
+        let n = connections.withLock { c -> Int in
+          c += 1
+          return c
+        }
+        if n > 6 { throw Done() }
+        return TensorFrameSource(frames: clip, frameRate: 25)
+      })
+    }
+    close(fd)
+    let events = try readEvents(path)
+    let names = events.map { $0["event"] as? String ?? "?" }
+    #expect(!names.contains("incident-start"), "windows ran across connections: \(names)")
+    #expect(names.filter { $0 == "disconnected" }.count == 6, "\(names)")
+    #expect(names.filter { $0 == "reconnected" }.count == 5, "\(names)")
+    for e in events where e["event"] as? String == "reconnected" {
+      #expect(e["gapSeconds"] is Double && e["framesLost"] is Int && e["attempts"] as? Int == 1)
+    }
+    #expect(watcher.segments.count == 6)
+    let joined = try #require(WatchReport.joined(watcher.segments, frameRate: 25))
+    #expect(joined.frames.map(\.frame) == Array(0..<60))
+    #expect(zip(joined.frames, joined.frames.dropFirst()).allSatisfy { $0.time < $1.time })
+    #expect(joined.verdict == .pass)
+    // The same frames as one stream fail: the restart is what keeps them apart.
+    var all: [UInt8] = []
+    for _ in 0..<6 { all += storage }
+    let continuous = try PhotosensitivityAnalyzer.analyze(
+      TensorFrameSource(frames: Tensor(shape: [60, 24, 32, 3], storage: all), frameRate: 25),
+      parameters: AnalysisParameters(profile: .wcag))
+    #expect(continuous.verdict == .fail)
+  }
+
+  @Test func backoffScheduleIsFixed() {
+    let b = ReconnectBackoff()
+    #expect((0..<7).map(b.delay(attempt:)) == [0.5, 1, 2, 4, 8, 8, 8])
+  }
+}
