@@ -86,7 +86,7 @@ public final class LiveMonitorStage: Stage {
   /// and numbered in the order incidents ended.
   func record(kind: IncidentKind, firstFrame: Int, lastFrame: Int) -> IncidentReport? {
     let analyzer = analysis.analyzer
-    let times = analyzer.rows.map(\.time)
+    let times = analyzer.frameTimes
     guard let lastTime = times.last else { return nil }
     let rate = frameRate
     let incidents = analyzer.tracker.incidents(

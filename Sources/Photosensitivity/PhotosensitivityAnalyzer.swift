@@ -31,10 +31,19 @@ public struct PhotosensitivityAnalyzer: Sendable {
   /// The profile's engine. A stored existential mutated in place stays uniquely referenced, so
   /// the engine's per-cell arrays are never copied per frame.
   var engine: any FlashEngine
-  /// Every analysed frame's row, in frame order.
+  /// Every analysed frame's row, in frame order (empty when `keepsRows` is false).
   public private(set) var rows: [FrameRow] = []
-  /// Red transitions per rule of each row (the criteria need them; rows carry the largest).
-  var redByRule: [(classic: Int, chromaticity: Int, saturation: Int)] = []
+  /// Keep every frame's row (the default). A live watch sets it false: the criteria are tallied
+  /// as the rows arrive either way, so only the frame times (8 bytes a frame, which the
+  /// incidents' spans need) grow with the length of the input.
+  public var keepsRows = true
+  /// Every analysed frame's time, in frame order.
+  public private(set) var frameTimes: [Double] = []
+  /// The last analysed frame's number.
+  public private(set) var lastFrame: Int? = nil
+  /// The criteria so far, in `makeCriteria` order, tallied frame by frame.
+  var tallies: [CriterionTally] = []
+  let criterionRules: [CriterionRule]
   /// The incidents, followed as the rows arrive.
   public private(set) var tracker: IncidentTracker
   /// The source's start timecode (`VideoInfo.startTimecode`): incident timecodes count from it.
@@ -48,6 +57,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
     self.frameRate = frameRate
     grid = RegionGrid(width: width, height: height, parameters: parameters)
     tracker = IncidentTracker(parameters: parameters, width: width, height: height)
+    criterionRules = Self.criterionRules(parameters)
     switch parameters.profile {
     case .iris:
       let fps = parameters.irisFrameRate ?? Int((frameRate ?? 25).rounded())
@@ -60,9 +70,9 @@ public struct PhotosensitivityAnalyzer: Sendable {
   /// Consumes the next measures, in frame order.
   public mutating func consume(_ measures: [FrameMeasure]) throws {
     for m in measures {
-      if let last = rows.last, m.index <= last.frame {
+      if let last = lastFrame, m.index <= last {
         throw PhotosensitivityError.measureMismatch(
-          frame: m.index, reason: "out of order (after frame \(last.frame))")
+          frame: m.index, reason: "out of order (after frame \(last))")
       }
       guard m.profile == parameters.profile else {
         throw PhotosensitivityError.measureMismatch(
@@ -81,11 +91,20 @@ public struct PhotosensitivityAnalyzer: Sendable {
         region: r.region
           ?? (isIris && max(r.luminanceResult, r.redResult) > .pass ? wholeFrame : nil))
       row.luminance = m.meanCandela
-      rows.append(row)
-      redByRule.append(r.redByRule)
+      if keepsRows { rows.append(row) }
+      frameTimes.append(row.time)
+      lastFrame = row.frame
+      tally(row, red: r.redByRule)
+      consumed.append(row)
       _ = tracker.add(row, windows: r.windows)
     }
   }
+
+  /// The rows of the last `consume` call.
+  public private(set) var consumed: [FrameRow] = []
+
+  /// Starts `consumed` afresh (before each `consume`).
+  public mutating func clearConsumed() { consumed.removeAll(keepingCapacity: true) }
 
   /// The verdict a frame result gives under this profile.
   func severity(_ result: FrameResult) -> Verdict { parameters.severity(result) }
@@ -95,11 +114,12 @@ public struct PhotosensitivityAnalyzer: Sendable {
     let criteria = makeCriteria()
     let verdict = criteria.map(\.verdict).max() ?? .pass
     let duration: Double
-    if let last = rows.last {
+    if let last = frameTimes.last {
       let step =
-        rows.count > 1
-        ? (last.time - rows[0].time) / Double(rows.count - 1) : (frameRate.map { 1 / $0 } ?? 0)
-      duration = last.time + step
+        frameTimes.count > 1
+        ? (last - frameTimes[0]) / Double(frameTimes.count - 1)
+        : (frameRate.map { 1 / $0 } ?? 0)
+      duration = last + step
     } else {
       duration = 0
     }
@@ -116,7 +136,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
     let rate = frameRate ?? estimatedRate
     let timecodeStart = startTimecode.flatMap { Timecode.frames(of: $0, frameRate: rate) }
     var video = AnalysedVideo(
-      width: grid.width, height: grid.height, frameRate: frameRate, frameCount: rows.count,
+      width: grid.width, height: grid.height, frameRate: frameRate, frameCount: frameTimes.count,
       duration: duration)
     if timecodeStart != nil { video.startTimecode = startTimecode }
     return PhotosensitivityResult(
@@ -126,48 +146,30 @@ public struct PhotosensitivityAnalyzer: Sendable {
       gridRows: grid.rows, areaLimitPixels: limit, verdict: verdict, criteria: criteria,
       frames: rows,
       incidents: tracker.incidents(
-        endTime: (rows.last?.time ?? 0) + 1 / rate, frameRate: rate, frameTimes: rows.map(\.time),
+        endTime: (frameTimes.last ?? 0) + 1 / rate, frameRate: rate, frameTimes: frameTimes,
         timecodeStart: timecodeStart ?? 0))
   }
 
   var isIris: Bool { parameters.profile == .iris }
   var wholeFrame: PixelRect { PixelRect(x: 0, y: 0, width: grid.width, height: grid.height) }
 
-  func makeCriteria() -> [CriterionResult] {
-    func criterion(
-      _ id: CriterionID, _ title: String, flagged: (Int) -> Verdict, peak: (Int) -> Int
-    ) -> CriterionResult {
-      var verdict = Verdict.pass
-      var count = 0
-      var first: Double? = nil
-      var top = 0
-      for i in rows.indices {
-        let v = flagged(i)
-        top = max(top, peak(i))
-        if v > .pass {
-          count += 1
-          if first == nil { first = rows[i].time }
-          verdict = max(verdict, v)
-        }
-      }
-      return CriterionResult(
-        id: id, title: title, verdict: verdict, flaggedFrames: count, peakTransitionsPerSecond: top,
-        firstFlaggedTime: first)
+  /// A criterion: its id, its title, and what a row (with its red transitions per rule) gives
+  /// it: the row's verdict and its peak.
+  typealias CriterionRule = (
+    CriterionID, String,
+    @Sendable (FrameRow, (classic: Int, chromaticity: Int, saturation: Int)) -> (Verdict, Int)
+  )
+
+  /// The criteria in report order.
+  static func criterionRules(_ parameters: AnalysisParameters) -> [CriterionRule] {
+    @Sendable func band(_ result: FrameResult) -> Verdict {
+      result == .flashFailure || result == .transitionBand ? parameters.severity(result) : .pass
     }
-    func band(_ result: FrameResult) -> Verdict {
-      result == .flashFailure || result == .transitionBand ? severity(result) : .pass
-    }
-    func redTransitions(_ i: Int, _ rule: RedRule) -> Int {
-      switch rule {
-      case .classic: return redByRule[i].classic
-      case .chromaticity: return redByRule[i].chromaticity
-      case .saturationChange: return redByRule[i].saturation
-      }
-    }
-    var list = [
-      criterion(
+    var list: [CriterionRule] = [
+      (
         .generalFlash, "General (luminance) flash: more than 3 flashes in any one second",
-        flagged: { band(rows[$0].luminanceResult) }, peak: { rows[$0].luminanceTransitions })
+        { row, _ in (band(row.luminanceResult), row.luminanceTransitions) }
+      )
     ]
     let titles: [RedRule: (CriterionID, String)] = [
       .classic: (.redFlashClassic, "Red flash, classic saturated-red value (R-G-B)*320"),
@@ -178,31 +180,69 @@ public struct PhotosensitivityAnalyzer: Sendable {
         .redFlashSaturation, "Red flash, any transition to or from saturated red"
       ),
     ]
+    let maxT = parameters.maxTransitions
+    let iris = parameters.profile == .iris
     for rule in parameters.redRules {
       let (id, title) = titles[rule]!
-      let maxT = parameters.maxTransitions
       list.append(
-        criterion(
+        (
           id, title,
-          flagged: { i in
-            if redTransitions(i, rule) > maxT { return .fail }
-            return isIris ? band(rows[i].redResult) : .pass
-          }, peak: { redTransitions($0, rule) }))
+          { row, red in
+            let n: Int
+            switch rule {
+            case .classic: n = red.classic
+            case .chromaticity: n = red.chromaticity
+            case .saturationChange: n = red.saturation
+            }
+            if n > maxT { return (.fail, n) }
+            return (iris ? band(row.redResult) : .pass, n)
+          }
+        ))
     }
+    let extended = parameters.extendedVerdict
     list.append(
-      criterion(
+      (
         .extendedFlashing, "Extended flashing: 4 to 6 transitions a second for 4 of 5 seconds",
-        flagged: { i in
-          rows[i].luminanceResult == .extendedFailure || rows[i].redResult == .extendedFailure
-            ? parameters.extendedVerdict : .pass
-        }, peak: { max(rows[$0].luminanceExtendedCount, rows[$0].redExtendedCount) }))
+        { row, _ in
+          (
+            row.luminanceResult == .extendedFailure || row.redResult == .extendedFailure
+              ? extended : .pass,
+            max(row.luminanceExtendedCount, row.redExtendedCount)
+          )
+        }
+      ))
     return list
+  }
+
+  /// Adds a row to the criteria's tallies.
+  mutating func tally(_ row: FrameRow, red: (classic: Int, chromaticity: Int, saturation: Int)) {
+    if tallies.isEmpty { tallies = Array(repeating: CriterionTally(), count: criterionRules.count) }
+    for (i, rule) in criterionRules.enumerated() {
+      let (v, peak) = rule.2(row, red)
+      tallies[i].top = max(tallies[i].top, peak)
+      if v > .pass {
+        tallies[i].count += 1
+        if tallies[i].first == nil { tallies[i].first = row.time }
+        tallies[i].verdict = max(tallies[i].verdict, v)
+      }
+    }
+  }
+
+  func makeCriteria() -> [CriterionResult] {
+    criterionRules.enumerated().map { i, rule in
+      let t = i < tallies.count ? tallies[i] : CriterionTally()
+      return CriterionResult(
+        id: rule.0, title: rule.1, verdict: t.verdict, flaggedFrames: t.count,
+        peakTransitionsPerSecond: t.top, firstFlaggedTime: t.first)
+    }
   }
 
   /// Frames per second from the timestamps when the stream declares no rate.
   var estimatedRate: Double {
-    guard rows.count > 1, let last = rows.last, last.time > rows[0].time else { return 25 }
-    return Double(rows.count - 1) / (last.time - rows[0].time)
+    guard frameTimes.count > 1, let last = frameTimes.last, last > frameTimes[0] else {
+      return 25
+    }
+    return Double(frameTimes.count - 1) / (last - frameTimes[0])
   }
 }
 
@@ -222,4 +262,12 @@ extension PhotosensitivityAnalyzer {
     let result = stage.result()
     return patterns.map { result.adding(patterns: $0.result()) } ?? result
   }
+}
+
+/// One criterion's figures so far.
+struct CriterionTally: Sendable {
+  var verdict = Verdict.pass
+  var count = 0
+  var first: Double? = nil
+  var top = 0
 }

@@ -210,9 +210,11 @@ struct WatchCommand: ParsableCommand {
       codec: info?.codecName, frameRate: watcher.frameRate,
       complete: watcher.segments.count == 1)
     if let info { input.setColor(info.color) }
-    let report = FlashReport(
+    var report = FlashReport(
       tool: ToolInfo(version: BuildInfo.version), input: input, result: result,
       tSeries: TSeries())
+    WatchReport.placeWorstFrames(
+      &report.document, frameTimes: WatchReport.frameTimes(watcher.segments))
     var ok = true
     for path in reports {
       guard let format = ReportFormat(path: path) else { continue }
