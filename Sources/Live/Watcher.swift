@@ -68,6 +68,9 @@ public final class LiveWatcher {
   let shouldStop: @Sendable () -> Bool
   /// Every connection's analysis so far (the report of the whole watch joins them).
   public private(set) var segments: [WatchSegment] = []
+  /// The rolling report's periods (`--report-every`), nil without; `close()` it after `run`
+  /// for the last, partial period.
+  public var periods: WatchPeriods? = nil
   /// The frame rate of the first connection (timecodes of the whole watch).
   public private(set) var frameRate: Double?
 
@@ -136,6 +139,7 @@ public final class LiveWatcher {
       if stopping || !settings.reconnect { break }
       disconnectedAt = WallClock.monotonic()
       figures.disconnected()
+      periods?.disconnected()
       try output.emit(
         LiveEvent(
           .disconnected, time: placement.timeOffset, frameRate: watchRate,
@@ -160,7 +164,7 @@ public final class LiveWatcher {
       info: source.info, parameters: settings.parameters, keepsRows: false)
     let monitor = LiveMonitorStage(
       following: analysis, placement: placement, output: output, figures: figures,
-      numbering: numbering)
+      numbering: numbering, periods: periods)
     let paced = PacedSource(
       source, realtime: settings.realtime,
       shouldStop: { [output, shouldStop] in

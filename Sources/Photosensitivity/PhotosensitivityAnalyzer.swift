@@ -41,9 +41,8 @@ public struct PhotosensitivityAnalyzer: Sendable {
   public private(set) var frameTimes: [Double] = []
   /// The last analysed frame's number.
   public private(set) var lastFrame: Int? = nil
-  /// The criteria so far, in `makeCriteria` order, tallied frame by frame.
-  var tallies: [CriterionTally] = []
-  let criterionRules: [CriterionRule]
+  /// The criteria so far, tallied frame by frame.
+  var criteriaTally: CriteriaTally
   /// The incidents, followed as the rows arrive.
   public private(set) var tracker: IncidentTracker
   /// The source's start timecode (`VideoInfo.startTimecode`): incident timecodes count from it.
@@ -57,7 +56,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
     self.frameRate = frameRate
     grid = RegionGrid(width: width, height: height, parameters: parameters)
     tracker = IncidentTracker(parameters: parameters, width: width, height: height)
-    criterionRules = Self.criterionRules(parameters)
+    criteriaTally = CriteriaTally(parameters: parameters)
     switch parameters.profile {
     case .iris:
       let fps = parameters.irisFrameRate ?? Int((frameRate ?? 25).rounded())
@@ -94,8 +93,9 @@ public struct PhotosensitivityAnalyzer: Sendable {
       if keepsRows { rows.append(row) }
       frameTimes.append(row.time)
       lastFrame = row.frame
-      tally(row, red: r.redByRule)
+      criteriaTally.add(row, red: r.redByRule)
       consumed.append(row)
+      consumedRed.append(r.redByRule)
       _ = tracker.add(row, windows: r.windows)
     }
   }
@@ -103,8 +103,15 @@ public struct PhotosensitivityAnalyzer: Sendable {
   /// The rows of the last `consume` call.
   public private(set) var consumed: [FrameRow] = []
 
-  /// Starts `consumed` afresh (before each `consume`).
-  public mutating func clearConsumed() { consumed.removeAll(keepingCapacity: true) }
+  /// The red transitions per rule of the rows of the last `consume` call (what a
+  /// `CriteriaTally` of another span of frames needs besides the rows).
+  public private(set) var consumedRed: [RedCounts] = []
+
+  /// Starts `consumed` and `consumedRed` afresh (before each `consume`).
+  public mutating func clearConsumed() {
+    consumed.removeAll(keepingCapacity: true)
+    consumedRed.removeAll(keepingCapacity: true)
+  }
 
   /// The verdict a frame result gives under this profile.
   func severity(_ result: FrameResult) -> Verdict { parameters.severity(result) }
@@ -214,28 +221,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
     return list
   }
 
-  /// Adds a row to the criteria's tallies.
-  mutating func tally(_ row: FrameRow, red: (classic: Int, chromaticity: Int, saturation: Int)) {
-    if tallies.isEmpty { tallies = Array(repeating: CriterionTally(), count: criterionRules.count) }
-    for (i, rule) in criterionRules.enumerated() {
-      let (v, peak) = rule.2(row, red)
-      tallies[i].top = max(tallies[i].top, peak)
-      if v > .pass {
-        tallies[i].count += 1
-        if tallies[i].first == nil { tallies[i].first = row.time }
-        tallies[i].verdict = max(tallies[i].verdict, v)
-      }
-    }
-  }
-
-  func makeCriteria() -> [CriterionResult] {
-    criterionRules.enumerated().map { i, rule in
-      let t = i < tallies.count ? tallies[i] : CriterionTally()
-      return CriterionResult(
-        id: rule.0, title: rule.1, verdict: t.verdict, flaggedFrames: t.count,
-        peakTransitionsPerSecond: t.top, firstFlaggedTime: t.first)
-    }
-  }
+  func makeCriteria() -> [CriterionResult] { criteriaTally.criteria }
 
   /// Frames per second from the timestamps when the stream declares no rate.
   var estimatedRate: Double {
@@ -261,6 +247,46 @@ extension PhotosensitivityAnalyzer {
     try engine.run(source, stages: [stage] + (patterns.map { [$0] } ?? []))
     let result = stage.result()
     return patterns.map { result.adding(patterns: $0.result()) } ?? result
+  }
+}
+
+/// A frame's red transitions under each red rule.
+public typealias RedCounts = (classic: Int, chromaticity: Int, saturation: Int)
+
+/// The criteria of a span of frames, tallied frame by frame (the analysis tallies the whole
+/// input; a live watch also tallies each report period).
+public struct CriteriaTally: Sendable {
+  let rules: [PhotosensitivityAnalyzer.CriterionRule]
+  var tallies: [CriterionTally]
+  /// Frames tallied.
+  public private(set) var frames = 0
+
+  public init(parameters: AnalysisParameters) {
+    rules = PhotosensitivityAnalyzer.criterionRules(parameters)
+    tallies = Array(repeating: CriterionTally(), count: rules.count)
+  }
+
+  /// Adds a frame's row, with its red transitions per rule.
+  public mutating func add(_ row: FrameRow, red: RedCounts) {
+    frames += 1
+    for (i, rule) in rules.enumerated() {
+      let (v, peak) = rule.2(row, red)
+      tallies[i].top = max(tallies[i].top, peak)
+      if v > .pass {
+        tallies[i].count += 1
+        if tallies[i].first == nil { tallies[i].first = row.time }
+        tallies[i].verdict = max(tallies[i].verdict, v)
+      }
+    }
+  }
+
+  /// The criteria of the frames tallied, in report order.
+  public var criteria: [CriterionResult] {
+    zip(rules, tallies).map { rule, t in
+      CriterionResult(
+        id: rule.0, title: rule.1, verdict: t.verdict, flaggedFrames: t.count,
+        peakTransitionsPerSecond: t.top, firstFlaggedTime: t.first)
+    }
   }
 }
 

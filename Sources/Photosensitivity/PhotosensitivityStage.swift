@@ -9,6 +9,8 @@ public final class PhotosensitivityStage: Stage {
   /// The rows of the chunk consumed last, for a later stage of the same pass that follows the
   /// analysis (the report's thumbnails).
   public private(set) var lastRows: [FrameRow] = []
+  /// `lastRows`' red transitions per rule.
+  public private(set) var lastRed: [RedCounts] = []
 
   /// `info` is the source's: its rgb24 frames' size, its frame rate and its colour facts (the
   /// bt1702 profile reads the transfer function and luminance weights from them, and the
@@ -40,6 +42,7 @@ public final class PhotosensitivityStage: Stage {
     analyzer.clearConsumed()
     try analyzer.consume(measures)
     lastRows = analyzer.consumed
+    lastRed = analyzer.consumedRed
   }
 
   /// The analysis of everything consumed so far.
