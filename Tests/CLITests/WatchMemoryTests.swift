@@ -57,6 +57,8 @@ struct WatchMemoryTests {
       }
       usleep(10_000)
     }
+    // Bounded: a watch still running after the loop is killed (and the test fails below).
+    if watch.process.isRunning { watch.signal(SIGKILL) }
     let result = watch.finish()
     lines.finish()
     #expect(result.status == 0, "stderr: \(result.stderr)")
