@@ -26,11 +26,14 @@ public final class LiveMonitorStage: Stage {
   let figures: LiveFigures
   /// Incidents ended so far in the whole watch (numbers the `incident-end` records).
   let numbering: IncidentNumbering
+  /// The rolling report's periods (`--report-every`), nil without.
+  let periods: WatchPeriods?
 
   public init(
     following analysis: PhotosensitivityStage, placement: SegmentPlacement, output: LiveOutput,
-    figures: LiveFigures, numbering: IncidentNumbering
+    figures: LiveFigures, numbering: IncidentNumbering, periods: WatchPeriods? = nil
   ) {
+    self.periods = periods
     self.analysis = analysis
     self.placement = placement
     self.output = output
@@ -46,7 +49,12 @@ public final class LiveMonitorStage: Stage {
   public func measurer() throws -> @Sendable (ChunkWindow) throws -> Void { { _ in } }
 
   public func consume(_: Void, window: ChunkWindow) throws {
-    for row in analysis.lastRows {
+    for (n, row) in analysis.lastRows.enumerated() {
+      if let periods, n < analysis.lastRed.count {
+        periods.add(
+          row, red: analysis.lastRed[n], watchTime: row.time + placement.timeOffset,
+          template: { analysis.result() })
+      }
       figures.frame(
         time: row.time + placement.timeOffset, localTime: row.time,
         flashesPerSecond: row.flashesPerSecond)
@@ -86,7 +94,7 @@ public final class LiveMonitorStage: Stage {
   /// and numbered in the order incidents ended.
   func record(kind: IncidentKind, firstFrame: Int, lastFrame: Int) -> IncidentReport? {
     let analyzer = analysis.analyzer
-    let times = analyzer.rows.map(\.time)
+    let times = analyzer.frameTimes
     guard let lastTime = times.last else { return nil }
     let rate = frameRate
     let incidents = analyzer.tracker.incidents(
@@ -97,6 +105,12 @@ public final class LiveMonitorStage: Stage {
       })
     else { return nil }
     var r = IncidentReport(number: numbering.next(), incident: incident, frameTimes: times)
+    var placed = incident
+    placed.start += placement.timeOffset
+    placed.end += placement.timeOffset
+    placed.firstFrame += placement.frameOffset
+    placed.lastFrame += placement.frameOffset
+    placed.worstFrame += placement.frameOffset
     r.start += placement.timeOffset
     r.end += placement.timeOffset
     r.worstFrameTime += placement.timeOffset
@@ -105,6 +119,9 @@ public final class LiveMonitorStage: Stage {
     r.worstFrame += placement.frameOffset
     r.startTimecode = Timecode.smpte(seconds: r.start, frameRate: rate)
     r.endTimecode = Timecode.smpte(seconds: r.end, frameRate: rate)
+    placed.startTimecode = r.startTimecode
+    placed.endTimecode = r.endTimecode
+    periods?.ended(placed, worstFrameTime: r.worstFrameTime)
     return r
   }
 }

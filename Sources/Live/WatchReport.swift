@@ -58,10 +58,32 @@ public enum WatchReport {
     }
     joined.criteria = criteria
     joined.verdict = verdict
-    joined.video.frameCount = frames.count
+    joined.video.frameCount = segments.reduce(0) { $0 + $1.result.video.frameCount }
     joined.video.duration = last.placement.timeOffset + last.result.video.duration
     joined.video.startTimecode = nil
     return joined
+  }
+}
+
+extension WatchReport {
+  /// Every watched frame's time on the watch's timeline (frame numbers as in `joined`).
+  public static func frameTimes(_ segments: [WatchSegment]) -> [Double] {
+    var times: [Double] = []
+    times.reserveCapacity(segments.reduce(0) { $0 + $1.frameTimes.count })
+    for segment in segments {
+      let dt = segment.placement.timeOffset
+      times += segment.frameTimes.lazy.map { $0 + dt }
+    }
+    return times
+  }
+
+  /// The report's incidents' worst-frame times from the watch's frame times (the report of a
+  /// watch has no per-frame rows to read them from).
+  public static func placeWorstFrames(_ document: inout ReportDocument, frameTimes: [Double]) {
+    for i in document.incidents.indices {
+      let f = document.incidents[i].worstFrame
+      if frameTimes.indices.contains(f) { document.incidents[i].worstFrameTime = frameTimes[f] }
+    }
   }
 }
 

@@ -46,8 +46,11 @@ public struct WatchSettings: Sendable {
 
 /// One connection's analysis, placed in the whole watch.
 public struct WatchSegment: Sendable {
+  /// The connection's analysis, without per-frame rows (`frames` is empty: a watch keeps none).
   public var result: PhotosensitivityResult
   public var placement: SegmentPlacement
+  /// Each analysed frame's time in the connection (the incidents' worst frames' times).
+  public var frameTimes: [Double] = []
 }
 
 /// Runs the photosensitivity analysis on a live input until it is stopped: each connection is
@@ -65,6 +68,9 @@ public final class LiveWatcher {
   let shouldStop: @Sendable () -> Bool
   /// Every connection's analysis so far (the report of the whole watch joins them).
   public private(set) var segments: [WatchSegment] = []
+  /// The rolling report's periods (`--report-every`), nil without; `close()` it after `run`
+  /// for the last, partial period.
+  public var periods: WatchPeriods? = nil
   /// The frame rate of the first connection (timecodes of the whole watch).
   public private(set) var frameRate: Double?
 
@@ -133,6 +139,7 @@ public final class LiveWatcher {
       if stopping || !settings.reconnect { break }
       disconnectedAt = WallClock.monotonic()
       figures.disconnected()
+      periods?.disconnected()
       try output.emit(
         LiveEvent(
           .disconnected, time: placement.timeOffset, frameRate: watchRate,
@@ -152,10 +159,12 @@ public final class LiveWatcher {
   func watch(_ source: FrameSource, placement: SegmentPlacement) throws -> (
     WatchSegment?, Error?
   ) {
-    let analysis = PhotosensitivityStage(info: source.info, parameters: settings.parameters)
+    // No per-frame rows: the watch's memory stays flat but for the frame times (8 bytes a frame).
+    let analysis = PhotosensitivityStage(
+      info: source.info, parameters: settings.parameters, keepsRows: false)
     let monitor = LiveMonitorStage(
       following: analysis, placement: placement, output: output, figures: figures,
-      numbering: numbering)
+      numbering: numbering, periods: periods)
     let paced = PacedSource(
       source, realtime: settings.realtime,
       shouldStop: { [output, shouldStop] in
@@ -173,8 +182,12 @@ public final class LiveWatcher {
       failure = error
     }
     try monitor.endIncidents()
-    guard !analysis.analyzer.rows.isEmpty else { return (nil, failure) }
-    return (WatchSegment(result: analysis.result(), placement: placement), failure)
+    guard !analysis.analyzer.frameTimes.isEmpty else { return (nil, failure) }
+    return (
+      WatchSegment(
+        result: analysis.result(), placement: placement,
+        frameTimes: analysis.analyzer.frameTimes), failure
+    )
   }
 
   /// Sleeps `seconds`, waking early when the watch is stopped.

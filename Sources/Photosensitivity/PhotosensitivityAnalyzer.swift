@@ -31,10 +31,18 @@ public struct PhotosensitivityAnalyzer: Sendable {
   /// The profile's engine. A stored existential mutated in place stays uniquely referenced, so
   /// the engine's per-cell arrays are never copied per frame.
   var engine: any FlashEngine
-  /// Every analysed frame's row, in frame order.
+  /// Every analysed frame's row, in frame order (empty when `keepsRows` is false).
   public private(set) var rows: [FrameRow] = []
-  /// Red transitions per rule of each row (the criteria need them; rows carry the largest).
-  var redByRule: [(classic: Int, chromaticity: Int, saturation: Int)] = []
+  /// Keep every frame's row (the default). A live watch sets it false: the criteria are tallied
+  /// as the rows arrive either way, so only the frame times (8 bytes a frame, which the
+  /// incidents' spans need) grow with the length of the input.
+  public var keepsRows = true
+  /// Every analysed frame's time, in frame order.
+  public private(set) var frameTimes: [Double] = []
+  /// The last analysed frame's number.
+  public private(set) var lastFrame: Int? = nil
+  /// The criteria so far, tallied frame by frame.
+  var criteriaTally: CriteriaTally
   /// The incidents, followed as the rows arrive.
   public private(set) var tracker: IncidentTracker
   /// The source's start timecode (`VideoInfo.startTimecode`): incident timecodes count from it.
@@ -48,6 +56,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
     self.frameRate = frameRate
     grid = RegionGrid(width: width, height: height, parameters: parameters)
     tracker = IncidentTracker(parameters: parameters, width: width, height: height)
+    criteriaTally = CriteriaTally(parameters: parameters)
     switch parameters.profile {
     case .iris:
       let fps = parameters.irisFrameRate ?? Int((frameRate ?? 25).rounded())
@@ -60,9 +69,9 @@ public struct PhotosensitivityAnalyzer: Sendable {
   /// Consumes the next measures, in frame order.
   public mutating func consume(_ measures: [FrameMeasure]) throws {
     for m in measures {
-      if let last = rows.last, m.index <= last.frame {
+      if let last = lastFrame, m.index <= last {
         throw PhotosensitivityError.measureMismatch(
-          frame: m.index, reason: "out of order (after frame \(last.frame))")
+          frame: m.index, reason: "out of order (after frame \(last))")
       }
       guard m.profile == parameters.profile else {
         throw PhotosensitivityError.measureMismatch(
@@ -81,10 +90,27 @@ public struct PhotosensitivityAnalyzer: Sendable {
         region: r.region
           ?? (isIris && max(r.luminanceResult, r.redResult) > .pass ? wholeFrame : nil))
       row.luminance = m.meanCandela
-      rows.append(row)
-      redByRule.append(r.redByRule)
+      if keepsRows { rows.append(row) }
+      frameTimes.append(row.time)
+      lastFrame = row.frame
+      criteriaTally.add(row, red: r.redByRule)
+      consumed.append(row)
+      consumedRed.append(r.redByRule)
       _ = tracker.add(row, windows: r.windows)
     }
+  }
+
+  /// The rows of the last `consume` call.
+  public private(set) var consumed: [FrameRow] = []
+
+  /// The red transitions per rule of the rows of the last `consume` call (what a
+  /// `CriteriaTally` of another span of frames needs besides the rows).
+  public private(set) var consumedRed: [RedCounts] = []
+
+  /// Starts `consumed` and `consumedRed` afresh (before each `consume`).
+  public mutating func clearConsumed() {
+    consumed.removeAll(keepingCapacity: true)
+    consumedRed.removeAll(keepingCapacity: true)
   }
 
   /// The verdict a frame result gives under this profile.
@@ -95,11 +121,12 @@ public struct PhotosensitivityAnalyzer: Sendable {
     let criteria = makeCriteria()
     let verdict = criteria.map(\.verdict).max() ?? .pass
     let duration: Double
-    if let last = rows.last {
+    if let last = frameTimes.last {
       let step =
-        rows.count > 1
-        ? (last.time - rows[0].time) / Double(rows.count - 1) : (frameRate.map { 1 / $0 } ?? 0)
-      duration = last.time + step
+        frameTimes.count > 1
+        ? (last - frameTimes[0]) / Double(frameTimes.count - 1)
+        : (frameRate.map { 1 / $0 } ?? 0)
+      duration = last + step
     } else {
       duration = 0
     }
@@ -116,7 +143,7 @@ public struct PhotosensitivityAnalyzer: Sendable {
     let rate = frameRate ?? estimatedRate
     let timecodeStart = startTimecode.flatMap { Timecode.frames(of: $0, frameRate: rate) }
     var video = AnalysedVideo(
-      width: grid.width, height: grid.height, frameRate: frameRate, frameCount: rows.count,
+      width: grid.width, height: grid.height, frameRate: frameRate, frameCount: frameTimes.count,
       duration: duration)
     if timecodeStart != nil { video.startTimecode = startTimecode }
     return PhotosensitivityResult(
@@ -126,48 +153,30 @@ public struct PhotosensitivityAnalyzer: Sendable {
       gridRows: grid.rows, areaLimitPixels: limit, verdict: verdict, criteria: criteria,
       frames: rows,
       incidents: tracker.incidents(
-        endTime: (rows.last?.time ?? 0) + 1 / rate, frameRate: rate, frameTimes: rows.map(\.time),
+        endTime: (frameTimes.last ?? 0) + 1 / rate, frameRate: rate, frameTimes: frameTimes,
         timecodeStart: timecodeStart ?? 0))
   }
 
   var isIris: Bool { parameters.profile == .iris }
   var wholeFrame: PixelRect { PixelRect(x: 0, y: 0, width: grid.width, height: grid.height) }
 
-  func makeCriteria() -> [CriterionResult] {
-    func criterion(
-      _ id: CriterionID, _ title: String, flagged: (Int) -> Verdict, peak: (Int) -> Int
-    ) -> CriterionResult {
-      var verdict = Verdict.pass
-      var count = 0
-      var first: Double? = nil
-      var top = 0
-      for i in rows.indices {
-        let v = flagged(i)
-        top = max(top, peak(i))
-        if v > .pass {
-          count += 1
-          if first == nil { first = rows[i].time }
-          verdict = max(verdict, v)
-        }
-      }
-      return CriterionResult(
-        id: id, title: title, verdict: verdict, flaggedFrames: count, peakTransitionsPerSecond: top,
-        firstFlaggedTime: first)
+  /// A criterion: its id, its title, and what a row (with its red transitions per rule) gives
+  /// it: the row's verdict and its peak.
+  typealias CriterionRule = (
+    CriterionID, String,
+    @Sendable (FrameRow, (classic: Int, chromaticity: Int, saturation: Int)) -> (Verdict, Int)
+  )
+
+  /// The criteria in report order.
+  static func criterionRules(_ parameters: AnalysisParameters) -> [CriterionRule] {
+    @Sendable func band(_ result: FrameResult) -> Verdict {
+      result == .flashFailure || result == .transitionBand ? parameters.severity(result) : .pass
     }
-    func band(_ result: FrameResult) -> Verdict {
-      result == .flashFailure || result == .transitionBand ? severity(result) : .pass
-    }
-    func redTransitions(_ i: Int, _ rule: RedRule) -> Int {
-      switch rule {
-      case .classic: return redByRule[i].classic
-      case .chromaticity: return redByRule[i].chromaticity
-      case .saturationChange: return redByRule[i].saturation
-      }
-    }
-    var list = [
-      criterion(
+    var list: [CriterionRule] = [
+      (
         .generalFlash, "General (luminance) flash: more than 3 flashes in any one second",
-        flagged: { band(rows[$0].luminanceResult) }, peak: { rows[$0].luminanceTransitions })
+        { row, _ in (band(row.luminanceResult), row.luminanceTransitions) }
+      )
     ]
     let titles: [RedRule: (CriterionID, String)] = [
       .classic: (.redFlashClassic, "Red flash, classic saturated-red value (R-G-B)*320"),
@@ -178,31 +187,48 @@ public struct PhotosensitivityAnalyzer: Sendable {
         .redFlashSaturation, "Red flash, any transition to or from saturated red"
       ),
     ]
+    let maxT = parameters.maxTransitions
+    let iris = parameters.profile == .iris
     for rule in parameters.redRules {
       let (id, title) = titles[rule]!
-      let maxT = parameters.maxTransitions
       list.append(
-        criterion(
+        (
           id, title,
-          flagged: { i in
-            if redTransitions(i, rule) > maxT { return .fail }
-            return isIris ? band(rows[i].redResult) : .pass
-          }, peak: { redTransitions($0, rule) }))
+          { row, red in
+            let n: Int
+            switch rule {
+            case .classic: n = red.classic
+            case .chromaticity: n = red.chromaticity
+            case .saturationChange: n = red.saturation
+            }
+            if n > maxT { return (.fail, n) }
+            return (iris ? band(row.redResult) : .pass, n)
+          }
+        ))
     }
+    let extended = parameters.extendedVerdict
     list.append(
-      criterion(
+      (
         .extendedFlashing, "Extended flashing: 4 to 6 transitions a second for 4 of 5 seconds",
-        flagged: { i in
-          rows[i].luminanceResult == .extendedFailure || rows[i].redResult == .extendedFailure
-            ? parameters.extendedVerdict : .pass
-        }, peak: { max(rows[$0].luminanceExtendedCount, rows[$0].redExtendedCount) }))
+        { row, _ in
+          (
+            row.luminanceResult == .extendedFailure || row.redResult == .extendedFailure
+              ? extended : .pass,
+            max(row.luminanceExtendedCount, row.redExtendedCount)
+          )
+        }
+      ))
     return list
   }
 
+  func makeCriteria() -> [CriterionResult] { criteriaTally.criteria }
+
   /// Frames per second from the timestamps when the stream declares no rate.
   var estimatedRate: Double {
-    guard rows.count > 1, let last = rows.last, last.time > rows[0].time else { return 25 }
-    return Double(rows.count - 1) / (last.time - rows[0].time)
+    guard frameTimes.count > 1, let last = frameTimes.last, last > frameTimes[0] else {
+      return 25
+    }
+    return Double(frameTimes.count - 1) / (last - frameTimes[0])
   }
 }
 
@@ -222,4 +248,52 @@ extension PhotosensitivityAnalyzer {
     let result = stage.result()
     return patterns.map { result.adding(patterns: $0.result()) } ?? result
   }
+}
+
+/// A frame's red transitions under each red rule.
+public typealias RedCounts = (classic: Int, chromaticity: Int, saturation: Int)
+
+/// The criteria of a span of frames, tallied frame by frame (the analysis tallies the whole
+/// input; a live watch also tallies each report period).
+public struct CriteriaTally: Sendable {
+  let rules: [PhotosensitivityAnalyzer.CriterionRule]
+  var tallies: [CriterionTally]
+  /// Frames tallied.
+  public private(set) var frames = 0
+
+  public init(parameters: AnalysisParameters) {
+    rules = PhotosensitivityAnalyzer.criterionRules(parameters)
+    tallies = Array(repeating: CriterionTally(), count: rules.count)
+  }
+
+  /// Adds a frame's row, with its red transitions per rule.
+  public mutating func add(_ row: FrameRow, red: RedCounts) {
+    frames += 1
+    for (i, rule) in rules.enumerated() {
+      let (v, peak) = rule.2(row, red)
+      tallies[i].top = max(tallies[i].top, peak)
+      if v > .pass {
+        tallies[i].count += 1
+        if tallies[i].first == nil { tallies[i].first = row.time }
+        tallies[i].verdict = max(tallies[i].verdict, v)
+      }
+    }
+  }
+
+  /// The criteria of the frames tallied, in report order.
+  public var criteria: [CriterionResult] {
+    zip(rules, tallies).map { rule, t in
+      CriterionResult(
+        id: rule.0, title: rule.1, verdict: t.verdict, flaggedFrames: t.count,
+        peakTransitionsPerSecond: t.top, firstFlaggedTime: t.first)
+    }
+  }
+}
+
+/// One criterion's figures so far.
+struct CriterionTally: Sendable {
+  var verdict = Verdict.pass
+  var count = 0
+  var first: Double? = nil
+  var top = 0
 }

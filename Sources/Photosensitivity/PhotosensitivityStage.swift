@@ -9,16 +9,21 @@ public final class PhotosensitivityStage: Stage {
   /// The rows of the chunk consumed last, for a later stage of the same pass that follows the
   /// analysis (the report's thumbnails).
   public private(set) var lastRows: [FrameRow] = []
+  /// `lastRows`' red transitions per rule.
+  public private(set) var lastRed: [RedCounts] = []
 
   /// `info` is the source's: its rgb24 frames' size, its frame rate and its colour facts (the
   /// bt1702 profile reads the transfer function and luminance weights from them, and the
   /// chunks' 16-bit frames when `info.highPrecision`).
-  public init(info: VideoInfo, parameters: AnalysisParameters) {
+  /// `keepsRows` false keeps no per-frame rows (`PhotosensitivityAnalyzer.keepsRows`): the
+  /// result has no `frames`, the rest is the same.
+  public init(info: VideoInfo, parameters: AnalysisParameters, keepsRows: Bool = true) {
     frameMeasurer = PhotosensitivityMeasurer(
       width: info.width, height: info.height, parameters: parameters, color: info.color)
     analyzer = PhotosensitivityAnalyzer(
       width: info.width, height: info.height, frameRate: info.frameRate, parameters: parameters)
     analyzer.startTimecode = info.startTimecode
+    analyzer.keepsRows = keepsRows
   }
 
   /// bt1702 on a source above 8 bits measures the decoder's planes (`FrameChunk.sourcePlanes`):
@@ -34,9 +39,10 @@ public final class PhotosensitivityStage: Stage {
   }
 
   public func consume(_ measures: [FrameMeasure], window: ChunkWindow) throws {
-    let start = analyzer.rows.count
+    analyzer.clearConsumed()
     try analyzer.consume(measures)
-    lastRows = Array(analyzer.rows[start...])
+    lastRows = analyzer.consumed
+    lastRed = analyzer.consumedRed
   }
 
   /// The analysis of everything consumed so far.

@@ -99,7 +99,10 @@ struct TimelineSVG {
       x: left + plotWidth - 4, y: y(limit) - 4, "limit: \(number(limit)) flashes/s", anchor: "end",
       fill: "#a11b1b", bold: true)
     if frames.isEmpty {
-      s += note(y: fpsTop + panelHeight / 2, "no frames analysed")
+      // A watch keeps no per-frame rows (flashscan watch, Docs/Live.md).
+      s += note(
+        y: fpsTop + panelHeight / 2,
+        duration > 0 ? "no per-frame rows kept (a live watch)" : "no frames analysed")
     } else {
       // A step line: the count holds from one frame to the next.
       var steps: [(Double, Double)] = []

@@ -86,6 +86,41 @@ struct WatchCommand: ParsableCommand {
       valueName: "PATH"))
   var reports: [String] = []
 
+  @Option(
+    name: .customLong("report-every"),
+    help: ArgumentHelp(
+      "Also write a report of each period of DURATION (30s, 10m, 1h: a whole number and s, m or h) of the watch, to every --report path with the period's start in the name (NAME-00h10m00s.EXT).",
+      valueName: "DURATION"))
+  var reportEvery: String?
+
+  /// A `--report-every` duration in seconds: a whole number from 1 to 999999 and its unit (s, m,
+  /// h), nothing else; nil when malformed.
+  static func periodSeconds(_ text: String) -> Int? {
+    guard let unit = text.last, let scale = ["s": 1, "m": 60, "h": 3600][String(unit)] else {
+      return nil
+    }
+    let digits = text.dropLast()
+    guard (1...6).contains(digits.count), digits.allSatisfy({ $0 >= "0" && $0 <= "9" }),
+      let n = Int(digits), n > 0
+    else { return nil }
+    return n * scale
+  }
+
+  /// The path of a period's report: `dir/name.json` for the period starting at 3600 s is
+  /// `dir/name-01h00m00s.json`.
+  static func periodPath(_ path: String, start: Int) -> String {
+    let url = URL(fileURLWithPath: path)
+    let ext = url.pathExtension
+    let stem = url.deletingPathExtension().lastPathComponent
+    let label =
+      "\(start / 3600 < 10 ? "0" : "")\(start / 3600)h"
+      + "\(start % 3600 / 60 < 10 ? "0" : "")\(start % 3600 / 60)m"
+      + "\(start % 60 < 10 ? "0" : "")\(start % 60)s"
+    let name = "\(stem)-\(label)" + (ext.isEmpty ? "" : ".\(ext)")
+    let dir = (path as NSString).deletingLastPathComponent
+    return dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)
+  }
+
   func validate() throws {
     if url.isEmpty { throw ValidationError("watch needs a URL or a file") }
     if let webhook {
@@ -93,6 +128,16 @@ struct WatchCommand: ParsableCommand {
     }
     if metrics != nil && metricsAddress == nil {
       throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9464")
+    }
+    if let reportEvery {
+      guard Self.periodSeconds(reportEvery) != nil else {
+        throw ValidationError(
+          "--report-every \(reportEvery): expected a whole number of seconds, minutes or hours (1 to 999999), as 30s, 10m or 1h"
+        )
+      }
+      if reports.isEmpty {
+        throw ValidationError("--report-every needs --report PATH (where and in which formats)")
+      }
     }
     for path in reports where ReportFormat(path: path) == nil {
       throw ValidationError("--report \(path): the extension must be .json, .html or .md")
@@ -138,6 +183,32 @@ struct WatchCommand: ParsableCommand {
       if stop.reason != nil { return true }
       return false
     }
+    var firstInfo: VideoInfo?
+    if let every = reportEvery.flatMap(Self.periodSeconds) {
+      let (url, reports, frameRate) = (self.url, self.reports, { watcher.frameRate })
+      watcher.periods = WatchPeriods(seconds: Double(every), parameters: parameters) { period in
+        var input = InputFacts(
+          path: url, sha256Note: "not available: a live input", codec: firstInfo?.codecName,
+          frameRate: frameRate(), complete: period.complete)
+        if let info = firstInfo { input.setColor(info.color) }
+        var report = FlashReport(
+          tool: ToolInfo(version: BuildInfo.version), input: input, result: period.result,
+          tSeries: TSeries())
+        for i in report.document.incidents.indices where i < period.worstFrameTimes.count {
+          report.document.incidents[i].worstFrameTime = period.worstFrameTimes[i]
+        }
+        for path in reports {
+          guard let format = ReportFormat(path: path) else { continue }
+          let target = Self.periodPath(path, start: Int(period.start))
+          do {
+            let bytes = try report.render(format, png: PNGEncoder.encode(rgb:))
+            try AtomicFileWriter.write([UInt8](bytes), to: target, registry: nil)
+          } catch {
+            console.error("\(error)")
+          }
+        }
+      }
+    }
     var server: MetricsServer?
     if let (host, port) = metricsAddress {
       let metrics = LiveMetrics(figures: watcher.figures)
@@ -161,7 +232,6 @@ struct WatchCommand: ParsableCommand {
       }
     }
     let (url, isNetwork) = (self.url, self.isNetwork)
-    var firstInfo: VideoInfo?
     var outcome: Error?
     do {
       try watcher.run(
@@ -178,6 +248,8 @@ struct WatchCommand: ParsableCommand {
       outcome = error
     }
     if output.isClosed { interrupt.set() }
+    // The last, partial period, then the report of the whole watch.
+    watcher.periods?.close()
     // The report first: after a signal the process has `grace` seconds in all.
     var failed = false
     if !reports.isEmpty {
@@ -210,9 +282,11 @@ struct WatchCommand: ParsableCommand {
       codec: info?.codecName, frameRate: watcher.frameRate,
       complete: watcher.segments.count == 1)
     if let info { input.setColor(info.color) }
-    let report = FlashReport(
+    var report = FlashReport(
       tool: ToolInfo(version: BuildInfo.version), input: input, result: result,
       tSeries: TSeries())
+    WatchReport.placeWorstFrames(
+      &report.document, frameTimes: WatchReport.frameTimes(watcher.segments))
     var ok = true
     for path in reports {
       guard let format = ReportFormat(path: path) else { continue }
