@@ -68,6 +68,10 @@ public struct PhotosensitivityAnalyzer: Sendable {
 
   /// Consumes the next measures, in frame order.
   public mutating func consume(_ measures: [FrameMeasure]) throws {
+    // `consumed` holds this call's rows only: callers that feed many frames (the merge) keep
+    // no second copy of every row.
+    consumed.removeAll(keepingCapacity: true)
+    consumedRed.removeAll(keepingCapacity: true)
     for m in measures {
       if let last = lastFrame, m.index <= last {
         throw PhotosensitivityError.measureMismatch(
@@ -106,12 +110,6 @@ public struct PhotosensitivityAnalyzer: Sendable {
   /// The red transitions per rule of the rows of the last `consume` call (what a
   /// `CriteriaTally` of another span of frames needs besides the rows).
   public private(set) var consumedRed: [RedCounts] = []
-
-  /// Starts `consumed` and `consumedRed` afresh (before each `consume`).
-  public mutating func clearConsumed() {
-    consumed.removeAll(keepingCapacity: true)
-    consumedRed.removeAll(keepingCapacity: true)
-  }
 
   /// The verdict a frame result gives under this profile.
   func severity(_ result: FrameResult) -> Verdict { parameters.severity(result) }

@@ -39,7 +39,6 @@ public final class PhotosensitivityStage: Stage {
   }
 
   public func consume(_ measures: [FrameMeasure], window: ChunkWindow) throws {
-    analyzer.clearConsumed()
     try analyzer.consume(measures)
     lastRows = analyzer.consumed
     lastRed = analyzer.consumedRed
