@@ -47,11 +47,14 @@ let package = Package(
     // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
     // them, a scalar loop with the same results elsewhere).
     .target(name: "CRegionSums"),
+    // The pattern detector's box filter, tile FFT and quadrant sums in C (vectorised, with the
+    // same float operations in the same order as scalar code: bit-identical results).
+    .target(name: "CPatternKernels"),
     // The git commit of the build (set by Scripts/package; empty in a plain `swift build`).
     .target(name: "CBuildInfo"),
     .target(
       name: "Photosensitivity",
-      dependencies: ["Frames", "FrameTensor", "CRegionSums"],
+      dependencies: ["Frames", "FrameTensor", "CRegionSums", "CPatternKernels"],
       swiftSettings: strict),
     .target(
       name: "Reports",
@@ -107,7 +110,9 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "PhotosensitivityTests",
-      dependencies: ["Photosensitivity", "Frames", "FrameTensor", "MediaIO", "TestSupport"],
+      dependencies: [
+        "Photosensitivity", "Frames", "FrameTensor", "MediaIO", "TestSupport", "CPatternKernels",
+      ],
       swiftSettings: strict),
     .testTarget(
       name: "ReportsTests", dependencies: ["Reports", "Photosensitivity", "Frames", "TestSupport"],
@@ -118,7 +123,8 @@ let package = Package(
       name: "CLITests",
       dependencies: [
         "TestSupport", "FlashscanCLI", "Photosensitivity", "Reports", "Live", "TextOutput",
-        "Segments", "TTable", "Frames", .product(name: "Crypto", package: "swift-crypto"), "flashscan",
+        "Segments", "TTable", "Frames", .product(name: "Crypto", package: "swift-crypto"),
+        "flashscan",
         "library-example",
       ],
       swiftSettings: strict),

@@ -1,3 +1,4 @@
+import CPatternKernels
 import Foundation
 import Frames
 
@@ -186,6 +187,8 @@ public struct PatternMeasurer: Sendable {
     let im = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
     let power = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
     let raw = UnsafeMutablePointer<Float>.allocate(capacity: 1024)
+    /// A regular tile's row and column phasors (`analyzeTile`).
+    let trig = UnsafeMutablePointer<Float>.allocate(capacity: 64)
     let count0: Int
     let count1: Int
     let sumCount: Int
@@ -207,13 +210,14 @@ public struct PatternMeasurer: Sendable {
       rowSums = .allocate(capacity: sumCount)
       rowSums.initialize(repeating: 0, count: sumCount)
       for p in [re, im, power, raw] { p.initialize(repeating: 0, count: 1024) }
+      trig.initialize(repeating: 0, count: 64)
     }
 
     deinit {
       level0.deallocate()
       level1.deallocate()
       rowSums.deallocate()
-      for p in [re, im, power, raw] { p.deallocate() }
+      for p in [re, im, power, raw, trig] { p.deallocate() }
     }
 
     static func padded(_ n: Int) -> Int { max(32, (n + 31) / 32 * 32) }
@@ -259,9 +263,9 @@ public struct PatternMeasurer: Sendable {
             let found = analyzeTile(
               level: level, x: tx * 32, y: ty * 32, stride: pw, work: work)
           else { continue }
-          // Stripes fine enough for level 0 are left to it: level 1 labels cells in blocks of
-          // 32 working pixels and would spread a pattern's area beyond its edges.
-          if level == 1 && found.period * 2 < 16 { continue }
+          // (Stripes fine enough for level 0 are left to it: `analyzeTile` gives no level-1
+          // finding for them, since level 1 labels cells in blocks of 32 working pixels and
+          // would spread a pattern's area beyond its edges.)
           let tileIndex = tiles.count
           var lightSum: Float = 0
           var darkSum: Float = 0
@@ -298,80 +302,23 @@ public struct PatternMeasurer: Sendable {
   }
 
   /// Box-filters the frame's luma (`(54 R + 183 G + 19 B) / 256`) by `scale` into level 0,
-  /// replicating the last column and row into the padding. The `s` rows of a block row are
-  /// first added sample by sample (a contiguous, vectorisable loop), then each block's samples
-  /// per channel; the luma weights apply to the channel sums, which is the same integer as
-  /// summing each pixel's weighted luma.
+  /// replicating the last column and row into the padding (`fs_pattern_downscale`: each row is
+  /// read once and added to its block row's column sums, then each block's columns are added;
+  /// the luma weights apply to the channel sums, which is the same integer as summing each
+  /// pixel's weighted luma, and that integer is converted and scaled once).
   func downscale(_ frame: UnsafePointer<UInt8>, channels: Int, work: Workspace) {
-    let s = scale
-    let w0 = workingWidth
-    let h0 = workingHeight
-    let pw = work.paddedWidth0
-    let ph = work.paddedHeight0
-    let norm = 1 / Float(256 * s * s)
-    let rowBytes = width * channels
-    let used = w0 * s * channels
-    let acc = work.rowSums
-    let img = work.level0
-    for by in 0..<h0 {
-      acc.update(repeating: 0, count: used)
-      for yy in (by * s)..<(by * s + s) {
-        let p = frame + yy * rowBytes
-        for i in 0..<used { acc[i] &+= UInt32(p[i]) }
-      }
-      let row = img + by * pw
-      if channels == 3 {
-        for bx in 0..<w0 {
-          var r: UInt32 = 0
-          var g: UInt32 = 0
-          var b: UInt32 = 0
-          var o = bx * s * 3
-          for _ in 0..<s {
-            r &+= acc[o]
-            g &+= acc[o + 1]
-            b &+= acc[o + 2]
-            o += 3
-          }
-          row[bx] = Float(54 * Int(r) + 183 * Int(g) + 19 * Int(b)) * norm
-        }
-      } else {
-        for bx in 0..<w0 {
-          var y: UInt32 = 0
-          for i in (bx * s)..<(bx * s + s) { y &+= acc[i] }
-          row[bx] = Float(256 * Int(y)) * norm
-        }
-      }
-      let edge = row[w0 - 1]
-      for bx in w0..<pw { row[bx] = edge }
-    }
-    for by in h0..<ph {
-      (img + by * pw).update(from: img + (h0 - 1) * pw, count: pw)
-    }
+    fs_pattern_downscale(
+      frame, Int32(width), Int32(channels), Int32(scale), Int32(workingWidth),
+      Int32(workingHeight), Int32(work.paddedWidth0), Int32(work.paddedHeight0),
+      1 / Float(256 * scale * scale), work.level0, work.rowSums)
   }
 
   /// Level 1: 2 x 2 means of level 0, padded the same way.
   func halve(work: Workspace) {
-    let w1 = work.width1
-    let h1 = work.height1
-    guard w1 >= 1, h1 >= 1 else { return }
-    let pw0 = work.paddedWidth0
-    let pw1 = work.paddedWidth1
-    let ph1 = work.paddedHeight1
-    let src = work.level0
-    let dst = work.level1
-    for y in 0..<h1 {
-      let a = src + 2 * y * pw0
-      let b = a + pw0
-      let out = dst + y * pw1
-      for x in 0..<w1 {
-        out[x] = (a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1]) * 0.25
-      }
-      let edge = out[w1 - 1]
-      for x in w1..<pw1 { out[x] = edge }
-    }
-    for y in h1..<ph1 {
-      (dst + y * pw1).update(from: dst + (h1 - 1) * pw1, count: pw1)
-    }
+    guard work.width1 >= 1, work.height1 >= 1 else { return }
+    fs_pattern_halve(
+      work.level0, Int32(work.paddedWidth0), Int32(work.width1), Int32(work.height1),
+      Int32(work.paddedWidth1), Int32(work.paddedHeight1), work.level1)
   }
 
   struct Quadrant {
@@ -390,8 +337,29 @@ public struct PatternMeasurer: Sendable {
     var quadrants: [Quadrant?]
   }
 
+  /// Whether no quadrant of a tile whose quadrants' ranges (largest minus smallest value) are
+  /// `ranges` can pass the quadrant contrast test (`light - dark >= minContrast`), so the tile
+  /// has no finding and its FFT can be skipped. Exact, with margin:
+  ///
+  /// A quadrant's `light` is the float mean of its values above its mean, each at most its
+  /// largest value `M`; `dark` the mean of the others, each at least its smallest `m`; the values
+  /// lie in [0, 256). A running float sum of n <= 256 non-negative terms is within
+  /// gamma = 256 u / (1 - 256 u) (u = 2^-24, gamma < 1.6e-5) of the exact sum, relatively; with
+  /// the division's and the subtraction's rounding, the computed `light - dark` is at most
+  /// `M - m + gamma (M + m) + u 256 < M - m + 0.0079 + 0.00002`. A quadrant whose computed range
+  /// is below `minContrast - 1/32` has an exact range below that too (rounding is monotonic and
+  /// the bound is a float), so its `light - dark` stays under `minContrast - 0.023`: it fails.
+  /// When every quadrant fails, `analyzeTile` returns nil whatever the spectrum.
+  static func quadrantsCannotPass(ranges: (Float, Float, Float, Float), minContrast: Float)
+    -> Bool
+  {
+    let bound = minContrast - 1.0 / 32
+    return ranges.0 < bound && ranges.1 < bound && ranges.2 < bound && ranges.3 < bound
+  }
+
   /// The tile at (x, y) of level `level`: its dominant frequency when its spectrum is regular
-  /// enough, and which of its quadrants carry it.
+  /// enough, and which of its quadrants carry it. Nil also for a level-1 tile whose stripes are
+  /// fine enough for level 0 (`measureFrame` leaves those to level 0).
   func analyzeTile(level: Int, x: Int, y: Int, stride: Int, work: Workspace)
     -> TileFinding?
   {
@@ -400,40 +368,25 @@ public struct PatternMeasurer: Sendable {
     let re = work.re
     let im = work.im
     let power = work.power
-    // Copy the tile, remove its mean, apply the 2-D Hann window.
-    var mean: Float = 0
-    var lo = Float.infinity
-    var hi = -Float.infinity
+    // Copy the tile; its mean (a running sum in row-major order), extremes and quadrant ranges.
     let image = level == 0 ? work.level0 : work.level1
-    for yy in 0..<32 {
-      let row = image + (y + yy) * stride + x
-      for xx in 0..<32 {
-        let v = row[xx]
-        raw[yy * 32 + xx] = v
-        mean += v
-        lo = min(lo, v)
-        hi = max(hi, v)
-      }
-    }
-    mean /= 1024
+    var stats = fs_pattern_tile_stats()
+    fs_pattern_tile_load(image + y * stride + x, stride, raw, &stats)
     // A flat tile has nothing to find (also saves the FFT on plain backgrounds).
-    guard hi - lo >= minContrast else { return nil }
-    hann.withUnsafeBufferPointer { w in
-      for yy in 0..<32 {
-        for xx in 0..<32 {
-          re[yy * 32 + xx] = (raw[yy * 32 + xx] - mean) * w[yy] * w[xx]
-          im[yy * 32 + xx] = 0
+    guard stats.hi - stats.lo >= minContrast else { return nil }
+    // Nor has a tile none of whose quadrants has the contrast (see `quadrantsCannotPass`).
+    guard
+      !Self.quadrantsCannotPass(
+        ranges: stats.quadrant_range, minContrast: minContrast)
+    else { return nil }
+    // Remove the mean, apply the 2-D Hann window, transform rows then columns; the AC power.
+    let total = hann.withUnsafeBufferPointer { w in
+      fft.cosTable.withUnsafeBufferPointer { c in
+        fft.sinTable.withUnsafeBufferPointer { s in
+          fs_pattern_tile_spectrum(
+            raw, stats.mean, w.baseAddress, c.baseAddress, s.baseAddress, re, im, power)
         }
       }
-    }
-    fft.transform2D(re: re, im: im)
-    var total: Float = 0
-    for i in 0..<1024 {
-      let p = re[i] * re[i] + im[i] * im[i]
-      power[i] = p
-      let kx = i % 32 > 16 ? i % 32 - 32 : i % 32
-      let ky = i / 32 > 16 ? i / 32 - 32 : i / 32
-      if kx * kx + ky * ky >= 2 { total += p }
     }
     guard total > 0 else { return nil }
     func p(_ kx: Int, _ ky: Int) -> Float { power[((ky + 32) & 31) * 32 + ((kx + 32) & 31)] }
@@ -442,9 +395,13 @@ public struct PatternMeasurer: Sendable {
       for dy in -1...1 { for dx in -1...1 { s += p(kx + dx, ky + dy) } }
       return s
     }
-    // The strongest bin of the half plane with a period of 32/12 to 16 pixels.
-    func strongest(excluding: (Int, Int)?) -> (Int, Int, Float)? {
-      var best: (Int, Int, Float)? = nil
+    // The strongest bin of the half plane with a period of 32/12 to 16 pixels (the first of
+    // equal ones in scan order).
+    func strongest(excluding: (Int, Int)?) -> (Int, Int)? {
+      var bestX = 0
+      var bestY = 0
+      var bestPower = -Float.infinity
+      var found = false
       for ky in 0...12 {
         for kx in -12...12 {
           if ky == 0 && kx <= 0 { continue }
@@ -456,15 +413,17 @@ public struct PatternMeasurer: Sendable {
             }
           }
           let v = p(kx, ky)
-          if best == nil || v > best!.2 { best = (kx, ky, v) }
+          if !found || v > bestPower {
+            (bestX, bestY, bestPower, found) = (kx, ky, v, true)
+          }
         }
       }
-      return best
+      return found ? (bestX, bestY) : nil
     }
-    guard let (kx, ky, _) = strongest(excluding: nil) else { return nil }
+    guard let (kx, ky) = strongest(excluding: nil) else { return nil }
     let first = neighbourhood(kx, ky)
     var share = 2 * first / total
-    if let (kx2, ky2, _) = strongest(excluding: (kx, ky)) {
+    if let (kx2, ky2) = strongest(excluding: (kx, ky)) {
       let r1 = Float(kx * kx + ky * ky).squareRoot()
       let r2 = Float(kx2 * kx2 + ky2 * ky2).squareRoot()
       let second = neighbourhood(kx2, ky2)
@@ -487,70 +446,46 @@ public struct PatternMeasurer: Sendable {
     let fy = Double(ky) + offset(p(kx, ky - 1), p(kx, ky), p(kx, ky + 1))
     let radius = (fx * fx + fy * fy).squareRoot()
     guard radius > 0 else { return nil }
+    let period = 32 / radius
+    // Level 1 keeps only stripes too coarse for level 0 (`measureFrame`).
+    if level == 1 && period * 2 < 16 { return nil }
     let bin = ((ky + 32) & 31) * 32 + ((kx + 32) & 31)
     let phase = atan2(im[bin], re[bin])
 
     // Quadrants: the share of each one's AC energy at (fx, fy), and its light and dark levels.
     let wx = 2 * Double.pi * fx / 32
     let wy = 2 * Double.pi * fy / 32
-    var cosX = [Float](repeating: 0, count: 16)
-    var sinX = cosX
-    var cosY = cosX
-    var sinY = cosX
+    let trig = work.trig  // cos x, sin x, cos y, sin y: 16 each
     for i in 0..<16 {
-      cosX[i] = Float(cos(wx * Double(i)))
-      sinX[i] = Float(sin(wx * Double(i)))
-      cosY[i] = Float(cos(wy * Double(i)))
-      sinY[i] = Float(sin(wy * Double(i)))
+      trig[i] = Float(cos(wx * Double(i)))
+      trig[16 + i] = Float(sin(wx * Double(i)))
+      trig[32 + i] = Float(cos(wy * Double(i)))
+      trig[48 + i] = Float(sin(wy * Double(i)))
+    }
+    var sums = (
+      fs_pattern_quadrant_sums(), fs_pattern_quadrant_sums(), fs_pattern_quadrant_sums(),
+      fs_pattern_quadrant_sums()
+    )
+    withUnsafeMutableBytes(of: &sums) { bytes in
+      fs_pattern_quadrants(
+        raw, trig, trig + 16, trig + 32, trig + 48,
+        bytes.baseAddress!.assumingMemoryBound(to: fs_pattern_quadrant_sums.self))
     }
     var quadrants: [Quadrant?] = [nil, nil, nil, nil]
     var any = false
-    for q in 0..<4 {
-      let ox = (q % 2) * 16
-      let oy = (q / 2) * 16
-      var qm: Float = 0
-      for yy in 0..<16 { for xx in 0..<16 { qm += raw[(oy + yy) * 32 + ox + xx] } }
-      qm /= 256
-      var variance: Float = 0
-      var lightSum: Float = 0
-      var lightN: Float = 0
-      var darkSum: Float = 0
-      var darkN: Float = 0
-      var xr: Float = 0
-      var xi: Float = 0
-      for yy in 0..<16 {
-        var rr: Float = 0
-        var ri: Float = 0
-        for xx in 0..<16 {
-          let value = raw[(oy + yy) * 32 + ox + xx]
-          let v = value - qm
-          variance += v * v
-          if v > 0 {
-            lightSum += value
-            lightN += 1
-          } else {
-            darkSum += value
-            darkN += 1
-          }
-          rr += v * cosX[xx]
-          ri -= v * sinX[xx]
-        }
-        // (rr + i ri) * (cosY - i sinY)
-        xr += rr * cosY[yy] + ri * sinY[yy]
-        xi += ri * cosY[yy] - rr * sinY[yy]
-      }
-      guard variance > 0, lightN > 0, darkN > 0 else { continue }
-      let light = lightSum / lightN
-      let dark = darkSum / darkN
+    for (q, sum) in [sums.0, sums.1, sums.2, sums.3].enumerated() {
+      guard sum.variance > 0, sum.light_count > 0, sum.dark_count > 0 else { continue }
+      let light = sum.light_sum / sum.light_count
+      let dark = sum.dark_sum / sum.dark_count
       guard light - dark >= minContrast else { continue }
-      let qshare = 2 * (xr * xr + xi * xi) / (256 * variance)
+      let qshare = 2 * (sum.xr * sum.xr + sum.xi * sum.xi) / (256 * sum.variance)
       guard qshare >= 0.25 else { continue }
       quadrants[q] = Quadrant(share: qshare, light: light, dark: dark)
       any = true
     }
     guard any else { return nil }
     return TileFinding(
-      kx: kx, ky: ky, phase: phase, period: 32 / radius, normal: atan2(fy, fx),
+      kx: kx, ky: ky, phase: phase, period: period, normal: atan2(fy, fx),
       quadrants: quadrants)
   }
 
@@ -650,75 +585,14 @@ public struct PatternMeasurer: Sendable {
   }
 }
 
-/// A 32-point radix-2 complex FFT on Float, and the 2-D transform of a 32 x 32 tile.
+/// The twiddle factors of the 32-point radix-2 FFT (`fs_pattern_tile_spectrum`): cos and -sin of
+/// 2 pi k / 32 for k < 16, rounded to Float from Double.
 struct FFT32: Sendable {
   let cosTable: [Float]
   let sinTable: [Float]
-  let reversed: [Int]
 
   init() {
     cosTable = (0..<16).map { Float(cos(2 * Double.pi * Double($0) / 32)) }
     sinTable = (0..<16).map { Float(-sin(2 * Double.pi * Double($0) / 32)) }
-    reversed = (0..<32).map { i in
-      var r = 0
-      for b in 0..<5 where i & (1 << b) != 0 { r |= 1 << (4 - b) }
-      return r
-    }
-  }
-
-  /// In place on 32 values at `offset`, `step` apart.
-  static func transform(
-    _ re: UnsafeMutablePointer<Float>, _ im: UnsafeMutablePointer<Float>, offset: Int, step: Int,
-    cosTable: UnsafeBufferPointer<Float>, sinTable: UnsafeBufferPointer<Float>,
-    reversed: UnsafeBufferPointer<Int>
-  ) {
-    for i in 0..<32 {
-      let j = reversed[i]
-      if j > i {
-        let a = offset + i * step
-        let b = offset + j * step
-        (re[a], re[b]) = (re[b], re[a])
-        (im[a], im[b]) = (im[b], im[a])
-      }
-    }
-    var size = 2
-    while size <= 32 {
-      let half = size / 2
-      let twiddleStep = 32 / size
-      var start = 0
-      while start < 32 {
-        for k in 0..<half {
-          let wr = cosTable[k * twiddleStep]
-          let wi = sinTable[k * twiddleStep]
-          let a = offset + (start + k) * step
-          let b = offset + (start + k + half) * step
-          let tr = re[b] * wr - im[b] * wi
-          let ti = re[b] * wi + im[b] * wr
-          re[b] = re[a] - tr
-          im[b] = im[a] - ti
-          re[a] += tr
-          im[a] += ti
-        }
-        start += size
-      }
-      size *= 2
-    }
-  }
-
-  /// The 2-D transform of a 32 x 32 tile, in place: rows, then columns.
-  func transform2D(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>) {
-    cosTable.withUnsafeBufferPointer { c in
-      sinTable.withUnsafeBufferPointer { s in
-        reversed.withUnsafeBufferPointer { r in
-          for row in 0..<32 {
-            Self.transform(
-              re, im, offset: row * 32, step: 1, cosTable: c, sinTable: s, reversed: r)
-          }
-          for column in 0..<32 {
-            Self.transform(re, im, offset: column, step: 32, cosTable: c, sinTable: s, reversed: r)
-          }
-        }
-      }
-    }
   }
 }
