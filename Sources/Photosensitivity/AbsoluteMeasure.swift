@@ -103,11 +103,14 @@ extension PhotosensitivityMeasurer {
     }
   }
 
-  /// One frame of decoded planes through the C kernel (`fs_absolute_sums`): the same Float
-  /// operations, in the same order, as `absoluteSums` on the frame's 16-bit RGB.
+  /// One frame of decoded planes through the C kernel (`fs_absolute_sums`, the measurer's
+  /// `kernel` path): the same Float operations, in the same order, as `absoluteSums` on the
+  /// frame's 16-bit RGB.
   private func planeSums(_ frame: PlaneFrame, tables: AbsoluteTables, into m: inout FrameMeasure) {
     var sums = [Double](repeating: 0, count: grid.cellCount * 5)
-    var scratch = [UInt16](repeating: 0, count: grid.width * 3)
+    let scratchCount = Int(fs_absolute_scratch_count(Int32(grid.width)))
+    precondition(scratchCount >= 0, "frame too wide for the plane kernel")
+    var scratch = [Int32](repeating: 0, count: scratchCount)
     let empty: [Int32] = [0]
     let conversion = frame.conversion
     func table(_ t: [Int32]?, _ body: (UnsafePointer<Int32>) -> Void) {
@@ -148,7 +151,8 @@ extension PhotosensitivityMeasurer {
                         to_relative: Float(1 / tables.sdrPeak))
                       result = scratch.withUnsafeMutableBufferPointer { s in
                         sums.withUnsafeMutableBufferPointer { out in
-                          fs_absolute_sums(&f, &layout, &params, s.baseAddress, out.baseAddress)
+                          fs_absolute_sums(
+                            &f, &layout, &params, kernel.cValue, s.baseAddress, out.baseAddress)
                         }
                       }
                     }

@@ -2,8 +2,9 @@ import CRegionSums
 import Foundation
 
 /// The implementations of the region sums (the C kernel `CRegionSums`,
-/// Docs/Photosensitivity.md, "Region sums"). Every one gives the same sums, bit for bit; they
-/// differ only in speed. `FLASHSCAN_CPU` forces one (Docs/Benchmarks.md).
+/// Docs/Photosensitivity.md, "Region sums"), and of the bt1702 profile's plane kernel
+/// (`fs_absolute_sums`; `avx512` runs its AVX2 code). Every one gives the same sums, bit for bit;
+/// they differ only in speed. `FLASHSCAN_CPU` forces one (Docs/Benchmarks.md).
 public enum RegionKernel: String, CaseIterable, Sendable, CustomStringConvertible {
   /// One pixel at a time: the reference the others are tested against (not a `FLASHSCAN_CPU`
   /// value).

@@ -112,10 +112,17 @@ typedef struct fs_absolute_params {
 
 /// Adds one frame's display light to `sums` (`columns * rows * 5` doubles, which the caller
 /// zeroes: per cell R, G, B, luminance, red), exactly as the Swift loop over 16-bit RGB frames
-/// does (the same Float operations in the same order), converting the planes a row at a time
-/// into `scratch` (`3 * width` samples). Returns 0.
+/// does (the same Float operations in the same order), converting the planes a few rows at a time
+/// into `scratch` (`fs_absolute_scratch_count(width)` values). `path` is one of FS_REGION_PATH_*
+/// (all give the same sums, bit for bit): SCALAR is the reference loop, one row and one pixel at
+/// a time; GENERIC sums 4 rows side by side in portable C; AVX2 (and AVX512) is that code compiled
+/// for AVX2. Returns 0; -2 when this CPU cannot run `path` (nothing is added).
 int fs_absolute_sums(const fs_plane_frame *frame, const fs_region_layout *layout,
-                     const fs_absolute_params *params, uint16_t *scratch, double *sums);
+                     const fs_absolute_params *params, int path, int32_t *scratch, double *sums);
+
+/// The size of `fs_absolute_sums`'s scratch for frames `width` pixels wide, in 32-bit values
+/// (0 when `width` is not positive; -1 when it would not fit in 32 bits).
+int32_t fs_absolute_scratch_count(int32_t width);
 
 #ifdef __cplusplus
 }
