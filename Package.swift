@@ -47,6 +47,9 @@ let package = Package(
     // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
     // them, a scalar loop with the same results elsewhere).
     .target(name: "CRegionSums"),
+    // One HTTP(S) POST through libcurl (the library FoundationNetworking is built on), for
+    // `flashscan watch --webhook` with its own trusted CA file (Sources/CHTTPPost).
+    .target(name: "CHTTPPost", linkerSettings: [.linkedLibrary("curl")]),
     // The git commit of the build (set by Scripts/package; empty in a plain `swift build`).
     .target(name: "CBuildInfo"),
     .target(
@@ -72,7 +75,7 @@ let package = Package(
     .target(
       name: "Live",
       dependencies: [
-        "Photosensitivity", "Reports", "Frames", "TextOutput",
+        "Photosensitivity", "Reports", "Frames", "TextOutput", "CHTTPPost",
         .product(name: "Prometheus", package: "swift-prometheus"),
       ],
       swiftSettings: strict),
@@ -118,7 +121,8 @@ let package = Package(
       name: "CLITests",
       dependencies: [
         "TestSupport", "FlashscanCLI", "Photosensitivity", "Reports", "Live", "TextOutput",
-        "Segments", "TTable", "Frames", .product(name: "Crypto", package: "swift-crypto"), "flashscan",
+        "Segments", "TTable", "Frames", .product(name: "Crypto", package: "swift-crypto"),
+        "flashscan",
         "library-example",
       ],
       swiftSettings: strict),
