@@ -35,6 +35,12 @@ struct WatchCommand: ParsableCommand {
   )
   var profile: Profile = .wcag
 
+  @Flag(
+    help:
+      "Check harmful regular patterns under iris too, with IRIS's pattern settings (wcag and ofcom always check them)."
+  )
+  var patterns = false
+
   @Flag(help: "Read a file no faster than real time (as if it were live).")
   var realtime = false
 
@@ -201,7 +207,11 @@ struct WatchCommand: ParsableCommand {
       hooks.append(AlertHooks(action: .post(url), timeout: execTimeout, warn: warn))
     }
     let output = LiveOutput(hooks: hooks)
-    let parameters = AnalysisParameters(profile: profile)
+    var parameters = AnalysisParameters(profile: profile)
+    if patterns && parameters.patterns == nil {
+      parameters.patterns = PatternRule.enabledRule(
+        for: profile, displayModel: parameters.displayModel)
+    }
     let settings = WatchSettings(
       parameters: parameters, statusEvery: statusEvery, realtime: realtime,
       reconnect: isNetwork)
