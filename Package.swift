@@ -50,6 +50,9 @@ let package = Package(
     // The pattern detector's box filter, tile FFT and quadrant sums in C (vectorised, with the
     // same float operations in the same order as scalar code: bit-identical results).
     .target(name: "CPatternKernels"),
+    // One HTTP(S) POST through libcurl (the library FoundationNetworking is built on), for
+    // `flashscan watch --webhook` with its own trusted CA file (Sources/CHTTPPost).
+    .target(name: "CHTTPPost", linkerSettings: [.linkedLibrary("curl")]),
     // The git commit of the build (set by Scripts/package; empty in a plain `swift build`).
     .target(name: "CBuildInfo"),
     .target(
@@ -75,7 +78,7 @@ let package = Package(
     .target(
       name: "Live",
       dependencies: [
-        "Photosensitivity", "Reports", "Frames", "TextOutput",
+        "Photosensitivity", "Reports", "Frames", "TextOutput", "CHTTPPost",
         .product(name: "Prometheus", package: "swift-prometheus"),
       ],
       swiftSettings: strict),

@@ -1,5 +1,6 @@
 import Foundation
 import Frames
+import TextOutput
 
 #if canImport(Glibc)
   import Glibc
@@ -11,19 +12,29 @@ import Frames
 public enum AlertAction: Sendable, Equatable {
   /// `/bin/sh -c CMD` with the event's JSON line on its standard input.
   case exec(String)
-  /// An HTTP/1.1 POST of the event's JSON to an `http://` URL.
+  /// An HTTP POST of the event's JSON to an `http://` or `https://` URL.
   case post(WebhookURL)
+
+  /// How warnings name it: `--exec` or `--webhook URL`.
+  var label: String {
+    switch self {
+    case .exec: return "--exec"
+    case .post(let url): return "--webhook \(url.text)"
+    }
+  }
 }
 
 /// Runs an `AlertAction` once per alert, on a thread of its own, never on the analysis thread.
 /// Alerts wait in a bounded queue (`capacity`); when it is full the oldest waiting alert is
 /// dropped and counted, so a slow or hung hook can never stall the analysis or grow memory. Each
 /// run gets `timeout` seconds: a command is then killed with SIGKILL (its process group: `sh` and
-/// what it started), a POST abandoned.
+/// what it started), a POST abandoned. Nothing is lost silently: each alert dropped, each
+/// command that fails or is killed and each POST not answered 2xx is one line to `warn`.
 public final class AlertHooks: Sendable {
   public let action: AlertAction
   public let timeout: Double
   public let capacity: Int
+  let warn: @Sendable (String) -> Void
 
   private struct State {
     var queue: [String] = []
@@ -36,10 +47,15 @@ public final class AlertHooks: Sendable {
   }
   private let state = Locked(State())
 
-  public init(action: AlertAction, timeout: Double = 10, capacity: Int = 64) {
+  /// `warn`: one line (without a newline) per alert not delivered, from the hooks' thread.
+  public init(
+    action: AlertAction, timeout: Double = 10, capacity: Int = 64,
+    warn: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
     self.action = action
     self.timeout = timeout
     self.capacity = max(1, capacity)
+    self.warn = warn
     let thread = Thread { [self] in run() }
     thread.name = "flashscan.hooks"
     thread.start()
@@ -47,14 +63,27 @@ public final class AlertHooks: Sendable {
 
   /// Queues one alert (the event's JSON line); never blocks.
   public func offer(_ line: String) {
-    state.withLock { s in
-      guard !s.closed else { return }
+    let dropped: String? = state.withLock { s in
+      guard !s.closed else { return nil }
+      var dropped: String? = nil
       if s.queue.count >= capacity {
-        s.queue.removeFirst()
+        dropped = s.queue.removeFirst()
         s.dropped += 1
       }
       s.queue.append(line)
+      return dropped
     }
+    if let dropped {
+      warn(
+        "warning: \(action.label): \(Self.eventName(dropped)) event dropped: \(capacity) alerts were already waiting"
+      )
+    }
+  }
+
+  /// The `event` of an event's JSON line (`incident-start`, ...), for warnings.
+  static func eventName(_ line: String) -> String {
+    guard let key = line.range(of: "\"event\":\"") else { return "an" }
+    return String(line[key.upperBound...].prefix { $0 != "\"" })
   }
 
   /// Alerts dropped because the queue was full, commands run, killed at the timeout, and
@@ -79,10 +108,21 @@ public final class AlertHooks: Sendable {
       }
       guard let line = next else { return }
       let outcome: Outcome
+      var why = ""
       switch action {
-      case .exec(let command): outcome = Self.execute(command, input: line, timeout: timeout)
+      case .exec(let command):
+        outcome = Self.execute(command, input: line, timeout: timeout)
+        why =
+          outcome == .killed
+          ? "still running after \(NumberText.shortest(timeout)) s: killed"
+          : "the command failed or exited non-zero"
       case .post(let url):
-        outcome = url.post(Array(line.dropLast().utf8), timeout: timeout) ? .ok : .failed
+        let failure = url.post(Array(line.dropLast().utf8), timeout: timeout)
+        outcome = failure == nil ? .ok : .failed
+        why = failure ?? ""
+      }
+      if outcome != .ok {
+        warn("warning: \(action.label): \(Self.eventName(line)) event not delivered: \(why)")
       }
       state.withLock { s in
         s.busy = false

@@ -16,10 +16,20 @@ public struct SegmentPlacement: Sendable, Equatable {
 /// Follows one connection's analysis frame by frame (it comes after the
 /// `PhotosensitivityStage` in the pass, like the report's thumbnails) and turns its rows into
 /// events: `incident-start` at the frame whose window first crosses a limit, `incident-end`
-/// with the incident's record as the JSON report has it. Also keeps the live figures the status
-/// events and the metrics read.
+/// with the incident's record as the JSON report has it. With a `PatternStage` (the profile's
+/// pattern check, run before this stage in the same pass) it follows its runs too: a pattern
+/// incident starts at the frame where its run becomes one (it has lasted the rule's duration)
+/// and ends once no later run can join it under the report's merge rule. Also keeps the live
+/// figures the status events and the metrics read.
 public final class LiveMonitorStage: Stage {
   public let analysis: PhotosensitivityStage
+  public let patterns: PatternStage?
+  /// The pattern incident being followed: its closed runs merged so far (nil before the first
+  /// closes), and whether its `incident-start` was written.
+  var patternIncident: Incident? = nil
+  var patternStarted = false
+  /// The pattern analyzer's incidents taken so far.
+  var patternTaken = 0
   public let placement: SegmentPlacement
   var follower: LiveIncidentFollower
   let output: LiveOutput
@@ -30,11 +40,13 @@ public final class LiveMonitorStage: Stage {
   let periods: WatchPeriods?
 
   public init(
-    following analysis: PhotosensitivityStage, placement: SegmentPlacement, output: LiveOutput,
+    following analysis: PhotosensitivityStage, patterns: PatternStage? = nil,
+    placement: SegmentPlacement, output: LiveOutput,
     figures: LiveFigures, numbering: IncidentNumbering, periods: WatchPeriods? = nil
   ) {
     self.periods = periods
     self.analysis = analysis
+    self.patterns = patterns
     self.placement = placement
     self.output = output
     self.figures = figures
@@ -60,11 +72,74 @@ public final class LiveMonitorStage: Stage {
         flashesPerSecond: row.flashesPerSecond)
       for change in follower.add(row) { try report(change) }
     }
+    if patterns != nil, let time = analysis.lastRows.last?.time {
+      try followPatterns(time: time, ending: false)
+    }
   }
 
   /// Ends every incident still open: the connection ended.
   public func endIncidents() throws {
     for change in follower.endAll() { try report(change) }
+    if let patterns {
+      // Closes the open run (a second call after the pass's own is a no-op).
+      try patterns.finish()
+      try followPatterns(time: analysis.analyzer.frameTimes.last ?? 0, ending: true)
+    }
+  }
+
+  /// The pattern incident after the frame at `time`: runs that closed as incidents join the one
+  /// followed (when less than the merge gap after it) or end it and start the next; a run that
+  /// has become an incident starts one; the one followed ends once the merge gap has passed
+  /// with no run open that could still join it (or at once when `ending`).
+  func followPatterns(time: Double, ending: Bool) throws {
+    guard let patterns else { return }
+    let analyzer = patterns.analyzer
+    let gap = IncidentTracker.mergeGapSeconds
+    let closed = analyzer.incidents
+    while patternTaken < closed.count {
+      let next = closed[patternTaken]
+      patternTaken += 1
+      if let current = patternIncident, next.start - current.end >= gap {
+        try endPattern(current)
+      }
+      if !patternStarted { try startPattern(time: time, verdict: next.verdict) }
+      patternIncident =
+        patternIncident.map { PatternAnalyzer.merged([$0, next]).last ?? next } ?? next
+    }
+    if analyzer.openRunIsIncident, let start = analyzer.openRunStartTime {
+      if let current = patternIncident, start - current.end >= gap { try endPattern(current) }
+      if !patternStarted { try startPattern(time: time, verdict: analyzer.rule.verdict) }
+    }
+    guard let current = patternIncident else { return }
+    let runMayJoin = analyzer.openRunStartTime.map { $0 - current.end < gap } ?? false
+    if ending || (time - current.end >= gap && !runMayJoin) { try endPattern(current) }
+  }
+
+  func startPattern(time: Double, verdict: Verdict) throws {
+    patternStarted = true
+    figures.incidentStarted(kind: .pattern, verdict: verdict)
+    try output.emit(
+      LiveEvent(
+        .incidentStart, time: time + placement.timeOffset, frameRate: frameRate,
+        fields: [
+          .string("kind", IncidentKind.pattern.rawValue), .string("verdict", verdict.rawValue),
+        ]
+      ))
+  }
+
+  func endPattern(_ incident: Incident) throws {
+    patternIncident = nil
+    patternStarted = false
+    let record = placed(incident)
+    figures.incidentEnded(kind: .pattern, verdict: record.verdict)
+    try output.emit(
+      LiveEvent(
+        .incidentEnd, time: record.end, frameRate: frameRate,
+        fields: [
+          .string("kind", IncidentKind.pattern.rawValue),
+          .string("verdict", record.verdict.rawValue),
+          LiveEvent.Field("incident", json: try IncidentJSON.encode(record)),
+        ]))
   }
 
   func report(_ change: LiveIncidentFollower.Change) throws {
@@ -104,6 +179,14 @@ public final class LiveMonitorStage: Stage {
         $0.kind == kind && $0.firstFrame <= lastFrame && $0.lastFrame >= firstFrame
       })
     else { return nil }
+    return placed(incident)
+  }
+
+  /// An incident of this connection as the JSON report has it, placed in the whole watch
+  /// (frames, times, timecodes) and numbered in the order incidents ended.
+  func placed(_ incident: Incident) -> IncidentReport {
+    let times = analysis.analyzer.frameTimes
+    let rate = frameRate
     var r = IncidentReport(number: numbering.next(), incident: incident, frameTimes: times)
     var placed = incident
     placed.start += placement.timeOffset

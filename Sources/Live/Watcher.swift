@@ -162,9 +162,15 @@ public final class LiveWatcher {
     // No per-frame rows: the watch's memory stays flat but for the frame times (8 bytes a frame).
     let analysis = PhotosensitivityStage(
       info: source.info, parameters: settings.parameters, keepsRows: false)
+    // The profile's pattern check (Docs/Patterns.md), as a file scan runs it; only the open
+    // run's rows are kept.
+    let patterns = settings.parameters.patterns.map {
+      PatternStage(
+        info: source.info, rule: $0, irisFPS: settings.parameters.irisFrameRate, keepsRows: false)
+    }
     let monitor = LiveMonitorStage(
-      following: analysis, placement: placement, output: output, figures: figures,
-      numbering: numbering, periods: periods)
+      following: analysis, patterns: patterns, placement: placement, output: output,
+      figures: figures, numbering: numbering, periods: periods)
     let paced = PacedSource(
       source, realtime: settings.realtime,
       shouldStop: { [output, shouldStop] in
@@ -173,7 +179,7 @@ public final class LiveWatcher {
     var failure: Error?
     do {
       try ScanEngine(threads: 1, chunkFrames: 1, queueDepth: 1).run(
-        paced, stages: [analysis, monitor])
+        paced, stages: [analysis] + (patterns.map { [$0] } ?? []) + [monitor])
     } catch let error as OutputClosed {
       throw error
     } catch let error as OutputError {
@@ -183,9 +189,11 @@ public final class LiveWatcher {
     }
     try monitor.endIncidents()
     guard !analysis.analyzer.frameTimes.isEmpty else { return (nil, failure) }
+    var result = analysis.result()
+    if let patterns { result = result.adding(patterns: patterns.result()) }
     return (
       WatchSegment(
-        result: analysis.result(), placement: placement,
+        result: result, placement: placement,
         frameTimes: analysis.analyzer.frameTimes), failure
     )
   }

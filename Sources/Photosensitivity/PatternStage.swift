@@ -96,6 +96,12 @@ public struct PatternAnalyzer: Sendable {
   /// The frames of the last `consume` call that are flagged (over the limit), with the first
   /// frame of their run and their area: the thumbnail stage follows these.
   public private(set) var lastFlagged: [(frame: Int, runStart: Int, area: Double)] = []
+  /// Keep every frame's row (`result().frames`, the criterion counted from them). False (a live
+  /// watch): only the rows of the open run are kept, and the criterion is tallied as runs close,
+  /// with the same figures, so memory stays flat while no pattern is on screen.
+  public var keepsRows = true
+  /// The criterion's figures, tallied as frames are judged (used when `keepsRows` is false).
+  var tally = (flaggedFrames: 0, firstFlaggedTime: Double?.none, peak: 0)
 
   /// A pattern that vanishes for at most this long and comes back is the same pattern, flashing.
   public static let gapSeconds = 0.25
@@ -117,6 +123,18 @@ public struct PatternAnalyzer: Sendable {
   /// The first frame of the open run (nil when none is open).
   public var openRunStart: Int? { run.map { frames[$0.first] } }
 
+  /// The time of the open run's first frame (nil when none is open).
+  public var openRunStartTime: Double? { run.map { times[$0.first] } }
+
+  /// Whether the open run already is an incident: it has lasted `minDurationSeconds` (to the
+  /// end of its last flagged frame), or under IRIS's method reached IRIS's frame count.
+  public var openRunIsIncident: Bool {
+    guard let open = run else { return false }
+    if rule.method == .iris { return open.failed }
+    let end = times[open.lastFlagged] + frameDuration
+    return end - times[open.first] >= rule.minDurationSeconds - 1e-9
+  }
+
   public mutating func consume(_ measures: [PatternFrameMeasure]) throws {
     lastFlagged = []
     for m in measures {
@@ -125,7 +143,17 @@ public struct PatternAnalyzer: Sendable {
           frame: m.index, reason: "pattern measure out of order (after frame \(last))")
       }
       add(m)
+      if !keepsRows { trim() }
     }
+  }
+
+  /// Drops the rows no open run needs (all but the last while none is open).
+  mutating func trim() {
+    guard run == nil, rows.count > 1 else { return }
+    let drop = rows.count - 1
+    frames.removeFirst(drop)
+    times.removeFirst(drop)
+    rows.removeFirst(drop)
   }
 
   mutating func add(_ m: PatternFrameMeasure) {
@@ -211,6 +239,7 @@ public struct PatternAnalyzer: Sendable {
     frames.append(m.index)
     times.append(m.time)
     rows.append(row)
+    tally.peak = max(tally.peak, row.pairs)
     let here = rows.count - 1
     let flagged = !counted.isEmpty && rule.overArea(area, motion: motion)
 
@@ -246,6 +275,10 @@ public struct PatternAnalyzer: Sendable {
     let end = next < times.count ? times[next] : times[open.lastFlagged] + frameDuration
     guard end - start >= rule.minDurationSeconds - 1e-9 else { return }
     for i in open.first...open.lastFlagged { rows[i].verdict = rule.verdict }
+    if rule.verdict > .pass {
+      tally.flaggedFrames += open.lastFlagged - open.first + 1
+      if tally.firstFlaggedTime == nil { tally.firstFlaggedTime = start }
+    }
     let worst = rows[open.worst]
     incidents.append(
       Incident(
@@ -270,6 +303,11 @@ public struct PatternAnalyzer: Sendable {
     frames.append(m.index)
     times.append(m.time)
     rows.append(row)
+    tally.peak = max(tally.peak, row.pairs)
+    if row.verdict > .pass {
+      tally.flaggedFrames += 1
+      if tally.firstFlaggedTime == nil { tally.firstFlaggedTime = m.time }
+    }
     let here = rows.count - 1
     guard f.harmful else {
       closeIris(next: here)
@@ -335,14 +373,15 @@ public struct PatternAnalyzer: Sendable {
       list[i].startTimecode = Timecode.smpte(seconds: list[i].start, frameRate: rate)
       list[i].endTimecode = Timecode.smpte(seconds: list[i].end, frameRate: rate)
     }
-    var flaggedFrames = 0
-    var first: Double? = nil
-    var peak = 0
-    for (i, r) in rows.enumerated() {
-      peak = max(peak, r.pairs)
-      if r.verdict > .pass {
-        flaggedFrames += 1
-        if first == nil { first = times[i] }
+    var (flaggedFrames, first, peak) = tally
+    if keepsRows {
+      (flaggedFrames, first, peak) = (0, nil, 0)
+      for (i, r) in rows.enumerated() {
+        peak = max(peak, r.pairs)
+        if r.verdict > .pass {
+          flaggedFrames += 1
+          if first == nil { first = times[i] }
+        }
       }
     }
     let criterion = CriterionResult(
@@ -356,7 +395,7 @@ public struct PatternAnalyzer: Sendable {
   /// incident, as incidents of the other kinds are: the span covers both, the pairs, area and
   /// box are the larger, the motion is oscillating when either's is, and the worst frame (and
   /// its orientation) is the one of larger area.
-  static func merged(_ incidents: [Incident]) -> [Incident] {
+  public static func merged(_ incidents: [Incident]) -> [Incident] {
     var out: [Incident] = []
     for next in incidents {
       guard var last = out.last, next.start - last.end < IncidentTracker.mergeGapSeconds else {
@@ -402,13 +441,15 @@ public final class PatternStage: Stage {
 
   /// `irisFPS`: IRIS's integer frame rate (`AnalysisParameters.irisFrameRate`) for IRIS's
   /// method; nil: the stream's rate rounded.
-  public init(info: VideoInfo, rule: PatternRule, irisFPS: Int? = nil) {
+  /// `keepsRows`: false keeps only the open run's rows (`PatternAnalyzer.keepsRows`).
+  public init(info: VideoInfo, rule: PatternRule, irisFPS: Int? = nil, keepsRows: Bool = true) {
     var rule = rule
     rule.lightScale = rule.lightScale.resolved(for: info.color)
     frameMeasurer = PatternMeasurer(width: info.width, height: info.height, rule: rule)
     analyzer = PatternAnalyzer(
       width: info.width, height: info.height, frameRate: info.frameRate, rule: rule,
       fps: irisFPS)
+    analyzer.keepsRows = keepsRows
   }
 
   public func measurer() throws -> @Sendable (ChunkWindow) throws -> [PatternFrameMeasure] {

@@ -88,8 +88,9 @@ struct LiveWatchTests {
     // A watch keeps no per-frame rows; the criteria (tallied frame by frame) and the frame
     // times are the file's.
     #expect(joined.frames.isEmpty)
-    // (The watch checks flashes only: the file analysis's pattern criterion is left out.)
-    #expect(joined.criteria == whole.criteria.filter { $0.id != .pattern })
+    // The pattern criterion too: the watch runs the profile's pattern check as the file's does.
+    #expect(joined.criteria.contains { $0.id == .pattern })
+    #expect(joined.criteria == whole.criteria)
     #expect(joined.video.frameCount == whole.frames.count)
     #expect(WatchReport.frameTimes(watcher.segments) == whole.frames.map(\.time))
     #expect(joined.verdict == whole.verdict)
@@ -155,5 +156,66 @@ struct LiveWatchTests {
   @Test func backoffScheduleIsFixed() {
     let b = ReconnectBackoff()
     #expect((0..<7).map(b.delay(attempt:)) == [0.5, 1, 2, 4, 8, 8, 8])
+  }
+}
+
+@Suite("flashscan watch: the pattern check", .serialized)
+struct WatchPatternTests {
+  /// A 96x72 stream at 25 fps: mid-grey, then stationary full-screen vertical stripes of 4 px
+  /// black and 4 px white (12 light-dark pairs) from 1 s to 3.5 s, then grey to 6 s. `watch`
+  /// runs the profile's pattern check as a file scan does: under wcag an incident-start of kind
+  /// pattern once the stripes have lasted the rule's 0.5 s, an incident-end whose record is the
+  /// file scan's, and a report whose pattern criterion and incidents are the scan's.
+  @Test func watchReportsPatternIncidentsAsTheScanDoes() throws {
+    let dir = try TemporaryDirectory(prefix: "watch-pattern")
+    let clip = dir.file("stripes.mkv")
+    try FFmpegCLI.run([
+      "-f", "lavfi", "-i",
+      "nullsrc=size=96x72:rate=25:duration=6,format=gray,"
+        + "geq=lum='if(between(T\\,1\\,3.49)\\,if(lt(mod(X\\,8)\\,4)\\,16\\,235)\\,128)'",
+      "-c:v", "ffv1", clip,
+    ])
+    let watchReport = dir.file("watch.json")
+    let scanReport = dir.file("scan.json")
+    let watch = try Flashscan.run([
+      "watch", clip, "--status-every", "0", "--report", watchReport,
+    ])
+    #expect(watch.status == 0, "\(watch.stderr)")
+    let scan = try Flashscan.run([clip, "--report", scanReport])
+    #expect(scan.status == 0, "\(scan.stderr)")
+
+    let events = try watch.stdout.split(separator: "\n").map {
+      try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    #expect(events.map { $0["event"] as? String } == ["incident-start", "incident-end"])
+    let start = try #require(events.first)
+    #expect(start["kind"] as? String == "pattern")
+    #expect(start["verdict"] as? String == "warning")
+    // The run becomes an incident when it has lasted 0.5 s: its 12th frame (1.44 s) ends at 1.48.
+    let startTime = try #require(start["time"] as? Double)
+    #expect(startTime >= 1.4 && startTime < 1.6, "\(startTime)")
+
+    func json(_ path: String) throws -> [String: Any] {
+      let data = try #require(FileManager.default.contents(atPath: path))
+      return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+    let fromWatch = try json(watchReport)
+    let fromScan = try json(scanReport)
+    let scanIncidents = try #require(fromScan["incidents"] as? [[String: Any]])
+    #expect(scanIncidents.count == 1)
+    #expect(scanIncidents.first?["kind"] as? String == "pattern")
+    // The event's record, the watch report's incidents and the scan's: the same.
+    let eventRecord = try #require(events.last?["incident"] as? [String: Any])
+    #expect(NSDictionary(dictionary: eventRecord).isEqual(to: scanIncidents[0]))
+    let watchIncidents = try #require(fromWatch["incidents"] as? [[String: Any]])
+    #expect(NSArray(array: watchIncidents).isEqual(to: scanIncidents))
+    let pattern = { (report: [String: Any]) in
+      (report["criteria"] as? [[String: Any]])?.first { $0["id"] as? String == "pattern" }
+    }
+    let watchPattern = try #require(pattern(fromWatch))
+    #expect(NSDictionary(dictionary: watchPattern).isEqual(to: try #require(pattern(fromScan))))
+    #expect((watchPattern["flaggedFrames"] as? Int).map { $0 > 50 } == true)
+    #expect(fromWatch["verdict"] as? String == "warning")
+    #expect(fromScan["verdict"] as? String == "warning")
   }
 }

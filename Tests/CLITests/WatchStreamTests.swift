@@ -109,10 +109,12 @@ enum Loopback {
     return false
   }
 
-  /// Starts an ffmpeg sender at real time (`-re`): `seconds` of black 64x48 at 25 fps, flashing
+  /// Starts an ffmpeg sender at real time (`-re`): `seconds` of `color` (black) 64x48 at 25 fps, flashing
   /// full-screen white at 5 Hz (two frames in five) from `flash.lowerBound` to
   /// `flash.upperBound` seconds, MPEG-2 without B-frames in MPEG-TS, to `url`.
-  static func sender(_ url: String, seconds: Int, flash: Range<Double>?) throws -> Process {
+  static func sender(
+    _ url: String, seconds: Int, flash: Range<Double>?, color: String = "black"
+  ) throws -> Process {
     var filter = "null"
     if let flash {
       filter =
@@ -122,7 +124,7 @@ enum Loopback {
     p.executableURL = URL(fileURLWithPath: FFmpegCLI.ffmpegPath)
     p.arguments = [
       "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi", "-i",
-      "color=c=black:s=64x48:r=25:d=\(seconds)", "-vf", filter, "-c:v", "mpeg2video", "-bf", "0",
+      "color=c=\(color):s=64x48:r=25:d=\(seconds)", "-vf", filter, "-c:v", "mpeg2video", "-bf", "0",
       "-g", "5", "-q:v", "2", "-f", "mpegts", "-muxdelay", "0", "-muxpreload", "0",
       "-flush_packets", "1", url,
     ]
@@ -361,6 +363,74 @@ struct WatchStreamTests {
     #expect(text.contains("luminance"))
   }
 
+  /// SRT reconnection: flashscan listens, a first ffmpeg sender (all white, 4 s) calls and
+  /// ends (disconnected); a second sender (all black) calls in (reconnected, with the gap and
+  /// the frames it lost). The cut from white to black across the gap is a full-screen change
+  /// of luminance, but each connection's windows start empty, so it is no transition: no
+  /// incident event, and the report (SIGTERM) has no incident.
+  @Test func srtReconnectionAfterSenderRestart() throws {
+    let dir = try TemporaryDirectory(prefix: "watch-srt-reconnect")
+    let port = try Loopback.freeUDPPort()
+    let url = "srt://127.0.0.1:\(port)?mode=listener"
+    let report = dir.file("watch.json")
+    let watch = try Flashscan.start(
+      ["watch", url, "--read-timeout", "2", "--status-every", "0.5", "--report", report],
+      captureStdout: false)
+    var senders: [Process] = []
+    defer {
+      for s in senders where s.isRunning { kill(s.processIdentifier, SIGKILL) }
+      if watch.process.isRunning { watch.signal(SIGKILL) }
+    }
+    let lines = LineCollector(fd: watch.stdoutPipe.fileHandleForReading.fileDescriptor)
+    #expect(Loopback.waitUntilBound(port), "flashscan is not listening for SRT")
+    let caller = "srt://127.0.0.1:\(port)?mode=caller&latency=20000"
+    senders.append(try Loopback.sender(caller, seconds: 4, flash: nil, color: "white"))
+    Loopback.reap(senders[0], limit: 20)
+    let gone = try #require(
+      lines.wait(limit: 15) { $0["event"] as? String == "disconnected" },
+      "no disconnected event; stderr: \(watch.stderrSoFar)")
+    #expect((gone.json["frames"] as? Int).map { $0 > 50 } == true, "\(gone.json)")
+
+    // The second sender calls until flashscan listens again (at most 5 callers, each ending
+    // on its own when nobody answers; the reconnected event ends the loop).
+    var back: (json: [String: Any], at: Double)? = nil
+    for _ in 0..<5 where back == nil {
+      let sender = try Loopback.sender(caller, seconds: 20, flash: nil, color: "black")
+      senders.append(sender)
+      let deadline = monotonicNow() + 10
+      while back == nil && sender.isRunning && monotonicNow() < deadline {
+        back = lines.events.first { $0.json["event"] as? String == "reconnected" }
+        usleep(20_000)
+      }
+    }
+    let reconnected = try #require(back, "no reconnected event; stderr: \(watch.stderrSoFar)")
+    let gap = try #require(reconnected.json["gapSeconds"] as? Double)
+    #expect(gap > 0 && gap < 30, "\(reconnected.json)")
+    #expect((reconnected.json["framesLost"] as? Int).map { $0 > 0 } == true)
+    #expect((reconnected.json["attempts"] as? Int).map { $0 >= 1 } == true)
+    #expect(
+      (reconnected.json["time"] as? Double).map { $0 > (gone.json["time"] as? Double ?? 0) }
+        == true)
+    // The second connection is analysed: a status a second of stream time after it began.
+    let after = (reconnected.json["time"] as? Double ?? 0) + 1
+    let status = lines.wait(limit: 10) {
+      $0["event"] as? String == "status" && ($0["connected"] as? Bool) == true
+        && (($0["time"] as? Double) ?? 0) > after
+    }
+    #expect(status != nil, "no status from the second connection")
+    #expect((status?.json["flashesPerSecond"] as? Double) == 0, "\(status?.json ?? [:])")
+    watch.signal(SIGTERM)
+    let result = watch.finish()
+    lines.finish()
+    #expect(result.status == 143, "\(result.stderr)")
+    let names = lines.events.compactMap { $0.json["event"] as? String }.filter { $0 != "status" }
+    #expect(names == ["disconnected", "reconnected"], "\(names)")
+    let data = try #require(FileManager.default.contents(atPath: report), "no report on SIGTERM")
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    #expect((json["incidents"] as? [Any])?.isEmpty == true)
+    #expect((json["input"] as? [String: Any])?["complete"] as? Bool == false)
+  }
+
   /// --exec: every event but status reaches the command on its stdin; the commands run one at a
   /// time off the analysis thread, so the whole file is analysed (incident-end written) while
   /// the first command still sleeps, and a command past --exec-timeout is killed.
@@ -464,7 +534,8 @@ struct WatchStreamTests {
   }
   /// --webhook: every event but status is POSTed as JSON to an http:// receiver (a Python
   /// http.server that answers each POST after 2 s); the slow receiver never holds the analysis
-  /// up (incident-end is written before the first POST is answered). https is refused (exit 2).
+  /// up (incident-end is written before the first POST is answered). Other schemes are refused
+  /// (exit 2); https: WatchWebhookTests.
   @Test func webhookPostsOffTheAnalysisThread() throws {
     let dir = try TemporaryDirectory(prefix: "watch-webhook")
     let clip = dir.file("flash.mkv")
@@ -528,8 +599,8 @@ struct WatchStreamTests {
     let firstAnswered = try #require(posts.first.flatMap { $0.count > 1 ? Double($0[1]) : nil })
     #expect(endWall.timeIntervalSince1970 < firstAnswered)
 
-    let https = try Flashscan.run(["watch", clip, "--webhook", "https://example.invalid/x"])
-    #expect(https.status == 2)
-    #expect(https.stderr.contains("https is not supported"))
+    let ftp = try Flashscan.run(["watch", clip, "--webhook", "ftp://127.0.0.1/x"])
+    #expect(ftp.status == 2)
+    #expect(ftp.stderr.contains("must be an http:// or https:// URL"))
   }
 }

@@ -35,6 +35,12 @@ struct WatchCommand: ParsableCommand {
   )
   var profile: Profile = .wcag
 
+  @Flag(
+    help:
+      "Check harmful regular patterns under iris too, with IRIS's pattern settings (wcag and ofcom always check them)."
+  )
+  var patterns = false
+
   @Flag(help: "Read a file no faster than real time (as if it were live).")
   var realtime = false
 
@@ -61,9 +67,16 @@ struct WatchCommand: ParsableCommand {
   @Option(
     name: .customLong("webhook"),
     help: ArgumentHelp(
-      "POST every event but status, as JSON, to this http:// URL (https: use --exec with curl).",
+      "POST every event but status, as JSON, to this http:// or https:// URL.",
       valueName: "URL"))
   var webhook: String?
+
+  @Option(
+    name: .customLong("webhook-ca"),
+    help: ArgumentHelp(
+      "Trust the certificate authorities in this PEM file instead of the system's for an https --webhook (as curl's --cacert).",
+      valueName: "FILE"))
+  var webhookCA: String?
 
   @Option(
     name: .customLong("exec-timeout"),
@@ -123,8 +136,24 @@ struct WatchCommand: ParsableCommand {
 
   func validate() throws {
     if url.isEmpty { throw ValidationError("watch needs a URL or a file") }
+    if webhookCA != nil && webhook == nil {
+      throw ValidationError("--webhook-ca needs --webhook")
+    }
     if let webhook {
-      do { _ = try WebhookURL(parsing: webhook) } catch { throw ValidationError("\(error)") }
+      do { _ = try WebhookURL(parsing: webhook, caFile: webhookCA) } catch {
+        throw ValidationError("\(error)")
+      }
+    }
+    if let webhookCA {
+      // Read now, so a missing or unreadable file is one clear line, not a failure per alert.
+      guard let handle = FileHandle(forReadingAtPath: webhookCA) else {
+        throw ValidationError("--webhook-ca \(webhookCA): cannot be read")
+      }
+      let head = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+      try? handle.close()
+      guard String(decoding: head, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+        throw ValidationError("--webhook-ca \(webhookCA): no PEM certificate in the file")
+      }
     }
     if metrics != nil && metricsAddress == nil {
       throw ValidationError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9464")
@@ -170,12 +199,19 @@ struct WatchCommand: ParsableCommand {
     SignalTrap.install(stop: stop, grace: 10)
     let console = Console(forceProgress: false, quiet: false)
     var hooks: [AlertHooks] = []
-    if let exec { hooks.append(AlertHooks(action: .exec(exec), timeout: execTimeout)) }
-    if let webhook, let url = try? WebhookURL(parsing: webhook) {
-      hooks.append(AlertHooks(action: .post(url), timeout: execTimeout))
+    let warn: @Sendable (String) -> Void = { console.error($0) }
+    if let exec {
+      hooks.append(AlertHooks(action: .exec(exec), timeout: execTimeout, warn: warn))
+    }
+    if let webhook, let url = try? WebhookURL(parsing: webhook, caFile: webhookCA) {
+      hooks.append(AlertHooks(action: .post(url), timeout: execTimeout, warn: warn))
     }
     let output = LiveOutput(hooks: hooks)
-    let parameters = AnalysisParameters(profile: profile)
+    var parameters = AnalysisParameters(profile: profile)
+    if patterns && parameters.patterns == nil {
+      parameters.patterns = PatternRule.enabledRule(
+        for: profile, displayModel: parameters.displayModel)
+    }
     let settings = WatchSettings(
       parameters: parameters, statusEvery: statusEvery, realtime: realtime,
       reconnect: isNetwork)
