@@ -107,7 +107,9 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "PhotosensitivityTests",
-      dependencies: ["Photosensitivity", "Frames", "FrameTensor", "MediaIO", "TestSupport"],
+      dependencies: [
+        "Photosensitivity", "CRegionSums", "Frames", "FrameTensor", "MediaIO", "TestSupport",
+      ],
       swiftSettings: strict),
     .testTarget(
       name: "ReportsTests", dependencies: ["Reports", "Photosensitivity", "Frames", "TestSupport"],
