@@ -548,10 +548,14 @@ FS_AVX2 static inline void flush_cell(__m256i *a, uint64_t *cell) {
   for (int i = 0; i < AV_COUNTERS; i++) a[i] = _mm256_setzero_si256();
 }
 
-/// Two rows at a time (the order the hardware prefetches well), each cell's counters in a small
-/// array. Per pair of rows a lane adds at most two values below 65536 (a low and a high half, or
-/// a candela pair sum) per 8 pixels of a cell's width, so the counters go to 64 bits before
-/// 65535 values. A cell's last `width % 8` pixels of each row go through the scalar loop.
+/// How many rows ahead the AVX2 path prefetches (2 to 4 measured best here; 8 no better than none).
+#define FS_AVX2_AHEAD 4
+
+/// Two rows at a time across the frame (cell by cell, each cell's counters in a small array),
+/// prefetching the same cell FS_AVX2_AHEAD rows on. Per pair of rows a lane adds at most two
+/// values below 65536 (a low and a high half, or a candela pair sum) per 8 pixels of a cell's
+/// width, so the counters go to 64 bits before 65535 values. A cell's last `width % 8` pixels
+/// of each row go through the scalar loop.
 FS_AVX2 static inline __attribute__((always_inline)) void frame_avx2(
     const uint8_t *rgb, ptrdiff_t stride, const fs_region_layout *layout, const fs_pairs *t,
     const avx2_consts *k, int with_candela, __m256i *acc, uint64_t *sums) {
@@ -576,10 +580,19 @@ FS_AVX2 static inline __attribute__((always_inline)) void frame_avx2(
       }
       const uint8_t *row = rgb + stride * y;
       const int two = y + 1 < y1;
+      const int ahead = y + FS_AVX2_AHEAD + 1 < layout->height;
       for (int32_t cx = 0; cx < columns; cx++) {
         const int32_t x0 = layout->column_bounds[cx], x1 = layout->column_bounds[cx + 1];
         const int32_t n8 = (x1 - x0) & ~7;
         const uint8_t *p = row + 3 * (ptrdiff_t)x0;
+        if (ahead) {
+          // The next pair of rows but one, for this cell: the hardware's prefetch follows two
+          // interleaved row streams less well (about 5-10% faster with this).
+          for (int32_t b = 0; b < 3 * (x1 - x0); b += 64) {
+            _mm_prefetch((const char *)p + FS_AVX2_AHEAD * stride + b, _MM_HINT_T0);
+            _mm_prefetch((const char *)p + (FS_AVX2_AHEAD + 1) * stride + b, _MM_HINT_T0);
+          }
+        }
         if (two) run_avx2(p, p + stride, n8, 1, t, k, with_candela, acc + AV_COUNTERS * cx);
         else run_avx2(p, p, n8, 0, t, k, with_candela, acc + AV_COUNTERS * cx);
         if (x0 + n8 < x1) {
