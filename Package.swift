@@ -114,7 +114,8 @@ let package = Package(
     .testTarget(
       name: "PhotosensitivityTests",
       dependencies: [
-        "Photosensitivity", "Frames", "FrameTensor", "MediaIO", "TestSupport", "CPatternKernels",
+        "Photosensitivity", "CRegionSums", "Frames", "FrameTensor", "MediaIO", "TestSupport",
+        "CPatternKernels",
       ],
       swiftSettings: strict),
     .testTarget(

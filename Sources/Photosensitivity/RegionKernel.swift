@@ -11,7 +11,7 @@ public enum RegionKernel: String, CaseIterable, Sendable, CustomStringConvertibl
   case scalar
   /// Portable C the compiler vectorises for the CPU it builds for (SSE2 on x86-64, NEON on arm64).
   case generic
-  /// x86-64 with AVX2: 8 pixels at a time, gathered table lookups.
+  /// x86-64 with AVX2: 16 pixels at a time, gathered lookups in a table of pixel pairs.
   case avx2
   /// x86-64 with AVX-512 VBMI: 64 pixels at a time, `vpermi2b` table lookups.
   case avx512

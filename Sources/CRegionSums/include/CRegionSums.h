@@ -2,9 +2,9 @@
 // region profiles (wcag, ofcom) of the photosensitivity analysis: per-cell integer sums of 16-bit
 // fixed-point linear R, G, B, the classic red value and (optionally) the display model's cd/m2
 // (Docs/Photosensitivity.md, "Region sums"). Four implementations give bit-identical sums: a
-// scalar reference loop, portable C that the compiler vectorises for any CPU, and on x86-64 an
-// AVX2 path (8 gathered lookups per instruction) and an AVX-512 VBMI path (64 table lookups per
-// instruction, vpermi2b).
+// scalar reference loop, portable C that the compiler vectorises for any CPU (table lookups by
+// pixel pairs, one load per two values), and on x86-64 an AVX2 path (8 gathered pair lookups, 16
+// values, per instruction) and an AVX-512 VBMI path (64 table lookups per instruction, vpermi2b).
 #ifndef CREGIONSUMS_H
 #define CREGIONSUMS_H
 
@@ -39,9 +39,10 @@ typedef struct fs_region_layout {
 enum {
   /// One pixel at a time: the reference the others are tested against.
   FS_REGION_PATH_SCALAR = -1,
-  /// Portable C the compiler vectorises (SSE2 on x86-64, NEON on arm64).
+  /// Portable C the compiler vectorises (SSE2 on x86-64, NEON on arm64); lookups in a table of
+  /// pixel pairs.
   FS_REGION_PATH_GENERIC = 0,
-  /// x86-64 with AVX2: 8 pixels at a time, `vpgatherdd` table lookups.
+  /// x86-64 with AVX2: 16 pixels at a time, `vpgatherdd` lookups in a table of pixel pairs.
   FS_REGION_PATH_AVX2 = 1,
   /// x86-64 with AVX-512 VBMI: 64 pixels at a time, `vpermi2b` table lookups (layouts with a cell
   /// narrower than 8 pixels, or frames narrower than 64, run the AVX2 code).
@@ -60,7 +61,10 @@ int fs_region_best_path(void);
 ///   red = R - G - B when G + B <= floor(R / 4) (that is `R >= 0.8 (R + G + B)`), else 0;
 ///   candela = candela[(54 r + 183 g + 19 b + 128) >> 8] when `candela` is not NULL, else 0.
 /// `path` is one of FS_REGION_PATH_* (all give the same sums). Returns 0; -1 when scratch memory
-/// could not be allocated; -2 when this CPU cannot run `path` (nothing is added).
+/// could not be allocated; -2 when this CPU cannot run `path` (nothing is added). The generic and
+/// AVX2 paths build 512 KiB of pair tables per distinct pair of tables `linear`, `candela` and
+/// keep them for the life of the process (at most 8 such pairs; past that each call builds and
+/// frees its own). Safe to call from several threads at once.
 int fs_region_sums(const uint8_t *rgb, ptrdiff_t stride, const fs_region_layout *layout,
                    const uint16_t linear[256], const uint16_t *candela, int path,
                    uint64_t *sums);
