@@ -1,10 +1,13 @@
 import Foundation
 import Frames
-import Photosensitivity
+
+@testable import Photosensitivity
 
 /// The pattern detector's per-pixel work as it was before its arithmetic moved to C
 /// (CPatternKernels): plain scalar Swift, kept here as the reference the optimised
-/// `PatternMeasurer` must match bit for bit (PatternKernelTests). Not used by the library.
+/// `PatternMeasurer` must match bit for bit (PatternKernelTests). Not used by the library. The
+/// grouping of labelled cells into regions, which did not move, is the library's own
+/// (`PatternMeasurer.makeRegions`).
 struct ReferencePatternMeasurer {
   let width: Int
   let height: Int
@@ -14,6 +17,8 @@ struct ReferencePatternMeasurer {
   let workingHeight: Int
   let fft: ReferenceFFT32
   let hann: [Float]
+  /// The library's measurer, for the steps that stayed in Swift.
+  let library: PatternMeasurer
 
   init(width: Int, height: Int, rule: PatternRule) {
     self.width = width
@@ -26,6 +31,7 @@ struct ReferencePatternMeasurer {
     workingHeight = height / scale
     fft = ReferenceFFT32()
     hann = (0..<32).map { Float(0.5 - 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / 32)) }
+    library = PatternMeasurer(width: width, height: height, rule: rule)
   }
 
   /// One frame (`channels` 3: rgb24, 1: luma), as `PatternMeasurer.measure` gives it.
@@ -86,15 +92,7 @@ struct ReferencePatternMeasurer {
     static func padded(_ n: Int) -> Int { max(32, (n + 31) / 32 * 32) }
   }
 
-  /// The candidate a 16 x 16 cell of the working image got from a tile quadrant.
-  struct CellLabel {
-    var share: Float
-    var tile: Int
-    var period: Double  // working pixels
-    var normal: Double  // radians, image coordinates (y down)
-    var light: Float
-    var dark: Float
-  }
+  typealias CellLabel = PatternMeasurer.CellLabel
 
   func measureFrame(
     _ frame: UnsafePointer<UInt8>, channels: Int, index: Int, time: Double,
@@ -160,7 +158,7 @@ struct ReferencePatternMeasurer {
         }
       }
     }
-    let regions = makeRegions(cells: cells, cellsX: cellsX, cellsY: cellsY)
+    let regions = library.makeRegions(cells: cells, cellsX: cellsX, cellsY: cellsY)
     return PatternFrameMeasure(index: index, time: time, tiles: tiles, regions: regions)
   }
 
@@ -419,101 +417,6 @@ struct ReferencePatternMeasurer {
     return TileFinding(
       kx: kx, ky: ky, phase: phase, period: 32 / radius, normal: atan2(fy, fx),
       quadrants: quadrants)
-  }
-
-  /// Joins neighbouring labelled cells with periods within a factor 1.5 into regions.
-  func makeRegions(cells: [CellLabel?], cellsX: Int, cellsY: Int) -> [PatternRegion] {
-    var region = [Int](repeating: -1, count: cells.count)
-    var regions: [PatternRegion] = []
-    let s = Double(scale)
-    let screen = Double(width * height)
-    for start in cells.indices where cells[start] != nil && region[start] < 0 {
-      var members: [Int] = [start]
-      region[start] = regions.count
-      var head = 0
-      while head < members.count {
-        let c = members[head]
-        head += 1
-        let cx = c % cellsX
-        let cy = c / cellsX
-        let here = cells[c]!
-        for (nx, ny) in [(cx - 1, cy), (cx + 1, cy), (cx, cy - 1), (cx, cy + 1)] {
-          guard nx >= 0, ny >= 0, nx < cellsX, ny < cellsY else { continue }
-          let n = ny * cellsX + nx
-          guard region[n] < 0, let other = cells[n] else { continue }
-          let ratio = max(here.period, other.period) / min(here.period, other.period)
-          guard ratio <= 1.5 else { continue }
-          region[n] = regions.count
-          members.append(n)
-        }
-      }
-      // Geometry in working pixels, clipped to the real image.
-      var area = 0.0
-      var lightSum = 0.0
-      var darkSum = 0.0
-      var c2 = 0.0
-      var s2 = 0.0
-      var periods: [Double] = []
-      var x0 = Int.max
-      var y0 = Int.max
-      var x1 = Int.min
-      var y1 = Int.min
-      var tileSet = Set<Int>()
-      var rects: [(Int, Int, Int, Int)] = []
-      for c in members {
-        let label = cells[c]!
-        let rx0 = (c % cellsX) * 16
-        let ry0 = (c / cellsX) * 16
-        let rx1 = min(rx0 + 16, workingWidth)
-        let ry1 = min(ry0 + 16, workingHeight)
-        guard rx1 > rx0, ry1 > ry0 else { continue }
-        let a = Double((rx1 - rx0) * (ry1 - ry0))
-        area += a
-        lightSum += a * Double(label.light)
-        darkSum += a * Double(label.dark)
-        c2 += a * cos(2 * label.normal)
-        s2 += a * sin(2 * label.normal)
-        periods.append(label.period)
-        x0 = min(x0, rx0)
-        y0 = min(y0, ry0)
-        x1 = max(x1, rx1)
-        y1 = max(y1, ry1)
-        tileSet.insert(label.tile)
-        rects.append((rx0, ry0, rx1, ry1))
-      }
-      guard area > 0 else { continue }
-      periods.sort()
-      let period = periods[periods.count / 2]
-      let coherence = (c2 * c2 + s2 * s2).squareRoot() / area
-      let normal = atan2(s2, c2) / 2
-      let extent: Double
-      if coherence >= 0.7 {
-        let (nx, ny) = (cos(normal), sin(normal))
-        var lo = Double.infinity
-        var hi = -Double.infinity
-        for (a, b, c, d) in rects {
-          for (px, py) in [(a, b), (c, b), (a, d), (c, d)] {
-            let t = Double(px) * nx + Double(py) * ny
-            lo = min(lo, t)
-            hi = max(hi, t)
-          }
-        }
-        extent = hi - lo
-      } else {
-        // Rings, spirals, checkerboards: the pairs across the region's narrower side.
-        extent = Double(min(x1 - x0, y1 - y0))
-      }
-      let degrees = (-(normal * 180 / Double.pi + 90)).truncatingRemainder(dividingBy: 180)
-      regions.append(
-        PatternRegion(
-          areaShare: area * s * s / screen, pairs: extent / period, periodPixels: period * s,
-          orientationDegrees: degrees < 0 ? degrees + 180 : degrees, coherence: coherence,
-          light: lightSum / area, dark: darkSum / area,
-          box: PixelRect(
-            x: x0 * scale, y: y0 * scale, width: (x1 - x0) * scale, height: (y1 - y0) * scale),
-          tiles: tileSet.sorted()))
-    }
-    return regions
   }
 }
 
