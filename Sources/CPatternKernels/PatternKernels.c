@@ -31,44 +31,105 @@ static inline fs_f4 fs_select4(fs_i4 mask, fs_f4 a, fs_f4 b) {
 
 // MARK: - Box filter
 
-/// The block sums of one block row from its channel sums `acc` (16- or 32-bit, per the caller),
-/// `s` pixels a block; written for a constant `s` so the compiler unrolls the common scales.
-#define FS_BLOCK_ROW(ACC_TYPE)                                                                    \
-  static inline void fs_block_row_##ACC_TYPE(const ACC_TYPE *acc, int32_t s, int32_t channels,    \
-                                             int32_t out_width, float norm, float *row) {         \
-    if (channels == 3) {                                                                          \
-      for (int32_t bx = 0; bx < out_width; bx++) {                                                \
-        const ACC_TYPE *a = acc + (ptrdiff_t)bx * s * 3;                                          \
-        uint32_t r = 0, g = 0, b = 0;                                                             \
-        for (int32_t k = 0; k < s; k++) {                                                         \
-          r += a[3 * k];                                                                          \
-          g += a[3 * k + 1];                                                                      \
-          b += a[3 * k + 2];                                                                      \
-        }                                                                                         \
-        int64_t luma = 54 * (int64_t)r + 183 * (int64_t)g + 19 * (int64_t)b;                      \
-        row[bx] = (float)luma * norm;                                                             \
-      }                                                                                           \
-    } else {                                                                                      \
-      for (int32_t bx = 0; bx < out_width; bx++) {                                                \
-        const ACC_TYPE *a = acc + (ptrdiff_t)bx * s;                                              \
-        uint32_t y = 0;                                                                           \
-        for (int32_t k = 0; k < s; k++) y += a[k];                                                \
-        row[bx] = (float)(256 * (int64_t)y) * norm;                                               \
-      }                                                                                           \
+typedef uint8_t fs_u8x16 __attribute__((vector_size(16)));
+typedef uint8_t fs_u8x8 __attribute__((vector_size(8)));
+typedef uint16_t fs_u16x8 __attribute__((vector_size(16)));
+
+static inline fs_u8x16 fs_load_u8x16(const uint8_t *p) {
+  fs_u8x16 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline fs_u16x8 fs_widen_lo(fs_u8x16 v) {
+  return __builtin_convertvector(
+      (fs_u8x8)__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), fs_u16x8);
+}
+
+static inline fs_u16x8 fs_widen_hi(fs_u8x16 v) {
+  return __builtin_convertvector(
+      (fs_u8x8)__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), fs_u16x8);
+}
+
+/// `acc[i]` = the sum of `rows` rows' byte `i` (rows `row_bytes` apart), `i < used`; at most
+/// 257 rows, so 16 bits hold each sum. 32 bytes at a time, the sums kept in registers down the
+/// rows (each byte is read once, each sum stored once; SSE2 or NEON, no wider unit needed).
+/// This and the block loops below are kept out of line: inlined into `fs_pattern_downscale`,
+/// clang 21 compiled the whole filter to half this speed.
+__attribute__((noinline)) static void fs_column_sums16(const uint8_t *first, ptrdiff_t row_bytes,
+                                                       int32_t rows, ptrdiff_t used,
+                                                       uint16_t *acc) {
+  ptrdiff_t i = 0;
+  for (; i + 32 <= used; i += 32) {
+    const uint8_t *p = first + i;
+    fs_u8x16 v0 = fs_load_u8x16(p), v1 = fs_load_u8x16(p + 16);
+    fs_u16x8 a0 = fs_widen_lo(v0), a1 = fs_widen_hi(v0);
+    fs_u16x8 a2 = fs_widen_lo(v1), a3 = fs_widen_hi(v1);
+    for (int32_t yy = 1; yy < rows; yy++) {
+      p += row_bytes;
+      v0 = fs_load_u8x16(p);
+      v1 = fs_load_u8x16(p + 16);
+      a0 += fs_widen_lo(v0);
+      a1 += fs_widen_hi(v0);
+      a2 += fs_widen_lo(v1);
+      a3 += fs_widen_hi(v1);
+    }
+    memcpy(acc + i, &a0, sizeof a0);
+    memcpy(acc + i + 8, &a1, sizeof a1);
+    memcpy(acc + i + 16, &a2, sizeof a2);
+    memcpy(acc + i + 24, &a3, sizeof a3);
+  }
+  for (; i < used; i++) {
+    const uint8_t *p = first + i;
+    uint16_t a = p[0];
+    for (int32_t yy = 1; yy < rows; yy++) a = (uint16_t)(a + p[yy * row_bytes]);
+    acc[i] = a;
+  }
+}
+
+/// The luma numerators of one block row: block `bx` is `sum_k w[k % channels] acc[bx * n + k]`
+/// over its `n = s * channels` column sums (weights 54, 183, 19 for rgb, 256 for luma), which
+/// is the integer `54 R + 183 G + 19 B` (`256 Y`) of its channel sums. Column sums below 2^15
+/// and weights below 2^8: each product and each block's sum fits 32 bits (`s` <= 128). Written
+/// for a constant `n` (1080p: 18, 720p: 12, 1440p: 24, 2160p: 36) so the compiler unrolls and
+/// vectorises the common scales (x86-64: `pmaddwd`, multiply-adds of 16-bit pairs).
+#define FS_BLOCK_LUMA(N)                                                                          \
+  __attribute__((noinline)) static void fs_block_luma_##N(                                        \
+      const uint16_t *acc, int32_t n, const int16_t *w, int32_t out_width, float norm,            \
+      float *row) {                                                                               \
+    const int32_t len = (N) ? (N) : n;                                                            \
+    for (int32_t bx = 0; bx < out_width; bx++) {                                                  \
+      const uint16_t *a = acc + (ptrdiff_t)bx * len;                                              \
+      int32_t luma = 0;                                                                           \
+      for (int32_t k = 0; k < len; k++) luma += (int32_t)(int16_t)a[k] * (int32_t)w[k];           \
+      row[bx] = (float)luma * norm;                                                               \
     }                                                                                             \
   }
-FS_BLOCK_ROW(uint16_t)
-FS_BLOCK_ROW(uint32_t)
+FS_BLOCK_LUMA(0)
+FS_BLOCK_LUMA(12)
+FS_BLOCK_LUMA(18)
+FS_BLOCK_LUMA(24)
+FS_BLOCK_LUMA(36)
 
-static void fs_block_row16(const uint16_t *acc, int32_t s, int32_t channels, int32_t out_width,
-                           float norm, float *row) {
-  // Constant scales (1080p: 6, 720p: 4, 2160p: 12, 1440p: 8) let the block loop unroll.
-  switch (s) {
-  case 4: fs_block_row_uint16_t(acc, 4, channels, out_width, norm, row); break;
-  case 6: fs_block_row_uint16_t(acc, 6, channels, out_width, norm, row); break;
-  case 8: fs_block_row_uint16_t(acc, 8, channels, out_width, norm, row); break;
-  case 12: fs_block_row_uint16_t(acc, 12, channels, out_width, norm, row); break;
-  default: fs_block_row_uint16_t(acc, s, channels, out_width, norm, row); break;
+/// The block sums of one block row from 32-bit column sums (scales above 128), per channel.
+static void fs_block_row_wide(const uint32_t *acc, int32_t s, int32_t channels, int32_t out_width,
+                              float norm, float *row) {
+  for (int32_t bx = 0; bx < out_width; bx++) {
+    if (channels == 3) {
+      const uint32_t *a = acc + (ptrdiff_t)bx * s * 3;
+      uint64_t r = 0, g = 0, b = 0;
+      for (int32_t k = 0; k < s; k++) {
+        r += a[3 * k];
+        g += a[3 * k + 1];
+        b += a[3 * k + 2];
+      }
+      row[bx] = (float)(int64_t)(54 * r + 183 * g + 19 * b) * norm;
+    } else {
+      const uint32_t *a = acc + (ptrdiff_t)bx * s;
+      uint64_t y = 0;
+      for (int32_t k = 0; k < s; k++) y += a[k];
+      row[bx] = (float)(int64_t)(256 * y) * norm;
+    }
   }
 }
 
@@ -76,21 +137,31 @@ void fs_pattern_downscale(const uint8_t *frame, int32_t width, int32_t channels,
                           int32_t out_width, int32_t out_height, int32_t out_stride,
                           int32_t padded_height, float norm, float *out, uint32_t *scratch) {
   const ptrdiff_t row_bytes = (ptrdiff_t)width * channels;
-  const ptrdiff_t used = (ptrdiff_t)out_width * scale * channels;
-  for (int32_t by = 0; by < out_height; by++) {
+  const int32_t n = scale * channels;  // column sums per block
+  const ptrdiff_t used = (ptrdiff_t)out_width * n;
+  // The block's weights, by column sum (at most 128 * 3).
+  int16_t w[384];
+  if (scale <= 128) {
+    for (int32_t k = 0; k < n; k++) w[k] = channels == 3 ? (int16_t[]){54, 183, 19}[k % 3] : 256;
+  }
+  // Bottom to top: the stage before this one (the region sums) read the frame top to bottom,
+  // so its last rows are the likeliest still to be in the cache. Each block row is computed on
+  // its own; the order changes no value.
+  for (int32_t by = out_height - 1; by >= 0; by--) {
     const uint8_t *first = frame + (ptrdiff_t)by * scale * row_bytes;
     float *row = out + (ptrdiff_t)by * out_stride;
-    // Each row is read once: its samples are added to the block row's column sums (a
-    // contiguous loop the compiler vectorises), then each block's columns are added. Integer
-    // sums: the order does not matter.
-    if (scale <= 257) {  // 257 * 255 fits 16 bits
+    // Each row is read once: its bytes are added to the block row's column sums, then each
+    // block's column sums are weighted and added. Integer sums: the order does not matter.
+    if (scale <= 128) {  // 128 * 255 < 2^15
       uint16_t *acc = (uint16_t *)scratch;
-      for (ptrdiff_t i = 0; i < used; i++) acc[i] = first[i];
-      for (int32_t yy = 1; yy < scale; yy++) {
-        const uint8_t *p = first + yy * row_bytes;
-        for (ptrdiff_t i = 0; i < used; i++) acc[i] = (uint16_t)(acc[i] + p[i]);
+      fs_column_sums16(first, row_bytes, scale, used, acc);
+      switch (n) {
+      case 12: fs_block_luma_12(acc, n, w, out_width, norm, row); break;
+      case 18: fs_block_luma_18(acc, n, w, out_width, norm, row); break;
+      case 24: fs_block_luma_24(acc, n, w, out_width, norm, row); break;
+      case 36: fs_block_luma_36(acc, n, w, out_width, norm, row); break;
+      default: fs_block_luma_0(acc, n, w, out_width, norm, row); break;
       }
-      fs_block_row16(acc, scale, channels, out_width, norm, row);
     } else {
       uint32_t *acc = scratch;
       for (ptrdiff_t i = 0; i < used; i++) acc[i] = first[i];
@@ -98,7 +169,7 @@ void fs_pattern_downscale(const uint8_t *frame, int32_t width, int32_t channels,
         const uint8_t *p = first + yy * row_bytes;
         for (ptrdiff_t i = 0; i < used; i++) acc[i] += p[i];
       }
-      fs_block_row_uint32_t(acc, scale, channels, out_width, norm, row);
+      fs_block_row_wide(acc, scale, channels, out_width, norm, row);
     }
     const float edge = row[out_width - 1];
     for (int32_t bx = out_width; bx < out_stride; bx++) row[bx] = edge;
@@ -205,9 +276,30 @@ static void fs_fft32_columns(float *re, float *im, const float *cos_table,
   }
 }
 
+/// The 4 x 4 transpose of `r0` ... `r3` (rows in, columns out), in place.
+static inline void fs_transpose4(fs_f4 *r0, fs_f4 *r1, fs_f4 *r2, fs_f4 *r3) {
+  const fs_f4 t0 = __builtin_shufflevector(*r0, *r1, 0, 4, 1, 5);
+  const fs_f4 t1 = __builtin_shufflevector(*r0, *r1, 2, 6, 3, 7);
+  const fs_f4 t2 = __builtin_shufflevector(*r2, *r3, 0, 4, 1, 5);
+  const fs_f4 t3 = __builtin_shufflevector(*r2, *r3, 2, 6, 3, 7);
+  *r0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+  *r1 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+  *r2 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+  *r3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+
+/// `dst` = `src` transposed (32 x 32), in 4 x 4 blocks.
 static void fs_transpose32(const float *src, float *dst) {
-  for (int y = 0; y < 32; y++) {
-    for (int x = 0; x < 32; x++) dst[x * 32 + y] = src[y * 32 + x];
+  for (int y = 0; y < 32; y += 4) {
+    for (int x = 0; x < 32; x += 4) {
+      fs_f4 r0 = fs_load4(src + y * 32 + x), r1 = fs_load4(src + (y + 1) * 32 + x);
+      fs_f4 r2 = fs_load4(src + (y + 2) * 32 + x), r3 = fs_load4(src + (y + 3) * 32 + x);
+      fs_transpose4(&r0, &r1, &r2, &r3);
+      fs_store4(dst + x * 32 + y, r0);
+      fs_store4(dst + (x + 1) * 32 + y, r1);
+      fs_store4(dst + (x + 2) * 32 + y, r2);
+      fs_store4(dst + (x + 3) * 32 + y, r3);
+    }
   }
 }
 
@@ -215,10 +307,25 @@ float fs_pattern_tile_spectrum(const float *raw, float mean, const float *hann,
                                const float *cos_table, const float *sin_table, float *re,
                                float *im, float *power) {
   // The windowed tile, transposed (in `power`, free until the end): the transform of its
-  // columns is the transform of the tile's rows.
+  // columns is the transform of the tile's rows. Each value is `((raw - mean) * hann[y]) *
+  // hann[x]`, four of a row at a time, then moved in 4 x 4 blocks.
   float *t_re = power;
-  for (int y = 0; y < 32; y++) {
-    for (int x = 0; x < 32; x++) t_re[x * 32 + y] = (raw[y * 32 + x] - mean) * hann[y] * hann[x];
+  const fs_f4 m = fs_splat4(mean);
+  for (int y = 0; y < 32; y += 4) {
+    const fs_f4 h0 = fs_splat4(hann[y]), h1 = fs_splat4(hann[y + 1]);
+    const fs_f4 h2 = fs_splat4(hann[y + 2]), h3 = fs_splat4(hann[y + 3]);
+    for (int x = 0; x < 32; x += 4) {
+      const fs_f4 hx = fs_load4(hann + x);
+      fs_f4 r0 = (fs_load4(raw + y * 32 + x) - m) * h0 * hx;
+      fs_f4 r1 = (fs_load4(raw + (y + 1) * 32 + x) - m) * h1 * hx;
+      fs_f4 r2 = (fs_load4(raw + (y + 2) * 32 + x) - m) * h2 * hx;
+      fs_f4 r3 = (fs_load4(raw + (y + 3) * 32 + x) - m) * h3 * hx;
+      fs_transpose4(&r0, &r1, &r2, &r3);
+      fs_store4(t_re + x * 32 + y, r0);
+      fs_store4(t_re + (x + 1) * 32 + y, r1);
+      fs_store4(t_re + (x + 2) * 32 + y, r2);
+      fs_store4(t_re + (x + 3) * 32 + y, r3);
+    }
   }
   memset(im, 0, 1024 * sizeof(float));
   fs_fft32_columns(t_re, im, cos_table, sin_table);

@@ -254,6 +254,36 @@ struct PatternKernelTests {
     #expect(worst < 0.008, "\(worst)")
   }
 
+  /// `fs_pattern_downscale` of `frame` against the block means summed pixel by pixel: every
+  /// value, padding included, bit for bit.
+  static func expectBoxFilter(
+    _ frame: [UInt8], width: Int, height: Int, channels: Int, scale: Int, outWidth: Int,
+    outHeight: Int, stride: Int, padded: Int, _ label: String
+  ) {
+    var out = [Float](repeating: -1, count: stride * padded)
+    var scratch = [UInt32](repeating: 0, count: outWidth * scale * channels)
+    let norm = 1 / Float(256 * scale * scale)
+    fs_pattern_downscale(
+      frame, Int32(width), Int32(channels), Int32(scale), Int32(outWidth), Int32(outHeight),
+      Int32(stride), Int32(padded), norm, &out, &scratch)
+    var wrong = 0
+    for by in 0..<padded {
+      for bx in 0..<stride {
+        let (sx, sy) = (min(bx, outWidth - 1), min(by, outHeight - 1))
+        var sums = [0, 0, 0]
+        for y in (sy * scale)..<(sy * scale + scale) {
+          for x in (sx * scale)..<(sx * scale + scale) {
+            for c in 0..<channels { sums[c] += Int(frame[(y * width + x) * channels + c]) }
+          }
+        }
+        let luma = channels == 3 ? 54 * sums[0] + 183 * sums[1] + 19 * sums[2] : 256 * sums[0]
+        let expected = Float(luma) * norm
+        if out[by * stride + bx].bitPattern != expected.bitPattern { wrong += 1 }
+      }
+    }
+    #expect(wrong == 0, "\(label): \(wrong) of \(stride * padded) values differ")
+  }
+
   @Test(
     "the box filter's 16- and 32-bit paths give the exact block means",
     arguments: [1, 5, 6, 257, 258, 300])
@@ -265,29 +295,35 @@ struct PatternKernelTests {
     let height = outHeight * scale + 2
     for channels in [1, 3] {
       let frame = (0..<(width * height * channels)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
-      let stride = 5
-      let padded = 4
-      var out = [Float](repeating: -1, count: stride * padded)
-      var scratch = [UInt32](repeating: 0, count: outWidth * scale * channels)
-      let norm = 1 / Float(256 * scale * scale)
-      fs_pattern_downscale(
-        frame, Int32(width), Int32(channels), Int32(scale), Int32(outWidth), Int32(outHeight),
-        Int32(stride), Int32(padded), norm, &out, &scratch)
-      for by in 0..<padded {
-        for bx in 0..<stride {
-          let (sx, sy) = (min(bx, outWidth - 1), min(by, outHeight - 1))
-          var sums = [0, 0, 0]
-          for y in (sy * scale)..<(sy * scale + scale) {
-            for x in (sx * scale)..<(sx * scale + scale) {
-              for c in 0..<channels { sums[c] += Int(frame[(y * width + x) * channels + c]) }
-            }
-          }
-          let luma = channels == 3 ? 54 * sums[0] + 183 * sums[1] + 19 * sums[2] : 256 * sums[0]
-          let expected = Float(luma) * norm
-          #expect(
-            out[by * stride + bx].bitPattern == expected.bitPattern,
-            "scale \(scale) channels \(channels) (\(bx), \(by))")
-        }
+      Self.expectBoxFilter(
+        frame, width: width, height: height, channels: channels, scale: scale,
+        outWidth: outWidth, outHeight: outHeight, stride: 5, padded: 4,
+        "scale \(scale) channels \(channels)")
+    }
+  }
+
+  /// The column sums run 32 bytes at a time with a byte-wise tail, the block loops are
+  /// specialised for 12, 18, 24 and 36 column sums a block (and generic for the rest), and the
+  /// 16-bit path ends at scale 128: odd frame sizes at those scales, random and all-255 pixels
+  /// (the largest sums each path holds).
+  @Test(
+    "the box filter's column strips and block loops give the exact block means on odd sizes",
+    arguments: [2, 3, 4, 6, 7, 8, 12, 13, 18, 36, 128, 129])
+  func boxFilterOddSizes(_ scale: Int) {
+    var g = SeededGenerator(seed: UInt64(1000 + scale))
+    let outWidth = scale >= 100 ? 3 : 13
+    let outHeight = scale >= 100 ? 2 : 5
+    let width = outWidth * scale + 5
+    let height = outHeight * scale + 1
+    for channels in [1, 3] {
+      let count = width * height * channels
+      let noise = (0..<count).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+      let white = [UInt8](repeating: 255, count: count)
+      for (name, frame) in [("noise", noise), ("white", white)] {
+        Self.expectBoxFilter(
+          frame, width: width, height: height, channels: channels, scale: scale,
+          outWidth: outWidth, outHeight: outHeight, stride: outWidth + 3, padded: outHeight + 2,
+          "scale \(scale) channels \(channels) \(name)")
       }
     }
   }
