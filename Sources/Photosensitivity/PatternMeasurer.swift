@@ -108,6 +108,9 @@ public struct PatternMeasurer: Sendable {
   let hann: [Float]
   /// IRIS's detector, under `rule.method == .iris`.
   public let iris: IrisPatternDetector?
+  /// The workspaces of finished `measure` calls, for the next ones (shared by the copies of
+  /// this measurer, which all have its sizes).
+  let workspaces = WorkspacePool()
 
   public init(width: Int, height: Int, rule: PatternRule) {
     self.width = width
@@ -156,22 +159,46 @@ public struct PatternMeasurer: Sendable {
       }
       return out
     }
-    let work = Workspace(measurer: self)
+    let work = workspaces.take() ?? Workspace(measurer: self)
+    defer { workspaces.give(work) }
     let frameSize = chunk.frameSize
+    // Last frame first: the stages before this one read the chunk's frames in order, so the
+    // last ones are the likeliest still to be in the cache. Each frame is measured on its own;
+    // the results are returned in frame order.
     chunk.frames.withUnsafeBufferPointer { all in
       guard let base = all.baseAddress else { return }
-      for f in 0..<chunk.count {
+      for f in (0..<chunk.count).reversed() {
         out.append(
           measureFrame(
             base + f * frameSize, channels: chunk.channels, index: chunk.firstIndex + f,
             time: chunk.times[f], work: work))
       }
     }
+    out.reverse()
     return out
   }
 
-  /// Buffers reused across the frames of one chunk (raw memory: the per-pixel loops run
-  /// without bounds checks; every index is derived from the sizes set here).
+  /// Workspaces kept between `measure` calls: each call takes one for itself (or makes one)
+  /// and gives it back when done, so a scan allocates and page-faults in the level images once
+  /// per worker thread rather than once per chunk. A workspace is only ever used by the one call
+  /// that took it; every buffer is written before it is read within a frame (`measureFrame`),
+  /// so results do not depend on which workspace a call gets.
+  final class WorkspacePool: Sendable {
+    private let free = Locked<[Workspace]>([])
+    /// Workspaces kept at most (more than the scan engine's worker threads).
+    static let limit = 16
+
+    func take() -> Workspace? { free.withLock { $0.popLast() } }
+
+    func give(_ work: Workspace) {
+      free.withLock { list in
+        if list.count < Self.limit { list.append(work) }
+      }
+    }
+  }
+
+  /// Buffers for the frames of one `measure` call at a time (raw memory: the per-pixel loops
+  /// run without bounds checks; every index is derived from the sizes set here).
   final class Workspace {
     let level0: UnsafeMutablePointer<Float>
     let level1: UnsafeMutablePointer<Float>
