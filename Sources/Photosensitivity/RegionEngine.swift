@@ -58,11 +58,28 @@ struct RegionEngine: FlashEngine {
     var leading: [[Bool]]
     var lastTime: [Double]
     var lastLeading: [Bool]
+    /// Per cell, `times[c].count` and `times[c].first` (+infinity when empty), side by side in
+    /// flat arrays: `trim` reads these for every cell each frame, and only reaches a cell's own
+    /// arrays (one heap object each, scattered) when it has transitions to drop.
+    var sizes: [Int]
+    var firsts: [Double]
     init(cells: Int) {
       times = Array(repeating: [], count: cells)
       leading = Array(repeating: [], count: cells)
       lastTime = Array(repeating: -.infinity, count: cells)
       lastLeading = Array(repeating: false, count: cells)
+      sizes = Array(repeating: 0, count: cells)
+      firsts = Array(repeating: .infinity, count: cells)
+    }
+
+    /// Adds a transition of cell `c` at `t`, a flash's leading edge or not.
+    mutating func append(cell c: Int, time t: Double, leading lead: Bool) {
+      times[c].append(t)
+      leading[c].append(lead)
+      if sizes[c] == 0 { firsts[c] = t }
+      sizes[c] += 1
+      lastTime[c] = t
+      lastLeading[c] = lead
     }
 
     /// Drops the transitions at or before `cutoff` and writes each cell's count (after Ofcom's
@@ -73,13 +90,18 @@ struct RegionEngine: FlashEngine {
     ) -> Int {
       var dropped = 0
       for c in 0..<times.count {
-        if let first = times[c].first, first <= cutoff {
+        if firsts[c] <= cutoff {  // (never for an empty cell: its `first` is +infinity)
           let keep = times[c].firstIndex { $0 > cutoff } ?? times[c].count
           times[c].removeFirst(keep)
           leading[c].removeFirst(keep)
           dropped += keep
+          sizes[c] = times[c].count
+          firsts[c] = times[c].first ?? .infinity
         }
-        counts[c] = count(cell: c, maxTransitions: maxTransitions, leadingEdgeGap: leadingEdgeGap)
+        let n = sizes[c]
+        counts[c] =
+          n > maxTransitions && leadingEdgeGap != nil
+          ? count(cell: c, maxTransitions: maxTransitions, leadingEdgeGap: leadingEdgeGap) : n
       }
       return dropped
     }
@@ -167,61 +189,81 @@ struct RegionEngine: FlashEngine {
     }
   }
 
+  /// Whether `exceeds` reads the field window (`maxField`); when it does not, the areas that are
+  /// only tested skip the window search (`area(_:atLeast:field:)`).
+  var fieldDecides: Bool { p.profile == .wcag && p.fieldAreaReading == .g176 }
+
   mutating func record(_ signal: Signal, cell c: Int, time t: Double) {
     let s = signal.rawValue
     let pairsWithLast =
       histories[s].lastLeading[c] && t - histories[s].lastTime[c] < p.windowSeconds
-    let leading = !pairsWithLast
-    histories[s].times[c].append(t)
+    histories[s].append(cell: c, time: t, leading: !pairsWithLast)
     pending[s] += 1
-    histories[s].leading[c].append(leading)
-    histories[s].lastTime[c] = t
-    histories[s].lastLeading[c] = leading
     changedNow[s][c] = 1
     anyChangedNow[s] = true
   }
 
-  /// Area of the cells whose count is at least `n`: total, largest in a field window, bounds.
-  mutating func area(_ counts: [Int], atLeast n: Int) -> AreaStats {
+  /// Area of the cells whose count is at least `n`: total, largest in a field window, bounds;
+  /// `field` false leaves `maxField` at 0 (for an area that is only tested, when `fieldDecides`
+  /// is false). (Raw pointers: this runs several times a frame on the scanning thread; every
+  /// index stays within the grid's `columns x rows` cells and `(columns + 1) x (rows + 1)`
+  /// prefix sums.)
+  mutating func area(_ counts: [Int], atLeast n: Int, field: Bool = true) -> AreaStats {
     let cols = grid.columns
     let rows = grid.rows
+    let stride = cols + 1
+    precondition(counts.count == cols * rows && prefix.count == stride * (rows + 1))
     var stats = AreaStats()
     var (minX, minY, maxX, maxY) = (cols, rows, -1, -1)
-    for cy in 0..<rows {
-      var rowSum = 0
-      let cellHeight = grid.rowBounds[cy + 1] - grid.rowBounds[cy]
-      for cx in 0..<cols {
-        let c = cy * cols + cx
-        if counts[c] >= n {
-          rowSum += (grid.columnBounds[cx + 1] - grid.columnBounds[cx]) * cellHeight
-          minX = min(minX, cx)
-          maxX = max(maxX, cx)
-          minY = min(minY, cy)
-          maxY = max(maxY, cy)
+    let grid = self.grid
+    prefix.withUnsafeMutableBufferPointer { prefixBuffer in
+      let prefix = prefixBuffer.baseAddress!
+      counts.withUnsafeBufferPointer { countBuffer in
+        grid.columnBounds.withUnsafeBufferPointer { columnBuffer in
+          let counts = countBuffer.baseAddress!
+          let columnBounds = columnBuffer.baseAddress!
+          for cy in 0..<rows {
+            var rowSum = 0
+            let cellHeight = grid.rowBounds[cy + 1] - grid.rowBounds[cy]
+            let cellRow = counts + cy * cols
+            let above = prefix + cy * stride + 1
+            let here = above + stride
+            for cx in 0..<cols {
+              if cellRow[cx] >= n {
+                rowSum += (columnBounds[cx + 1] - columnBounds[cx]) * cellHeight
+                minX = min(minX, cx)
+                maxX = max(maxX, cx)
+                minY = min(minY, cy)
+                maxY = max(maxY, cy)
+              }
+              here[cx] = above[cx] + rowSum
+            }
+            stats.total += rowSum
+          }
         }
-        prefix[(cy + 1) * (cols + 1) + cx + 1] = prefix[cy * (cols + 1) + cx + 1] + rowSum
       }
-      stats.total += rowSum
     }
     guard stats.total > 0 else { return stats }
     stats.bounds = PixelRect(
       x: grid.columnBounds[minX], y: grid.rowBounds[minY],
       width: grid.columnBounds[maxX + 1] - grid.columnBounds[minX],
       height: grid.rowBounds[maxY + 1] - grid.rowBounds[minY])
+    guard field else { return stats }
     let fw = grid.fieldColumns
     let fh = grid.fieldRows
-    var best = 0
-    for y0 in 0...(rows - fh) {
-      for x0 in 0...(cols - fw) {
-        let y1 = y0 + fh
-        let x1 = x0 + fw
-        let s =
-          prefix[y1 * (cols + 1) + x1] - prefix[y0 * (cols + 1) + x1]
-          - prefix[y1 * (cols + 1) + x0] + prefix[y0 * (cols + 1) + x0]
-        best = max(best, s)
+    stats.maxField = prefix.withUnsafeBufferPointer { prefixBuffer in
+      let prefix = prefixBuffer.baseAddress!
+      var best = 0
+      for y0 in 0...(rows - fh) {
+        let top = prefix + y0 * stride
+        let bottom = top + fh * stride
+        for x0 in 0...(cols - fw) {
+          let s = bottom[x0 + fw] - top[x0 + fw] - bottom[x0] + top[x0]
+          best = max(best, s)
+        }
       }
+      return best
     }
-    stats.maxField = best
     return stats
   }
 
@@ -229,14 +271,16 @@ struct RegionEngine: FlashEngine {
   /// at least `n` shrink as `n` grows, so "exceeds" is monotone and a binary search finds it.
   mutating func frameTransitions(_ counts: [Int]) -> (Int, AreaStats) {
     guard let top = counts.max(), top > 0 else { return (0, AreaStats()) }
-    let topArea = area(counts, atLeast: top)
-    if exceeds(topArea) { return (top, topArea) }
+    // The tested areas skip the field window unless it decides; the one returned has it.
+    let decide = fieldDecides
+    let topArea = area(counts, atLeast: top, field: decide)
+    if exceeds(topArea) { return (top, decide ? topArea : area(counts, atLeast: top)) }
     var lo = 0  // exceeds(lo) holds (or lo == 0)
     var loArea = AreaStats()
     var hi = top  // exceeds(hi) fails
     while hi - lo > 1 {
       let mid = (lo + hi) / 2
-      let a = area(counts, atLeast: mid)
+      let a = area(counts, atLeast: mid, field: decide)
       if exceeds(a) {
         lo = mid
         loArea = a
@@ -244,7 +288,8 @@ struct RegionEngine: FlashEngine {
         hi = mid
       }
     }
-    return (lo, lo > 0 ? loArea : AreaStats())
+    guard lo > 0 else { return (0, AreaStats()) }
+    return (lo, decide ? loArea : area(counts, atLeast: lo))
   }
 
   mutating func consume(_ m: FrameMeasure) throws -> RawFrame {
@@ -305,8 +350,10 @@ struct RegionEngine: FlashEngine {
     for signal in signals {
       let s = signal.rawValue
       if anyChangedNow[s] {
-        if exceeds(area(changedNow[s], atLeast: 1)) { areaTransitions[s].append(t) }
-        for c in 0..<cells { changedNow[s][c] = 0 }
+        if exceeds(area(changedNow[s], atLeast: 1, field: fieldDecides)) {
+          areaTransitions[s].append(t)
+        }
+        changedNow[s].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         anyChangedNow[s] = false
       }
       if let k = areaTransitions[s].firstIndex(where: { $0 > cutoff }) {
@@ -427,7 +474,7 @@ struct RegionEngine: FlashEngine {
       let mid = (lo + hi) / 2
       for i in mask.indices { mask[i] = 0 }
       for i in 0...mid { mask[order[i].cell] = 1 }
-      if exceeds(area(mask, atLeast: 1)) { hi = mid } else { lo = mid + 1 }
+      if exceeds(area(mask, atLeast: 1, field: fieldDecides)) { hi = mid } else { lo = mid + 1 }
     }
     return order[lo].time
   }
