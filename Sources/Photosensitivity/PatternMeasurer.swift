@@ -364,6 +364,22 @@ public struct PatternMeasurer: Sendable {
     var quadrants: [Quadrant?]
   }
 
+  /// The bins `analyzeTile` searches for the strongest frequency, in its scan order (`ky` 0 to
+  /// 12, then `kx` -12 to 12): the half plane (`ky > 0`, or `ky == 0` and `kx > 0`) with
+  /// `4 <= kx^2 + ky^2 <= 144`, and each bin's index in the power spectrum.
+  static let searchBins: [(kx: Int8, ky: Int8, bin: Int16)] = {
+    var out: [(kx: Int8, ky: Int8, bin: Int16)] = []
+    for ky in 0...12 {
+      for kx in -12...12 {
+        if ky == 0 && kx <= 0 { continue }
+        let r2 = kx * kx + ky * ky
+        guard r2 >= 4 && r2 <= 144 else { continue }
+        out.append((Int8(kx), Int8(ky), Int16(((ky + 32) & 31) * 32 + ((kx + 32) & 31))))
+      }
+    }
+    return out
+  }()
+
   /// Whether no quadrant of a tile whose quadrants' ranges (largest minus smallest value) are
   /// `ranges` can pass the quadrant contrast test (`light - dark >= minContrast`), so the tile
   /// has no finding and its FFT can be skipped. Exact, with margin:
@@ -423,29 +439,28 @@ public struct PatternMeasurer: Sendable {
       return s
     }
     // The strongest bin of the half plane with a period of 32/12 to 16 pixels (the first of
-    // equal ones in scan order).
+    // equal ones in scan order: `PatternMeasurer.searchBins`).
     func strongest(excluding: (Int, Int)?) -> (Int, Int)? {
-      var bestX = 0
-      var bestY = 0
+      var best = -1
       var bestPower = -Float.infinity
-      var found = false
-      for ky in 0...12 {
-        for kx in -12...12 {
-          if ky == 0 && kx <= 0 { continue }
-          let r2 = kx * kx + ky * ky
-          guard r2 >= 4 && r2 <= 144 else { continue }
+      Self.searchBins.withUnsafeBufferPointer { bins in
+        for i in bins.indices {
+          let b = bins[i]
           if let (ex, ey) = excluding {
+            let kx = Int(b.kx)
+            let ky = Int(b.ky)
             if max(abs(kx - ex), abs(ky - ey)) <= 2 || max(abs(kx + ex), abs(ky + ey)) <= 2 {
               continue
             }
           }
-          let v = p(kx, ky)
-          if !found || v > bestPower {
-            (bestX, bestY, bestPower, found) = (kx, ky, v, true)
+          let v = power[Int(b.bin)]
+          if best < 0 || v > bestPower {
+            (best, bestPower) = (i, v)
           }
         }
       }
-      return found ? (bestX, bestY) : nil
+      guard best >= 0 else { return nil }
+      return (Int(Self.searchBins[best].kx), Int(Self.searchBins[best].ky))
     }
     guard let (kx, ky) = strongest(excluding: nil) else { return nil }
     let first = neighbourhood(kx, ky)
