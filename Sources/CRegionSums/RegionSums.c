@@ -122,9 +122,16 @@ static fs_pairs *pairs_for(const uint16_t *linear, const uint16_t *candela, int 
 // on arm64; checked in the assembly, Docs/Benchmarks.md). A cell's row is taken `FS_CHUNK`
 // pixels at a time in two loops: the pair-table lookups into small arrays (there is no portable
 // vector gather, so these stay one scalar load per two values), then the sums and the red test
-// over those arrays, the loop the compiler turns into vector code. A cell's odd last pixel goes
-// through the scalar loop. 32-bit partial sums are exact: at most FS_CHUNK * 65535 per chunk
-// (for candela, FS_CHUNK / 2 pair sums of at most 131070).
+// over those arrays, the loop the compiler turns into vector code. Without candela the pairs
+// are those of neighbouring bytes, whatever their channels: the six bytes r0 g0 b0 r1 g1 b1 of
+// two pixels give the indices `r0 | g0 << 8`, `b0 | r1 << 8` and `g1 | b1 << 8`, each one 16-bit
+// load on a little-endian CPU (clang merges the two byte loads), and the same table serves (its
+// entries are two codes' values, whichever channels they come from): about 20% faster here than
+// indices of one channel's two pixels, which take two byte loads and a shift each. With candela
+// the luma needs each pixel's three bytes anyway, and pairs of one channel's two pixels measured
+// a little faster. A cell's odd last pixel goes through the scalar loop. 32-bit partial sums are
+// exact: at most FS_CHUNK * 65535 per chunk (for candela, FS_CHUNK / 2 pair sums of at most
+// 131070).
 #define FS_CHUNK 128
 
 /// Adds the `2 * pairs` pixels from `p` to `out` (R, G, B, red, candela, in the FS_REGION_SUM
@@ -134,26 +141,38 @@ static inline __attribute__((always_inline)) void run_portable(const uint8_t *re
                                                                const fs_pairs *restrict t,
                                                                int with_candela,
                                                                uint64_t *restrict out) {
-  uint32_t R[FS_CHUNK / 2], G[FS_CHUNK / 2], B[FS_CHUNK / 2], C[FS_CHUNK / 2];
+  // Pair i's looked-up values: with candela X = R0 | R1 << 16, Y = G0 | G1 << 16,
+  // Z = B0 | B1 << 16; without, X = R0 | G0 << 16, Y = B0 | R1 << 16, Z = G1 | B1 << 16.
+  uint32_t X[FS_CHUNK / 2], Y[FS_CHUNK / 2], Z[FS_CHUNK / 2], C[FS_CHUNK / 2];
   for (int32_t k0 = 0; k0 < pairs; k0 += FS_CHUNK / 2) {
     const int32_t m = pairs - k0 < FS_CHUNK / 2 ? pairs - k0 : FS_CHUNK / 2;
     const uint8_t *q = p + 6 * (ptrdiff_t)k0;
     for (int32_t i = 0; i < m; i++) {
       const uint32_t r0 = q[6 * i], g0 = q[6 * i + 1], b0 = q[6 * i + 2];
       const uint32_t r1 = q[6 * i + 3], g1 = q[6 * i + 4], b1 = q[6 * i + 5];
-      R[i] = t->lin2[r0 | r1 << 8];
-      G[i] = t->lin2[g0 | g1 << 8];
-      B[i] = t->lin2[b0 | b1 << 8];
       if (with_candela) {
+        X[i] = t->lin2[r0 | r1 << 8];
+        Y[i] = t->lin2[g0 | g1 << 8];
+        Z[i] = t->lin2[b0 | b1 << 8];
         const uint32_t y0 = (54u * r0 + 183u * g0 + 19u * b0 + 128u) >> 8;
         const uint32_t y1 = (54u * r1 + 183u * g1 + 19u * b1 + 128u) >> 8;
         C[i] = t->cd2[y0 | y1 << 8];
+      } else {
+        X[i] = t->lin2[r0 | g0 << 8];
+        Y[i] = t->lin2[b0 | r1 << 8];
+        Z[i] = t->lin2[g1 | b1 << 8];
       }
     }
     uint32_t rs = 0, gs = 0, bs = 0, red = 0;
     for (int32_t i = 0; i < m; i++) {
-      const uint32_t r0 = R[i] & 0xffff, g0 = G[i] & 0xffff, b0 = B[i] & 0xffff;
-      const uint32_t r1 = R[i] >> 16, g1 = G[i] >> 16, b1 = B[i] >> 16;
+      uint32_t r0, g0, b0, r1, g1, b1;
+      if (with_candela) {
+        r0 = X[i] & 0xffff, g0 = Y[i] & 0xffff, b0 = Z[i] & 0xffff;
+        r1 = X[i] >> 16, g1 = Y[i] >> 16, b1 = Z[i] >> 16;
+      } else {
+        r0 = X[i] & 0xffff, g0 = X[i] >> 16, b0 = Y[i] & 0xffff;
+        r1 = Y[i] >> 16, g1 = Z[i] & 0xffff, b1 = Z[i] >> 16;
+      }
       const uint32_t s0 = g0 + b0, s1 = g1 + b1;
       rs += r0 + r1;
       gs += g0 + g1;
@@ -392,17 +411,20 @@ FS_VBMI static void block_column(const uint8_t *p, ptrdiff_t stride, int32_t row
 
 #define FS_AVX2 __attribute__((target("avx2")))
 
-/// The AVX2 path: 16 pixels at a time, with the pair tables (above). Two loads put bytes
-/// 0..23 of 48 bytes of rgb24 into the low 128-bit lane and bytes 24..47 into the high one, and
-/// `pshufb` picks each channel's 8 pair indices (pixels 2k, 2k + 1) as 32-bit lanes; one
-/// `vpgatherdd` per channel looks them up: 3 gathers per 16 pixels. The red test is 16-bit
-/// arithmetic on both pixels of a pair at once. A pair of 16-bit values `v = lo | hi << 16` is
-/// summed in two counters, `v` itself (mod 2^32) and `hi`; at the end `lo = sum(v) - sum(hi) <<
-/// 16` (mod 2^32, exact since the sum of the `lo` is below 2^32) and the sum is `lo + hi`. The
-/// candela sum takes the luma codes of pixel pairs through its own pair table. Each cell's
-/// counters live in a small array while the rows of its band go by (flushed to 64 bits before a
-/// lane could overflow); a cell's last `width % 16` pixels go 8 at a time (a 4-lane gather),
-/// then through the scalar loop.
+/// The AVX2 path: 16 pixels at a time (8 of each of two rows), with the pair tables (above).
+/// Two loads per row put its 24 bytes into a 128-bit lane (the first row low, the second high),
+/// and `pshufb` picks each channel's 8 pair indices (pixels 2k, 2k + 1) as 32-bit lanes. R and
+/// G are looked up by one `vpgatherdd` each; B by 8 scalar loads (index from a 4-byte load,
+/// value inserted with `vpinsrd`): on Zen 3 a third gather costs more than that, and the scalar
+/// loads overlap with the gathers (about 3% faster without candela, 5% with; of one channel by
+/// scalar loads B measured best, and two channels that way were slower). The red test is 16-bit arithmetic on both pixels of a pair at once. A pair of
+/// 16-bit values `v = lo | hi << 16` is summed in two counters, `v` itself (mod 2^32) and `hi`;
+/// at the end `lo = sum(v) - sum(hi) << 16` (mod 2^32, exact since the sum of the `lo` is below
+/// 2^32) and the sum is `lo + hi`. The candela sum takes the luma codes of pixel pairs through
+/// its own pair table (a gather). Each cell's counters live in a small array while the rows of
+/// its band go by (flushed to 64 bits before a lane could overflow); a band's odd last row goes
+/// 8 pixels at a time (4-lane gathers), and a cell's last `width % 8` pixels through the scalar
+/// loop.
 typedef struct avx2_consts {
   __m256i mask[3][2];  // [channel][source]: source 0 holds bytes 0..15 and 24..39, 1 8..23, 32..47
 } avx2_consts;
@@ -478,6 +500,31 @@ FS_AVX2 static inline __attribute__((always_inline)) void add_pairs(__m256i r, _
   a[AV_RED + 1] = _mm256_add_epi32(a[AV_RED + 1], _mm256_srli_epi32(red, 16));
 }
 
+/// The pair values of channel `ch` of 4 pixel pairs of each of the rows at `q0` (low lane) and
+/// `q1` (high lane) by scalar loads, as `vpgatherdd` would give them: dword k of a lane is
+/// `lin2[c(2k) | c(2k + 1) << 8]`. Reads bytes 0..23 of each row, no further.
+FS_AVX2 static inline __attribute__((always_inline)) __m256i pairs_loaded(const uint8_t *q0,
+                                                                        const uint8_t *q1, int ch,
+                                                                        const uint32_t *lin2) {
+  __m128i h[2];
+  for (int row = 0; row < 2; row++) {
+    const uint8_t *q = (row ? q1 : q0) + ch;
+    uint32_t ix[4];
+    for (int k = 0; k < 4; k++) {
+      // Bytes 6k + ch and 6k + 3 + ch: the low and high byte of a 4-byte load at 6k + ch (byte
+      // order does not matter: this code runs on x86 only).
+      uint32_t w;
+      memcpy(&w, q + 6 * k, 4);
+      ix[k] = (w & 0xff) | (w >> 16 & 0xff00);
+    }
+    __m128i v = _mm_cvtsi32_si128((int)lin2[ix[0]]);
+    v = _mm_insert_epi32(v, (int)lin2[ix[1]], 1);
+    v = _mm_insert_epi32(v, (int)lin2[ix[2]], 2);
+    h[row] = _mm_insert_epi32(v, (int)lin2[ix[3]], 3);
+  }
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(h[0]), h[1], 1);
+}
+
 /// Adds `n8` (a multiple of 8) pixels from each of the rows at `q0` and `q1` (8 pixels of each
 /// per step, one row per 128-bit lane), or from `q0` alone when `two` is 0 (4-lane steps), to a
 /// cell's counters `acc`.
@@ -507,7 +554,7 @@ FS_AVX2 static inline __attribute__((always_inline)) void run_avx2(const uint8_t
       }
       r = _mm256_i32gather_epi32(lin2, idx[0], 4);
       g = _mm256_i32gather_epi32(lin2, idx[1], 4);
-      b = _mm256_i32gather_epi32(lin2, idx[2], 4);
+      b = pairs_loaded(q0, q1, 2, t->lin2);
     } else {
       __m128i v0 = _mm_loadu_si128((const __m128i *)q0);
       __m128i v1 = _mm_loadu_si128((const __m128i *)(q0 + 8));
