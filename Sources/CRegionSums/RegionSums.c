@@ -125,14 +125,26 @@ static fs_pairs *pairs_for(const uint16_t *linear, const uint16_t *candela, int 
 // over those arrays, the loop the compiler turns into vector code. Without candela the pairs
 // are those of neighbouring bytes, whatever their channels: the six bytes r0 g0 b0 r1 g1 b1 of
 // two pixels give the indices `r0 | g0 << 8`, `b0 | r1 << 8` and `g1 | b1 << 8`, each one 16-bit
-// load on a little-endian CPU (clang merges the two byte loads), and the same table serves (its
-// entries are two codes' values, whichever channels they come from): about 20% faster here than
-// indices of one channel's two pixels, which take two byte loads and a shift each. With candela
+// load on a little-endian CPU (`two_bytes`), and the same table serves (its entries are two
+// codes' values, whichever channels they come from): about 20% faster here than indices of one
+// channel's two pixels, which take two byte loads and a shift each. With candela
 // the luma needs each pixel's three bytes anyway, and pairs of one channel's two pixels measured
 // a little faster. A cell's odd last pixel goes through the scalar loop. 32-bit partial sums are
 // exact: at most FS_CHUNK * 65535 per chunk (for candela, FS_CHUNK / 2 pair sums of at most
 // 131070).
 #define FS_CHUNK 128
+
+/// `p[0] | p[1] << 8`, as one 16-bit load on a little-endian CPU (clang merges the two byte loads
+/// on x86-64 by itself, not on arm64, where the shifts fold into the table's address).
+static inline uint32_t two_bytes(const uint8_t *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint16_t v;
+  memcpy(&v, p, 2);
+  return v;
+#else
+  return p[0] | (uint32_t)p[1] << 8;
+#endif
+}
 
 /// Adds the `2 * pairs` pixels from `p` to `out` (R, G, B, red, candela, in the FS_REGION_SUM
 /// order).
@@ -148,9 +160,9 @@ static inline __attribute__((always_inline)) void run_portable(const uint8_t *re
     const int32_t m = pairs - k0 < FS_CHUNK / 2 ? pairs - k0 : FS_CHUNK / 2;
     const uint8_t *q = p + 6 * (ptrdiff_t)k0;
     for (int32_t i = 0; i < m; i++) {
-      const uint32_t r0 = q[6 * i], g0 = q[6 * i + 1], b0 = q[6 * i + 2];
-      const uint32_t r1 = q[6 * i + 3], g1 = q[6 * i + 4], b1 = q[6 * i + 5];
       if (with_candela) {
+        const uint32_t r0 = q[6 * i], g0 = q[6 * i + 1], b0 = q[6 * i + 2];
+        const uint32_t r1 = q[6 * i + 3], g1 = q[6 * i + 4], b1 = q[6 * i + 5];
         X[i] = t->lin2[r0 | r1 << 8];
         Y[i] = t->lin2[g0 | g1 << 8];
         Z[i] = t->lin2[b0 | b1 << 8];
@@ -158,9 +170,9 @@ static inline __attribute__((always_inline)) void run_portable(const uint8_t *re
         const uint32_t y1 = (54u * r1 + 183u * g1 + 19u * b1 + 128u) >> 8;
         C[i] = t->cd2[y0 | y1 << 8];
       } else {
-        X[i] = t->lin2[r0 | g0 << 8];
-        Y[i] = t->lin2[b0 | r1 << 8];
-        Z[i] = t->lin2[g1 | b1 << 8];
+        X[i] = t->lin2[two_bytes(q + 6 * i)];
+        Y[i] = t->lin2[two_bytes(q + 6 * i + 2)];
+        Z[i] = t->lin2[two_bytes(q + 6 * i + 4)];
       }
     }
     uint32_t rs = 0, gs = 0, bs = 0, red = 0;
