@@ -475,22 +475,27 @@ FS_AVX2 static inline __attribute__((always_inline)) uint64_t lanes_sum(__m256i 
 /// A cell's counters: per R, G, B and red the packed sum and the high halves' sum, then candela.
 enum { AV_R = 0, AV_G = 2, AV_B = 4, AV_RED = 6, AV_CD = 8, AV_COUNTERS = 9 };
 
-/// The luma pair index `y(2k) | y(2k + 1) << 8` (32-bit lanes) from the pair indices.
+/// The luma pair index `y(2k) | y(2k + 1) << 8` (32-bit lanes) from the pair indices, both
+/// pixels of a pair at once in 16-bit lanes: each pair index `c0 | c1 << 8` spread to
+/// `c0 | c1 << 16` (one `pshufb`), `54 r + 183 g + 19 b + 128` in 16-bit arithmetic (exact: at
+/// most 256 * 255 + 128 = 65408), and the high bytes of the two words gathered into the index
+/// (one `pshufb`).
 FS_AVX2 static inline __attribute__((always_inline)) __m256i luma_pairs(__m256i ir, __m256i ig,
                                                                         __m256i ib) {
-  const __m256i low = _mm256_set1_epi32(0xff);
-  __m256i y[2];
-  for (int h = 0; h < 2; h++) {
-    __m256i r = h ? _mm256_srli_epi32(ir, 8) : _mm256_and_si256(ir, low);
-    __m256i g = h ? _mm256_srli_epi32(ig, 8) : _mm256_and_si256(ig, low);
-    __m256i b = h ? _mm256_srli_epi32(ib, 8) : _mm256_and_si256(ib, low);
-    // 16-bit arithmetic is exact here: at most 256 * 255 + 128.
-    __m256i v = _mm256_add_epi16(_mm256_mullo_epi16(r, _mm256_set1_epi32(54)),
-                                 _mm256_mullo_epi16(g, _mm256_set1_epi32(183)));
-    v = _mm256_add_epi16(v, _mm256_mullo_epi16(b, _mm256_set1_epi32(19)));
-    y[h] = _mm256_srli_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(128)), 8);
-  }
-  return _mm256_or_si256(y[0], _mm256_slli_epi32(y[1], 8));
+  // Per dword: bytes 0, 1 to 0, 2 (zeros between); then bytes 1, 3 to 0, 1 (zeros above).
+  const __m256i spread = _mm256_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13,
+                                          -1, 0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1,
+                                          13, -1);
+  const __m256i high = _mm256_setr_epi8(1, 3, -1, -1, 5, 7, -1, -1, 9, 11, -1, -1, 13, 15, -1,
+                                        -1, 1, 3, -1, -1, 5, 7, -1, -1, 9, 11, -1, -1, 13, 15,
+                                        -1, -1);
+  __m256i v = _mm256_add_epi16(
+      _mm256_mullo_epi16(_mm256_shuffle_epi8(ir, spread), _mm256_set1_epi16(54)),
+      _mm256_mullo_epi16(_mm256_shuffle_epi8(ig, spread), _mm256_set1_epi16(183)));
+  v = _mm256_add_epi16(v, _mm256_mullo_epi16(_mm256_shuffle_epi8(ib, spread),
+                                             _mm256_set1_epi16(19)));
+  v = _mm256_add_epi16(v, _mm256_set1_epi16(128));
+  return _mm256_shuffle_epi8(v, high);
 }
 
 /// Adds 8 gathered pairs of linear values per channel (low 16 bits: even pixel; high: odd).
