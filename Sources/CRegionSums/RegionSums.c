@@ -427,16 +427,16 @@ FS_VBMI static void block_column(const uint8_t *p, ptrdiff_t stride, int32_t row
 /// Two loads per row put its 24 bytes into a 128-bit lane (the first row low, the second high),
 /// and `pshufb` picks each channel's 8 pair indices (pixels 2k, 2k + 1) as 32-bit lanes. R and
 /// G are looked up by one `vpgatherdd` each; B by 8 scalar loads (index from a 4-byte load,
-/// value inserted with `vpinsrd`): on Zen 3 a third gather costs more than that, and the scalar
-/// loads overlap with the gathers (about 3% faster without candela, 5% with; of one channel by
-/// scalar loads B measured best, and two channels that way were slower). The red test is 16-bit arithmetic on both pixels of a pair at once. A pair of
-/// 16-bit values `v = lo | hi << 16` is summed in two counters, `v` itself (mod 2^32) and `hi`;
-/// at the end `lo = sum(v) - sum(hi) << 16` (mod 2^32, exact since the sum of the `lo` is below
-/// 2^32) and the sum is `lo + hi`. The candela sum takes the luma codes of pixel pairs through
-/// its own pair table (a gather). Each cell's counters live in a small array while the rows of
-/// its band go by (flushed to 64 bits before a lane could overflow); a band's odd last row goes
-/// 8 pixels at a time (4-lane gathers), and a cell's last `width % 8` pixels through the scalar
-/// loop.
+/// value inserted with `vpinsrd`): on Zen 3 a third gather costs a little more than that (about
+/// 3% of the whole without candela, 5% with; of one channel by scalar loads B measured best, and
+/// two channels that way were slower). The red test is 16-bit arithmetic on both pixels of a
+/// pair at once. A pair of 16-bit values `v = lo | hi << 16` is summed in two counters, `v`
+/// itself (mod 2^32) and `hi`; at the end `lo = sum(v) - sum(hi) << 16` (mod 2^32, exact since
+/// the sum of the `lo` is below 2^32) and the sum is `lo + hi`. The candela sum takes the luma
+/// codes of pixel pairs through its own pair table (a gather). Each cell's counters live in a
+/// small array while the rows of its band go by (flushed to 64 bits before a lane could
+/// overflow); a band's odd last row goes 8 pixels at a time (4-lane gathers), and a cell's last
+/// `width % 8` pixels through the scalar loop.
 typedef struct avx2_consts {
   __m256i mask[3][2];  // [channel][source]: source 0 holds bytes 0..15 and 24..39, 1 8..23, 32..47
 } avx2_consts;

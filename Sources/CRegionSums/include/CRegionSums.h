@@ -4,7 +4,8 @@
 // (Docs/Photosensitivity.md, "Region sums"). Four implementations give bit-identical sums: a
 // scalar reference loop, portable C that the compiler vectorises for any CPU (table lookups by
 // pixel pairs, one load per two values), and on x86-64 an AVX2 path (8 gathered pair lookups, 16
-// values, per gather instruction) and an AVX-512 VBMI path (64 table lookups per instruction, vpermi2b).
+// values, per gather instruction) and an AVX-512 VBMI path (64 table lookups per instruction,
+// vpermi2b).
 #ifndef CREGIONSUMS_H
 #define CREGIONSUMS_H
 
