@@ -122,10 +122,29 @@ static fs_pairs *pairs_for(const uint16_t *linear, const uint16_t *candela, int 
 // on arm64; checked in the assembly, Docs/Benchmarks.md). A cell's row is taken `FS_CHUNK`
 // pixels at a time in two loops: the pair-table lookups into small arrays (there is no portable
 // vector gather, so these stay one scalar load per two values), then the sums and the red test
-// over those arrays, the loop the compiler turns into vector code. A cell's odd last pixel goes
-// through the scalar loop. 32-bit partial sums are exact: at most FS_CHUNK * 65535 per chunk
-// (for candela, FS_CHUNK / 2 pair sums of at most 131070).
+// over those arrays, the loop the compiler turns into vector code. Without candela the pairs
+// are those of neighbouring bytes, whatever their channels: the six bytes r0 g0 b0 r1 g1 b1 of
+// two pixels give the indices `r0 | g0 << 8`, `b0 | r1 << 8` and `g1 | b1 << 8`, each one 16-bit
+// load on a little-endian CPU (`two_bytes`), and the same table serves (its entries are two
+// codes' values, whichever channels they come from): about 20% faster here than indices of one
+// channel's two pixels, which take two byte loads and a shift each. With candela
+// the luma needs each pixel's three bytes anyway, and pairs of one channel's two pixels measured
+// a little faster. A cell's odd last pixel goes through the scalar loop. 32-bit partial sums are
+// exact: at most FS_CHUNK * 65535 per chunk (for candela, FS_CHUNK / 2 pair sums of at most
+// 131070).
 #define FS_CHUNK 128
+
+/// `p[0] | p[1] << 8`, as one 16-bit load on a little-endian CPU (clang merges the two byte loads
+/// on x86-64 by itself, not on arm64, where the shifts fold into the table's address).
+static inline uint32_t two_bytes(const uint8_t *p) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint16_t v;
+  memcpy(&v, p, 2);
+  return v;
+#else
+  return p[0] | (uint32_t)p[1] << 8;
+#endif
+}
 
 /// Adds the `2 * pairs` pixels from `p` to `out` (R, G, B, red, candela, in the FS_REGION_SUM
 /// order).
@@ -134,26 +153,38 @@ static inline __attribute__((always_inline)) void run_portable(const uint8_t *re
                                                                const fs_pairs *restrict t,
                                                                int with_candela,
                                                                uint64_t *restrict out) {
-  uint32_t R[FS_CHUNK / 2], G[FS_CHUNK / 2], B[FS_CHUNK / 2], C[FS_CHUNK / 2];
+  // Pair i's looked-up values: with candela X = R0 | R1 << 16, Y = G0 | G1 << 16,
+  // Z = B0 | B1 << 16; without, X = R0 | G0 << 16, Y = B0 | R1 << 16, Z = G1 | B1 << 16.
+  uint32_t X[FS_CHUNK / 2], Y[FS_CHUNK / 2], Z[FS_CHUNK / 2], C[FS_CHUNK / 2];
   for (int32_t k0 = 0; k0 < pairs; k0 += FS_CHUNK / 2) {
     const int32_t m = pairs - k0 < FS_CHUNK / 2 ? pairs - k0 : FS_CHUNK / 2;
     const uint8_t *q = p + 6 * (ptrdiff_t)k0;
     for (int32_t i = 0; i < m; i++) {
-      const uint32_t r0 = q[6 * i], g0 = q[6 * i + 1], b0 = q[6 * i + 2];
-      const uint32_t r1 = q[6 * i + 3], g1 = q[6 * i + 4], b1 = q[6 * i + 5];
-      R[i] = t->lin2[r0 | r1 << 8];
-      G[i] = t->lin2[g0 | g1 << 8];
-      B[i] = t->lin2[b0 | b1 << 8];
       if (with_candela) {
+        const uint32_t r0 = q[6 * i], g0 = q[6 * i + 1], b0 = q[6 * i + 2];
+        const uint32_t r1 = q[6 * i + 3], g1 = q[6 * i + 4], b1 = q[6 * i + 5];
+        X[i] = t->lin2[r0 | r1 << 8];
+        Y[i] = t->lin2[g0 | g1 << 8];
+        Z[i] = t->lin2[b0 | b1 << 8];
         const uint32_t y0 = (54u * r0 + 183u * g0 + 19u * b0 + 128u) >> 8;
         const uint32_t y1 = (54u * r1 + 183u * g1 + 19u * b1 + 128u) >> 8;
         C[i] = t->cd2[y0 | y1 << 8];
+      } else {
+        X[i] = t->lin2[two_bytes(q + 6 * i)];
+        Y[i] = t->lin2[two_bytes(q + 6 * i + 2)];
+        Z[i] = t->lin2[two_bytes(q + 6 * i + 4)];
       }
     }
     uint32_t rs = 0, gs = 0, bs = 0, red = 0;
     for (int32_t i = 0; i < m; i++) {
-      const uint32_t r0 = R[i] & 0xffff, g0 = G[i] & 0xffff, b0 = B[i] & 0xffff;
-      const uint32_t r1 = R[i] >> 16, g1 = G[i] >> 16, b1 = B[i] >> 16;
+      uint32_t r0, g0, b0, r1, g1, b1;
+      if (with_candela) {
+        r0 = X[i] & 0xffff, g0 = Y[i] & 0xffff, b0 = Z[i] & 0xffff;
+        r1 = X[i] >> 16, g1 = Y[i] >> 16, b1 = Z[i] >> 16;
+      } else {
+        r0 = X[i] & 0xffff, g0 = X[i] >> 16, b0 = Y[i] & 0xffff;
+        r1 = Y[i] >> 16, g1 = Z[i] & 0xffff, b1 = Z[i] >> 16;
+      }
       const uint32_t s0 = g0 + b0, s1 = g1 + b1;
       rs += r0 + r1;
       gs += g0 + g1;
@@ -392,17 +423,20 @@ FS_VBMI static void block_column(const uint8_t *p, ptrdiff_t stride, int32_t row
 
 #define FS_AVX2 __attribute__((target("avx2")))
 
-/// The AVX2 path: 16 pixels at a time, with the pair tables (above). Two loads put bytes
-/// 0..23 of 48 bytes of rgb24 into the low 128-bit lane and bytes 24..47 into the high one, and
-/// `pshufb` picks each channel's 8 pair indices (pixels 2k, 2k + 1) as 32-bit lanes; one
-/// `vpgatherdd` per channel looks them up: 3 gathers per 16 pixels. The red test is 16-bit
-/// arithmetic on both pixels of a pair at once. A pair of 16-bit values `v = lo | hi << 16` is
-/// summed in two counters, `v` itself (mod 2^32) and `hi`; at the end `lo = sum(v) - sum(hi) <<
-/// 16` (mod 2^32, exact since the sum of the `lo` is below 2^32) and the sum is `lo + hi`. The
-/// candela sum takes the luma codes of pixel pairs through its own pair table. Each cell's
-/// counters live in a small array while the rows of its band go by (flushed to 64 bits before a
-/// lane could overflow); a cell's last `width % 16` pixels go 8 at a time (a 4-lane gather),
-/// then through the scalar loop.
+/// The AVX2 path: 16 pixels at a time (8 of each of two rows), with the pair tables (above).
+/// Two loads per row put its 24 bytes into a 128-bit lane (the first row low, the second high),
+/// and `pshufb` picks each channel's 8 pair indices (pixels 2k, 2k + 1) as 32-bit lanes. R and
+/// G are looked up by one `vpgatherdd` each; B by 8 scalar loads (index from a 4-byte load,
+/// value inserted with `vpinsrd`): on Zen 3 a third gather costs a little more than that (about
+/// 3% of the whole without candela, 5% with; of one channel by scalar loads B measured best, and
+/// two channels that way were slower). The red test is 16-bit arithmetic on both pixels of a
+/// pair at once. A pair of 16-bit values `v = lo | hi << 16` is summed in two counters, `v`
+/// itself (mod 2^32) and `hi`; at the end `lo = sum(v) - sum(hi) << 16` (mod 2^32, exact since
+/// the sum of the `lo` is below 2^32) and the sum is `lo + hi`. The candela sum takes the luma
+/// codes of pixel pairs through its own pair table (a gather). Each cell's counters live in a
+/// small array while the rows of its band go by (flushed to 64 bits before a lane could
+/// overflow); a band's odd last row goes 8 pixels at a time (4-lane gathers), and a cell's last
+/// `width % 8` pixels through the scalar loop.
 typedef struct avx2_consts {
   __m256i mask[3][2];  // [channel][source]: source 0 holds bytes 0..15 and 24..39, 1 8..23, 32..47
 } avx2_consts;
@@ -441,22 +475,27 @@ FS_AVX2 static inline __attribute__((always_inline)) uint64_t lanes_sum(__m256i 
 /// A cell's counters: per R, G, B and red the packed sum and the high halves' sum, then candela.
 enum { AV_R = 0, AV_G = 2, AV_B = 4, AV_RED = 6, AV_CD = 8, AV_COUNTERS = 9 };
 
-/// The luma pair index `y(2k) | y(2k + 1) << 8` (32-bit lanes) from the pair indices.
+/// The luma pair index `y(2k) | y(2k + 1) << 8` (32-bit lanes) from the pair indices, both
+/// pixels of a pair at once in 16-bit lanes: each pair index `c0 | c1 << 8` spread to
+/// `c0 | c1 << 16` (one `pshufb`), `54 r + 183 g + 19 b + 128` in 16-bit arithmetic (exact: at
+/// most 256 * 255 + 128 = 65408), and the high bytes of the two words gathered into the index
+/// (one `pshufb`).
 FS_AVX2 static inline __attribute__((always_inline)) __m256i luma_pairs(__m256i ir, __m256i ig,
                                                                         __m256i ib) {
-  const __m256i low = _mm256_set1_epi32(0xff);
-  __m256i y[2];
-  for (int h = 0; h < 2; h++) {
-    __m256i r = h ? _mm256_srli_epi32(ir, 8) : _mm256_and_si256(ir, low);
-    __m256i g = h ? _mm256_srli_epi32(ig, 8) : _mm256_and_si256(ig, low);
-    __m256i b = h ? _mm256_srli_epi32(ib, 8) : _mm256_and_si256(ib, low);
-    // 16-bit arithmetic is exact here: at most 256 * 255 + 128.
-    __m256i v = _mm256_add_epi16(_mm256_mullo_epi16(r, _mm256_set1_epi32(54)),
-                                 _mm256_mullo_epi16(g, _mm256_set1_epi32(183)));
-    v = _mm256_add_epi16(v, _mm256_mullo_epi16(b, _mm256_set1_epi32(19)));
-    y[h] = _mm256_srli_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(128)), 8);
-  }
-  return _mm256_or_si256(y[0], _mm256_slli_epi32(y[1], 8));
+  // Per dword: bytes 0, 1 to 0, 2 (zeros between); then bytes 1, 3 to 0, 1 (zeros above).
+  const __m256i spread = _mm256_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13,
+                                          -1, 0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1,
+                                          13, -1);
+  const __m256i high = _mm256_setr_epi8(1, 3, -1, -1, 5, 7, -1, -1, 9, 11, -1, -1, 13, 15, -1,
+                                        -1, 1, 3, -1, -1, 5, 7, -1, -1, 9, 11, -1, -1, 13, 15,
+                                        -1, -1);
+  __m256i v = _mm256_add_epi16(
+      _mm256_mullo_epi16(_mm256_shuffle_epi8(ir, spread), _mm256_set1_epi16(54)),
+      _mm256_mullo_epi16(_mm256_shuffle_epi8(ig, spread), _mm256_set1_epi16(183)));
+  v = _mm256_add_epi16(v, _mm256_mullo_epi16(_mm256_shuffle_epi8(ib, spread),
+                                             _mm256_set1_epi16(19)));
+  v = _mm256_add_epi16(v, _mm256_set1_epi16(128));
+  return _mm256_shuffle_epi8(v, high);
 }
 
 /// Adds 8 gathered pairs of linear values per channel (low 16 bits: even pixel; high: odd).
@@ -476,6 +515,31 @@ FS_AVX2 static inline __attribute__((always_inline)) void add_pairs(__m256i r, _
   __m256i red = _mm256_and_si256(is_red, _mm256_sub_epi16(r, s));
   a[AV_RED] = _mm256_add_epi32(a[AV_RED], red);
   a[AV_RED + 1] = _mm256_add_epi32(a[AV_RED + 1], _mm256_srli_epi32(red, 16));
+}
+
+/// The pair values of channel `ch` of 4 pixel pairs of each of the rows at `q0` (low lane) and
+/// `q1` (high lane) by scalar loads, as `vpgatherdd` would give them: dword k of a lane is
+/// `lin2[c(2k) | c(2k + 1) << 8]`. Reads bytes 0..23 of each row, no further.
+FS_AVX2 static inline __attribute__((always_inline)) __m256i pairs_loaded(const uint8_t *q0,
+                                                                        const uint8_t *q1, int ch,
+                                                                        const uint32_t *lin2) {
+  __m128i h[2];
+  for (int row = 0; row < 2; row++) {
+    const uint8_t *q = (row ? q1 : q0) + ch;
+    uint32_t ix[4];
+    for (int k = 0; k < 4; k++) {
+      // Bytes 6k + ch and 6k + 3 + ch: the low and high byte of a 4-byte load at 6k + ch (byte
+      // order does not matter: this code runs on x86 only).
+      uint32_t w;
+      memcpy(&w, q + 6 * k, 4);
+      ix[k] = (w & 0xff) | (w >> 16 & 0xff00);
+    }
+    __m128i v = _mm_cvtsi32_si128((int)lin2[ix[0]]);
+    v = _mm_insert_epi32(v, (int)lin2[ix[1]], 1);
+    v = _mm_insert_epi32(v, (int)lin2[ix[2]], 2);
+    h[row] = _mm_insert_epi32(v, (int)lin2[ix[3]], 3);
+  }
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(h[0]), h[1], 1);
 }
 
 /// Adds `n8` (a multiple of 8) pixels from each of the rows at `q0` and `q1` (8 pixels of each
@@ -507,7 +571,7 @@ FS_AVX2 static inline __attribute__((always_inline)) void run_avx2(const uint8_t
       }
       r = _mm256_i32gather_epi32(lin2, idx[0], 4);
       g = _mm256_i32gather_epi32(lin2, idx[1], 4);
-      b = _mm256_i32gather_epi32(lin2, idx[2], 4);
+      b = pairs_loaded(q0, q1, 2, t->lin2);
     } else {
       __m128i v0 = _mm_loadu_si128((const __m128i *)q0);
       __m128i v1 = _mm_loadu_si128((const __m128i *)(q0 + 8));

@@ -1,9 +1,10 @@
 import CRegionSums
 import Dispatch
 import Frames
-import Photosensitivity
 import TestSupport
 import Testing
+
+@testable import Photosensitivity
 
 /// The C kernel's raw integer sums (`fs_region_sums`), path by path: every path this CPU runs
 /// must give exactly the sums of a plain Swift loop over the pixels (and so of the scalar path),
@@ -168,6 +169,92 @@ struct RegionKernelSumTests {
         #expect(
           got.count == want.count && first == nil,
           "\(width)x\(height)+\(pad), \(kernel), candela: \(candela != nil): sum \(first ?? -1) differs"
+        )
+      }
+    }
+  }
+
+  /// A frame `width` (even) pixels wide whose pixel pairs (pixels 2k and 2k + 1 of a row) hold
+  /// every pair of codes in each channel: pair j has R codes (j & 255, j >> 8), G (j >> 8,
+  /// j & 255), B (j & 255 ^ 0x5a, j >> 8 ^ 0xa5); 65536 pairs, then pair j - 65536 again.
+  static func everyPair(width: Int, height: Int) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: 3 * width * height)
+    for p in 0..<(width * height / 2) {
+      let j = p % 65536
+      let (a, b) = (UInt8(j & 255), UInt8(j >> 8))
+      let pixels: [(UInt8, UInt8, UInt8)] = [(a, b, a ^ 0x5a), (b, a, b ^ 0xa5)]
+      for (h, px) in pixels.enumerated() {
+        let o = 6 * p + 3 * h
+        (bytes[o], bytes[o + 1], bytes[o + 2]) = px
+      }
+    }
+    return bytes
+  }
+
+  /// The tables the region profiles use: sRGB's 16-bit linear values and a display model's
+  /// candela table.
+  static let production = ColorTables(displayModel: DisplayModel())
+
+  /// Every pair of 8-bit codes in every channel, through the production tables (the sRGB table
+  /// the AVX2 path's loaded channel and gathers read) and a random one, on cells whose widths
+  /// keep the pairs (multiples of 16, 8 and 2) and ones that cut them (odd widths), in bands of
+  /// 1, 2 and 3 rows.
+  @Test(
+    "every pair of codes in every channel, production and random tables", arguments: 0..<2)
+  func everyPairOfCodes(layout: Int) {
+    let (width, height) = (512, 256)
+    let bytes = Self.everyPair(width: width, height: height)
+    let cb = Self.bounds(size: width, widths: layout == 0 ? [64, 16, 8, 2, 30] : [13, 40, 7, 1])
+    let rb = Self.bounds(size: height, widths: [2, 1, 3])
+    var rng = SeededGenerator(seed: UInt64(500 + layout))
+    let tables: [([UInt16], [UInt16])] = [
+      (Self.production.linear16, Self.production.candela16), (Self.table(&rng), Self.table(&rng)),
+    ]
+    for (linear, cd) in tables {
+      for candela in [nil, cd] as [[UInt16]?] {
+        let want = Self.expected(
+          bytes, width: width, height: height, stride: 3 * width, columns: cb, rows: rb,
+          linear: linear, candela: candela)
+        #expect(
+          Swift.stride(from: Int(FS_REGION_SUM_RED), to: want.count, by: Int(FS_REGION_SUMS))
+            .contains { want[$0] > 0 })
+        for kernel in RegionKernel.available {
+          let got = Self.kernelSums(
+            kernel, bytes, width: width, height: height, stride: 3 * width, columns: cb, rows: rb,
+            linear: linear, candela: candela)
+          #expect(got == want, "\(kernel), layout \(layout), candela: \(candela != nil)")
+        }
+      }
+    }
+  }
+
+  /// Random frame sizes (widths 1 to 300, so most are no multiple of 8 or 16), random cell
+  /// widths and band heights, random row padding, with the production tables and random ones.
+  @Test("random sizes, layouts and tables agree with the definition", arguments: 0..<12)
+  func randomLayouts(seed: Int) {
+    var rng = SeededGenerator(seed: UInt64(9000 + seed))
+    let width = 1 + Int(rng.next() % 300)
+    let height = 1 + Int(rng.next() % 9)
+    let stride = 3 * width + Int(rng.next() % 7)
+    let bytes = Self.frame(width: width, height: height, stride: stride, rng: &rng)
+    let widths = (0..<(1 + Int(rng.next() % 6))).map { _ in 1 + Int(rng.next() % 70) }
+    let heights = (0..<(1 + Int(rng.next() % 3))).map { _ in 1 + Int(rng.next() % 4) }
+    let cb = Self.bounds(size: width, widths: widths)
+    let rb = Self.bounds(size: height, widths: heights)
+    let production = seed % 2 == 0
+    let linear = production ? Self.production.linear16 : Self.table(&rng)
+    let cd = production ? Self.production.candela16 : Self.table(&rng)
+    for candela in [nil, cd] as [[UInt16]?] {
+      let want = Self.expected(
+        bytes, width: width, height: height, stride: stride, columns: cb, rows: rb,
+        linear: linear, candela: candela)
+      for kernel in RegionKernel.available {
+        let got = Self.kernelSums(
+          kernel, bytes, width: width, height: height, stride: stride, columns: cb, rows: rb,
+          linear: linear, candela: candela)
+        #expect(
+          got == want,
+          "\(width)x\(height), cells \(widths), bands \(heights), \(kernel), candela: \(candela != nil)"
         )
       }
     }

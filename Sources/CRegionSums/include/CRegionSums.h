@@ -4,7 +4,8 @@
 // (Docs/Photosensitivity.md, "Region sums"). Four implementations give bit-identical sums: a
 // scalar reference loop, portable C that the compiler vectorises for any CPU (table lookups by
 // pixel pairs, one load per two values), and on x86-64 an AVX2 path (8 gathered pair lookups, 16
-// values, per instruction) and an AVX-512 VBMI path (64 table lookups per instruction, vpermi2b).
+// values, per gather instruction) and an AVX-512 VBMI path (64 table lookups per instruction,
+// vpermi2b).
 #ifndef CREGIONSUMS_H
 #define CREGIONSUMS_H
 
@@ -42,7 +43,8 @@ enum {
   /// Portable C the compiler vectorises (SSE2 on x86-64, NEON on arm64); lookups in a table of
   /// pixel pairs.
   FS_REGION_PATH_GENERIC = 0,
-  /// x86-64 with AVX2: 16 pixels at a time, `vpgatherdd` lookups in a table of pixel pairs.
+  /// x86-64 with AVX2: 16 pixels at a time, lookups in a table of pixel pairs (`vpgatherdd`
+  /// for two channels, scalar loads for the third).
   FS_REGION_PATH_AVX2 = 1,
   /// x86-64 with AVX-512 VBMI: 64 pixels at a time, `vpermi2b` table lookups (layouts with a cell
   /// narrower than 8 pixels, or frames narrower than 64, run the AVX2 code).
