@@ -43,7 +43,11 @@ let package = Package(
     .target(name: "Frames", dependencies: ["FrameTensor"], swiftSettings: strict),
     .target(
       name: "MediaIO", dependencies: ["CFFmpeg", "Frames", "FrameTensor"], swiftSettings: strict),
-    .target(name: "TTable", dependencies: ["Frames", "FrameTensor"], swiftSettings: strict),
+    .target(
+      name: "TTable", dependencies: ["Frames", "FrameTensor", "CTKernel"], swiftSettings: strict),
+    // The T table's pair kernel for the mean and luma modes in C (portable vector code, and an
+    // AVX2 path chosen at run time on x86-64); the same values as the Swift kernel, bit for bit.
+    .target(name: "CTKernel"),
     // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
     // them, a scalar loop with the same results elsewhere).
     .target(name: "CRegionSums"),
@@ -115,7 +119,7 @@ let package = Package(
       name: "PhotosensitivityTests",
       dependencies: [
         "Photosensitivity", "CRegionSums", "Frames", "FrameTensor", "MediaIO", "TestSupport",
-        "CPatternKernels",
+        "CPatternKernels", "TTable",
       ],
       swiftSettings: strict),
     .testTarget(

@@ -227,16 +227,24 @@ private final class WorkQueue: Sendable {
 
   func workerLoop(_ work: (ChunkWindow) -> Results) {
     while true {
-      // Remove the job outright (the queue never holds more than the depth), so its chunks are
-      // released as soon as it has run.
-      let job: Job? = state.wait(until: { !$0.jobs.isEmpty || $0.closed }) {
-        $0.closed ? nil : $0.jobs.removeFirst()
+      let sequence: Int
+      let result: Results
+      // Every reference the worker holds to the job's chunks ends with this scope, before the
+      // result is published: the consumer recycles their buffers once it has the result, and a
+      // buffer still referenced here would be copied whole (copy-on-write) when the decoder
+      // fills it again. (A job bound as an optional first, then unwrapped, kept the optional's
+      // reference until the end of the loop body.)
+      do {
+        // Remove the job outright (the queue never holds more than the depth), so its chunks
+        // are released as soon as it has run.
+        guard
+          let job = state.wait(
+            until: { !$0.jobs.isEmpty || $0.closed },
+            then: { $0.closed ? nil : $0.jobs.removeFirst() })
+        else { break }
+        sequence = job.sequence
+        result = work(job.window)
       }
-      guard let job else { break }
-      let sequence = job.sequence
-      // `consume` drops the job's references to its chunks before the result is published, so
-      // the consumer can recycle their buffers.
-      let result = work((consume job).window)
       state.withLock { $0.results[sequence] = result }
     }
     state.withLock { $0.alive -= 1 }

@@ -1,3 +1,6 @@
+internal import CTKernel
+import Foundation
+
 /// The per-delta-frame computation of P and N (spec, "Steps" 1-5) over a run of frames.
 ///
 /// Design (Docs/Algorithm.md, "Kernel"):
@@ -11,9 +14,15 @@
 ///   get the exact D by `pow`.
 /// - The frames are walked in strips of `stripPixels` pixels, so a strip of every frame of the run
 ///   stays in cache while its pairs are screened.
+/// - mean and luma run in C (`CTKernel`, `TKernelPath`) unless `path` is `.swift` (the Swift code
+///   below, which the tests compare the C paths with): the same screen and exact test in groups of
+///   16 pixels (32 with AVX2), with a software prefetch of the frames, since the screen waits on
+///   memory rather than arithmetic. Every path keeps the same values, bit for bit.
 struct FlashKernel {
   let model: LuminanceModel
   let topK: Int
+  /// Which implementation of the table modes runs (bt601 and bt709 always run the Swift code).
+  var path: TKernelPath = .environmentChoice
   /// 4096 pixels: a 17-frame run's stand-ins fill 272 KB, inside L2.
   static let stripPixels = 4096
   static let block = 32
@@ -27,7 +36,9 @@ struct FlashKernel {
       repeating: PairState(
         pos: TopK(capacity: kept), neg: TopK(capacity: kept), riseBound: 0, fallBound: 0),
       count: frames.count - 1)
-    if kept > 0 {
+    if kept > 0 && model.table != nil && path != .swift {
+      runC(frames: frames, pixels: pixels, states: &states)
+    } else if kept > 0 {
       model.quantized.withUnsafeBufferPointer { q in
         func go(_ table: UnsafePointer<Double>?) {
           let q = q.baseAddress!
@@ -58,6 +69,37 @@ struct FlashKernel {
       }
     }
     return states.map { ($0.pos.mean, $0.neg.mean) }
+  }
+
+  /// The table modes in C: the pairs' top-k lists are handed over as flat arrays and back.
+  private func runC(frames: [UnsafePointer<UInt8>], pixels: Int, states: inout [PairState]) {
+    let k = states[0].pos.values.count
+    let count = states.count
+    var pos = states.flatMap(\.pos.values)
+    var neg = states.flatMap(\.neg.values)
+    let framePointers: [UnsafePointer<UInt8>?] = frames
+    let status = model.table!.withUnsafeBufferPointer { table in
+      model.reach.withUnsafeBufferPointer { reach in
+        pos.withUnsafeMutableBufferPointer { pos in
+          neg.withUnsafeMutableBufferPointer { neg in
+            var cModel = fs_t_model(
+              table: table.baseAddress, reach: reach.baseAddress, count: Int32(table.count),
+              channels: Int32(model.mode.channels))
+            var pairs = (0..<count).map {
+              fs_t_pair(
+                pos: pos.baseAddress! + $0 * k, neg: neg.baseAddress! + $0 * k, k: Int32(k))
+            }
+            return fs_t_pairs(
+              &cModel, framePointers, Int32(frames.count), pixels, &pairs, path.cValue)
+          }
+        }
+      }
+    }
+    precondition(status == 0, "the C T kernel refused its arguments (\(status))")
+    for p in 0..<count {
+      states[p].pos = TopK(values: Array(pos[(p * k)..<((p + 1) * k)]))
+      states[p].neg = TopK(values: Array(neg[(p * k)..<((p + 1) * k)]))
+    }
   }
 
   struct PairState {
@@ -355,4 +397,51 @@ struct WeightedPixels: PixelLuminance {
     wr &* Int(frame[3 &* j]) &+ wg &* Int(frame[3 &* j &+ 1]) &+ wb &* Int(frame[3 &* j &+ 2])
   }
   @inline(__always) func luminance(_ key: Int) -> Double { mode.luminance(key: key) }
+}
+
+/// The implementations of the table modes' pair kernel (mean and luma; bt601 and bt709 always run
+/// the Swift code). Every one keeps the same top-k values, bit for bit; they differ only in speed.
+/// `FLASHSCAN_CPU=generic` forces the portable C path (Docs/Benchmarks.md).
+public enum TKernelPath: String, CaseIterable, Sendable, CustomStringConvertible {
+  /// The Swift kernel (`SIMD16<UInt8>` screening): the reference the tests compare the C paths
+  /// with (not a `FLASHSCAN_CPU` value).
+  case swift
+  /// Portable C the compiler vectorises (SSE2 on x86-64, NEON on arm64), 16 pixels a group.
+  case generic
+  /// x86-64 with AVX2: 32-byte vectors, 32 pixels a group.
+  case avx2
+
+  var cValue: Int32 {
+    switch self {
+    case .swift, .generic: return Int32(FS_T_PATH_GENERIC)
+    case .avx2: return Int32(FS_T_PATH_AVX2)
+    }
+  }
+
+  public var description: String { rawValue }
+
+  /// Whether this CPU (and this build) runs it.
+  public var isAvailable: Bool { self == .swift || fs_t_path_available(cValue) != 0 }
+
+  /// The paths this CPU runs, `swift` first.
+  public static var available: [TKernelPath] { allCases.filter(\.isAvailable) }
+
+  /// The fastest path this CPU runs.
+  public static var best: TKernelPath {
+    Int(fs_t_best_path()) == Int(FS_T_PATH_AVX2) ? .avx2 : .generic
+  }
+
+  /// The path for a `FLASHSCAN_CPU` value: `generic` is the portable C path; `avx2` is the AVX2
+  /// path where the CPU has it; anything else (none, `avx512`, which has no T kernel of its own,
+  /// or a value the CLI warns about) is the best path.
+  public static func choice(forEnvironmentValue value: String?) -> TKernelPath {
+    switch value {
+    case "generic": return .generic
+    default: return best
+    }
+  }
+
+  /// This process's choice, from its `FLASHSCAN_CPU` (read once).
+  public static let environmentChoice = choice(
+    forEnvironmentValue: ProcessInfo.processInfo.environment["FLASHSCAN_CPU"])
 }

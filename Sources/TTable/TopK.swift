@@ -9,6 +9,11 @@ struct TopK {
     values = [Double](repeating: 0, count: capacity)
   }
 
+  /// Kept values computed elsewhere (the C kernel), ascending.
+  init(values: [Double]) {
+    self.values = values
+  }
+
   /// The smallest kept value: anything not above it cannot enter.
   @inline(__always) var threshold: Double { values.isEmpty ? .infinity : values[0] }
 

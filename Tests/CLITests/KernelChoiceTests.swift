@@ -1,5 +1,6 @@
 import Foundation
 import Photosensitivity
+import TTable
 import TestSupport
 import Testing
 
@@ -39,5 +40,35 @@ struct KernelChoiceTests {
         #expect(line.contains("using \(RegionKernel.best)"), "\(line)")
       }
     }
+  }
+
+  @Test(
+    "the T table is the same under every value; one warning for a value that cannot be honoured")
+  func tableValues() throws {
+    let dir = try TemporaryDirectory(prefix: "cli-cpu-table")
+    let clip = dir.file("flash.mkv")
+    try ReportEndToEndTests.clip(clip, flashing: true)
+    func run(_ value: String?, _ extra: [String]) throws -> Flashscan.Result {
+      try Flashscan.start(
+        [clip, "--quiet"] + extra, environment: value.map { ["FLASHSCAN_CPU": $0] } ?? [:]
+      ).finish()
+    }
+    for extra in [[], ["--gray", "luma"]] {
+      let reference = try run(nil, extra)
+      #expect(reference.status == 0, "\(reference.stderr)")
+      #expect(reference.errorLines.isEmpty, "\(reference.stderr)")
+      #expect(reference.stdout.split(separator: "\n").count > 10)
+      for value in ["generic", "avx2", "avx512", "bogus"] {
+        let result = try run(value, extra)
+        #expect(result.status == 0, "\(value): \(result.stderr)")
+        #expect(
+          result.stdout == reference.stdout, "FLASHSCAN_CPU=\(value) \(extra) changed the table")
+        let honoured = RegionKernel(rawValue: value)?.isAvailable ?? false
+        #expect(result.errorLines.count == (honoured ? 0 : 1), "\(value): \(result.stderr)")
+      }
+    }
+    // What the values select in the T kernel: `generic` the portable path, others the best.
+    #expect(TKernelPath.choice(forEnvironmentValue: "generic") == .generic)
+    #expect(TKernelPath.choice(forEnvironmentValue: "avx512") == TKernelPath.best)
   }
 }

@@ -154,6 +154,51 @@ struct ScanEngineTests {
     }
   }
 
+  @Test("a recycled buffer is written in place: no copy-on-write copy of a chunk's frames")
+  func recycledBuffersAreNotCopied() throws {
+    /// Fills pool buffers like the decoder does, and counts the buffers that were still shared
+    /// when written (a copy of the whole chunk, and fresh pages to fault in).
+    final class PoolSource: FrameSource {
+      let info = VideoInfo(
+        path: "<pool>", streamIndex: 0, codecName: "rawvideo", width: 8, height: 4,
+        pixelFormatName: "rgb24", frameRate: 30, duration: nil, estimatedFrameCount: 600)
+      var next = 0
+      var copied = 0
+      var reused = 0
+      func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+        try nextChunk(maxFrames: maxFrames, buffers: nil)
+      }
+      func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
+        guard next < 600 else { return nil }
+        let n = min(maxFrames, 600 - next)
+        let size = 4 * 8 * 3
+        if let buffers, buffers.available > 0 { reused += 1 }
+        var storage = buffers!.take(count: n * size, slack: 64)
+        let before = storage.withUnsafeBufferPointer { $0.baseAddress }
+        storage.withUnsafeMutableBufferPointer { p in
+          if UnsafePointer(p.baseAddress) != before { copied += 1 }
+          for i in 0..<(n * size) { p[i] = UInt8(truncatingIfNeeded: next + i / size) }
+        }
+        defer { next += n }
+        return FrameChunk(
+          frames: Tensor(shape: [n, 4, 8, 3], storage: storage),
+          times: (0..<n).map { Double(next + $0) / 30 }, firstIndex: next)
+      }
+    }
+    for threads in [1, 2, 3] {
+      let source = PoolSource()
+      // Reads the window's frames on the workers, like the T table.
+      let stage = ClosureStage(
+        measure: { window in
+          window.withFramePointers { frames, _ in frames.reduce(0) { $0 + Int($1[0]) } }
+        },
+        consume: { _, _ in })
+      try ScanEngine(threads: threads, chunkFrames: 3).run(source, stages: [stage])
+      #expect(source.reused > 20, "threads \(threads): \(source.reused) buffers reused")
+      #expect(source.copied == 0, "threads \(threads): \(source.copied) buffers copied")
+    }
+  }
+
   @Test("the pool hands out buffers of the asked size and capacity, and keeps at most its limit")
   func poolSizes() {
     let pool = FrameBufferPool(limit: 2)

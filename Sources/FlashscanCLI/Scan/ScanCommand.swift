@@ -263,9 +263,9 @@ struct ScanCommand: ParsableCommand {
     let stop = StopFlag()
     SignalTrap.install(stop: stop)
     let console = Console(forceProgress: progress, quiet: quiet)
-    // FLASHSCAN_CPU (Docs/Benchmarks.md) picks the analysis's region-sum kernel: a value that
-    // cannot be honoured is said once, and the best kernel runs.
-    if reportOptions.active, let warning = RegionKernel.environmentChoice.warning {
+    // FLASHSCAN_CPU (Docs/Benchmarks.md) picks the T table's kernel and the analysis's
+    // region-sum kernel: a value that cannot be honoured is said once, and the best kernels run.
+    if let warning = RegionKernel.environmentChoice.warning {
       console.error("warning: " + warning)
     }
 

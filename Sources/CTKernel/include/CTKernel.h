@@ -1,0 +1,63 @@
+// The T table's per-pair kernel for the table gray modes (mean and luma) in C: the k largest
+// rises and falls of luminance between consecutive frames (Docs/Algorithm.md, "Kernel"). Pairs
+// are screened on their raw bytes against per-byte bounds derived from the current k-th values;
+// only groups of pixels where some byte moved far enough are tested exactly. Every path keeps the
+// same values as the Swift kernel (`FlashKernel`), bit for bit: the screen only skips pixels whose
+// change provably cannot enter the top k, and the exact test is the same double arithmetic.
+#ifndef CTKERNEL_H
+#define CTKERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The implementations of `fs_t_pairs`; all keep the same values.
+enum {
+  /// Portable C the compiler vectorises (SSE2 on x86-64, NEON on arm64): 16 pixels a group.
+  FS_T_PATH_GENERIC = 0,
+  /// x86-64 with AVX2: 32-byte vectors, 32 pixels a group.
+  FS_T_PATH_AVX2 = 1
+};
+
+/// 1 when this CPU (and this build) can run `path`.
+int fs_t_path_available(int path);
+
+/// The fastest path this CPU runs.
+int fs_t_best_path(void);
+
+/// A table gray mode: a pixel's key is the sum of its `channels` bytes (3: R + G + B for mean;
+/// 1: Y for luma), its luminance `table[key]`.
+typedef struct fs_t_model {
+  /// Luminance by key, `count` entries (count = 255 * channels + 1).
+  const double *table;
+  /// `reach[d]`: the largest |table[b] - table[a]| over keys at most d apart, `count` entries,
+  /// non-decreasing, reach[0] == 0.
+  const double *reach;
+  int32_t count;
+  int32_t channels;
+} fs_t_model;
+
+/// One pair's two top-k lists: `k` values each, ascending (the smallest, the threshold, first),
+/// zero-filled at the start. `k` >= 1.
+typedef struct fs_t_pair {
+  double *pos;
+  double *neg;
+  int32_t k;
+} fs_t_pair;
+
+/// Adds the changes of the pairs (frames[i], frames[i + 1]), i < frame_count - 1, to `pairs[i]`:
+/// every rise D = table[b] - table[a] > 0 and fall table[a] - table[b] > 0 of a pixel from key a
+/// to key b that beats the pair's current k-th value replaces it. Each frame is `pixels` pixels of
+/// `model->channels` bytes. Returns 0; -2 when this CPU cannot run `path` (nothing is changed);
+/// -1 for invalid arguments (a model whose count is not 255 * channels + 1, k < 1).
+int fs_t_pairs(const fs_t_model *model, const uint8_t *const *frames, int32_t frame_count,
+               ptrdiff_t pixels, fs_t_pair *pairs, int path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
