@@ -17,6 +17,46 @@ final class Recorder {
   var finished = 0
 }
 
+/// A source that fills pool buffers like the decoder does (every byte of frame i is i, mod 256),
+/// and counts the buffers that came back from the pool and those that were still shared when
+/// written (a copy-on-write copy of the whole chunk, and fresh pages to fault in).
+final class PoolSource: FrameSource {
+  let info: VideoInfo
+  let frames: Int
+  var next = 0
+  var reused = 0
+  var copied = 0
+
+  init(width: Int, height: Int, frames: Int) {
+    info = VideoInfo(
+      path: "<pool>", streamIndex: 0, codecName: "rawvideo", width: width, height: height,
+      pixelFormatName: "rgb24", frameRate: 30, duration: nil, estimatedFrameCount: frames)
+    self.frames = frames
+  }
+
+  func nextChunk(maxFrames: Int) throws -> FrameChunk? {
+    try nextChunk(maxFrames: maxFrames, buffers: nil)
+  }
+
+  func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
+    guard next < frames else { return nil }
+    let n = min(maxFrames, frames - next)
+    let size = info.width * info.height * 3
+    if let buffers, buffers.available > 0 { reused += 1 }
+    var storage =
+      buffers?.take(count: n * size, slack: 64) ?? [UInt8](repeating: 0, count: n * size)
+    let before = storage.withUnsafeBufferPointer { $0.baseAddress }
+    storage.withUnsafeMutableBufferPointer { p in
+      if UnsafePointer(p.baseAddress) != before { copied += 1 }
+      for i in 0..<(n * size) { p[i] = UInt8(truncatingIfNeeded: next + i / size) }
+    }
+    defer { next += n }
+    return FrameChunk(
+      frames: Tensor(shape: [n, info.height, info.width, 3], storage: storage),
+      times: (0..<n).map { Double(next + $0) / 30 }, firstIndex: next)
+  }
+}
+
 @Suite("Scan engine")
 struct ScanEngineTests {
   @Test("every stage sees every window in order, whatever the threads, chunks and depth")
@@ -107,35 +147,7 @@ struct ScanEngineTests {
 
   @Test("consumed chunk buffers are recycled, and a chunk a stage keeps stays intact")
   func buffersAreRecycled() throws {
-    /// A source that fills pool buffers like the decoder does, and counts fresh allocations.
-    final class PoolSource: FrameSource {
-      let info = VideoInfo(
-        path: "<pool>", streamIndex: 0, codecName: "rawvideo", width: 4, height: 2,
-        pixelFormatName: "rgb24", frameRate: 30, duration: nil, estimatedFrameCount: 40)
-      var next = 0
-      var reused = 0
-      func nextChunk(maxFrames: Int) throws -> FrameChunk? {
-        try nextChunk(maxFrames: maxFrames, buffers: nil)
-      }
-      func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
-        guard next < 40 else { return nil }
-        let n = min(maxFrames, 40 - next)
-        let size = 2 * 4 * 3
-        if let buffers, buffers.available > 0 { reused += 1 }
-        var storage =
-          buffers?.take(count: n * size, slack: 64) ?? [UInt8](repeating: 0, count: n * size)
-        storage.withUnsafeMutableBufferPointer { p in
-          for f in 0..<n {
-            for i in 0..<size { p[f * size + i] = UInt8(next + f) }
-          }
-        }
-        defer { next += n }
-        return FrameChunk(
-          frames: Tensor(shape: [n, 2, 4, 3], storage: storage),
-          times: (0..<n).map { Double(next + $0) / 30 }, firstIndex: next)
-      }
-    }
-    let source = PoolSource()
+    let source = PoolSource(width: 4, height: 2, frames: 40)
     var kept: [FrameChunk] = []
     let keeper = ClosureStage(
       measure: { _ in () },
@@ -156,37 +168,8 @@ struct ScanEngineTests {
 
   @Test("a recycled buffer is written in place: no copy-on-write copy of a chunk's frames")
   func recycledBuffersAreNotCopied() throws {
-    /// Fills pool buffers like the decoder does, and counts the buffers that were still shared
-    /// when written (a copy of the whole chunk, and fresh pages to fault in).
-    final class PoolSource: FrameSource {
-      let info = VideoInfo(
-        path: "<pool>", streamIndex: 0, codecName: "rawvideo", width: 8, height: 4,
-        pixelFormatName: "rgb24", frameRate: 30, duration: nil, estimatedFrameCount: 600)
-      var next = 0
-      var copied = 0
-      var reused = 0
-      func nextChunk(maxFrames: Int) throws -> FrameChunk? {
-        try nextChunk(maxFrames: maxFrames, buffers: nil)
-      }
-      func nextChunk(maxFrames: Int, buffers: FrameBufferPool?) throws -> FrameChunk? {
-        guard next < 600 else { return nil }
-        let n = min(maxFrames, 600 - next)
-        let size = 4 * 8 * 3
-        if let buffers, buffers.available > 0 { reused += 1 }
-        var storage = buffers!.take(count: n * size, slack: 64)
-        let before = storage.withUnsafeBufferPointer { $0.baseAddress }
-        storage.withUnsafeMutableBufferPointer { p in
-          if UnsafePointer(p.baseAddress) != before { copied += 1 }
-          for i in 0..<(n * size) { p[i] = UInt8(truncatingIfNeeded: next + i / size) }
-        }
-        defer { next += n }
-        return FrameChunk(
-          frames: Tensor(shape: [n, 4, 8, 3], storage: storage),
-          times: (0..<n).map { Double(next + $0) / 30 }, firstIndex: next)
-      }
-    }
     for threads in [1, 2, 3] {
-      let source = PoolSource()
+      let source = PoolSource(width: 8, height: 4, frames: 600)
       // Reads the window's frames on the workers, like the T table.
       let stage = ClosureStage(
         measure: { window in
