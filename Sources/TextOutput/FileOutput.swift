@@ -24,12 +24,15 @@ public struct OutputClosed: Error {
 }
 
 /// A buffered writer on a file descriptor. EPIPE becomes `OutputClosed` (with SIGPIPE ignored);
-/// any other failure becomes an `OutputError` naming `path`.
+/// any other failure becomes an `OutputError` naming `path`. A failure is final: the buffered
+/// text it did not write is gone, so every later write and flush throws the same error rather
+/// than let a caller take an empty buffer's flush for its text having got out.
 public final class DescriptorWriter {
   public let fd: Int32
   public let path: String
   private var buffer: [UInt8] = []
   private let flushThreshold: Int
+  private var failure: Error?
 
   public init(fd: Int32, path: String, flushThreshold: Int = 1 << 16) {
     self.fd = fd
@@ -39,30 +42,38 @@ public final class DescriptorWriter {
   }
 
   public func write(_ text: String) throws {
+    if let failure { throw failure }
     buffer.append(contentsOf: text.utf8)
     if buffer.count >= flushThreshold { try flush() }
   }
 
   public func write(bytes: [UInt8]) throws {
+    if let failure { throw failure }
     buffer.append(contentsOf: bytes)
     if buffer.count >= flushThreshold { try flush() }
   }
 
   public func flush() throws {
+    if let failure { throw failure }
     guard !buffer.isEmpty else { return }
     defer { buffer.removeAll(keepingCapacity: true) }
-    try buffer.withUnsafeBytes { raw in
+    let error: Error? = buffer.withUnsafeBytes { raw in
       var offset = 0
       while offset < raw.count {
         let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
         if n < 0 {
           let e = errno
           if e == EINTR { continue }
-          if e == EPIPE { throw OutputClosed() }
-          throw OutputError(path: path, reason: String(cString: strerror(e)))
+          if e == EPIPE { return OutputClosed() }
+          return OutputError(path: path, reason: String(cString: strerror(e)))
         }
         offset += n
       }
+      return nil
+    }
+    if let error {
+      failure = error
+      throw error
     }
   }
 }

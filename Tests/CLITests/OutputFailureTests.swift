@@ -46,6 +46,41 @@ struct OutputFailureTests {
     #expect(batch.stderr.contains("a.mkv: failed, its output could not be written"))
   }
 
+  /// On a pipe the table is flushed every 0.25 s from a timer, so that flush can meet the broken
+  /// output before any write of the file's own: the file then stops mid-scan, and it failed on
+  /// its output all the same (before, it was summarised as "not run", by timing).
+  @Test("a failed periodic flush fails the file that was writing, it is not 'not run'")
+  func failedPeriodicFlush() throws {
+    let dir = try TemporaryDirectory(prefix: "cli-full-flush")
+    let clip = dir.file("a.mkv")
+    try Clips.lossless(clip, frames: 240, width: 8, height: 6, seed: 3)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try #require(Flashscan.binary))
+    process.arguments = ["-"]
+    let input = Pipe()
+    process.standardInput = input
+    process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+    let err = Pipe()
+    process.standardError = err
+    try process.run()
+    // Half the clip: its first rows are made and buffered while flashscan waits for more, and
+    // the timer's flush meets /dev/full meanwhile. Then end of input (never a write after the
+    // reader may have gone).
+    input.fileHandleForWriting.write(bytes.prefix(bytes.count / 2))
+    Thread.sleep(forTimeInterval: 1.5)
+    try input.fileHandleForWriting.close()
+    let data = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let stderr = String(decoding: data, as: UTF8.self)
+    let reason = "standard output: No space left on device"
+    #expect(process.terminationStatus == 1)
+    #expect(stderr.contains("flashscan: \(reason)\n"), "\(stderr)")
+    #expect(stderr.contains(": failed, its output could not be written (\(reason))"), "\(stderr)")
+    #expect(!stderr.contains("not run"), "\(stderr)")
+    #expect(!stderr.contains(": ok"), "\(stderr)")
+  }
+
   @Test func summaryNamesTheOutputError() {
     var file = FileReport(path: "a.mkv")
     file.status = .failed

@@ -158,3 +158,36 @@ struct TerminalEscapingTests {
       !escaped.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
   }
 }
+
+@Suite("Buffered descriptor writes")
+struct DescriptorWriterTests {
+  /// A failed flush loses its buffered text, so the writer must not report a later, empty flush
+  /// as a success: the shared table would take the lost rows for delivered.
+  @Test func aFailureIsFinal() throws {
+    let fd = open("/dev/full", O_WRONLY)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    let writer = DescriptorWriter(fd: fd, path: "standard output")
+    try writer.write("1,0.033,12.5\n")
+    #expect(throws: OutputError.self) { try writer.flush() }
+    #expect(throws: OutputError.self) { try writer.flush() }
+    #expect(throws: OutputError.self) { try writer.write("2,0.067,0\n") }
+    #expect(throws: OutputError.self) { try writer.write(bytes: [0x41]) }
+  }
+
+  @Test func writesGetOut() throws {
+    var ends: [Int32] = [0, 0]
+    try #require(pipe(&ends) == 0)
+    defer { close(ends[0]) }
+    let writer = DescriptorWriter(fd: ends[1], path: "pipe", flushThreshold: 4)
+    try writer.write("ab")
+    try writer.write(bytes: Array("cd".utf8))  // reaches the threshold: written
+    try writer.write("e")
+    try writer.flush()
+    try writer.flush()  // nothing buffered: a no-op
+    close(ends[1])
+    var bytes = [UInt8](repeating: 0, count: 16)
+    let n = read(ends[0], &bytes, 16)
+    #expect(String(decoding: bytes.prefix(max(0, n)), as: UTF8.self) == "abcde")
+  }
+}

@@ -76,6 +76,8 @@ struct FileReport: Sendable, Equatable {
   /// Set (with status `failed`) when the file's rows, table or report could not be written: the
   /// output error (`PATH: reason`), for the summary.
   var outputError: String? = nil
+  /// Its scan had started (the input opened and its table begun) when the run stopped.
+  var began = false
 }
 
 struct BatchReport: Sendable {
@@ -109,6 +111,9 @@ final class BatchRunner: Sendable {
     var nextIndex = 0
     /// The first output error of the run (`PATH: reason`), already printed.
     var outputFailure: String?
+    /// The shared table's periodic flush failed: the file then writing its rows straight to it
+    /// was stopped mid-scan, not by an error of its own.
+    var flushFailed = false
   }
   private let state: Locked<State>
 
@@ -151,7 +156,10 @@ final class BatchRunner: Sendable {
       table = OrderedTable(
         sink: DescriptorWriter(fd: 1, path: "standard output"), header: tableHeader,
         flushInterval: Self.pipeFlushInterval, flushEveryRow: isatty(1) == 1,
-        onFlushError: { [self] error in handle(outputError: error) })
+        onFlushError: { [self] error in
+          state.withLock { $0.flushFailed = true }
+          handle(outputError: error)
+        })
     case .file(let path):
       do {
         let writer = try AtomicFileWriter(path: path)
@@ -202,6 +210,7 @@ final class BatchRunner: Sendable {
       // The shared table failed (or the run stopped on another output's error): files whose rows
       // did not all get out are not ok. With -o nothing got out: the file is never committed.
       markUndelivered(from: sharedFile == nil ? table.delivered : 0)
+      if sharedFile == nil { markFlushVictim(table.delivered) }
     }
     let seconds = Double(ProgressTracker.now() - clock) / 1e9
     return BatchReport(
@@ -219,6 +228,20 @@ final class BatchRunner: Sendable {
         s.reports[i].status = .failed
         s.reports[i].outputError = reason
       }
+    }
+  }
+
+  /// When the table's periodic flush failed, the file whose turn it was (`head`: its rows went
+  /// straight to the table) stopped on that failure, so it `failed` with the output error; it is
+  /// not "not run" (which files the run never reached are). Which of its own writes or the flush
+  /// meets the broken output first is a matter of timing; the summary is the same either way.
+  private func markFlushVictim(_ head: Int) {
+    state.withLock { s in
+      guard s.flushFailed, s.reports.indices.contains(head), s.reports[head].status == .notRun,
+        s.reports[head].began
+      else { return }
+      s.reports[head].status = .failed
+      s.reports[head].outputError = s.outputFailure ?? "the output could not be written"
     }
   }
 
@@ -380,6 +403,7 @@ final class BatchRunner: Sendable {
         path: item.path, threads: threads, stop: stop,
         started: { start in
           try stop.check()
+          report.began = true
           if let outPath {
             let writer = try AtomicFileWriter(path: outPath, createDirectories: true)
             if let header = formatter.header { try writer.write(header) }
