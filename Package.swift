@@ -47,10 +47,12 @@ let package = Package(
       name: "TTable", dependencies: ["Frames", "FrameTensor", "CTKernel"], swiftSettings: strict),
     // The T table's pair kernel for the mean and luma modes in C (portable vector code, and an
     // AVX2 path chosen at run time on x86-64); the same values as the Swift kernel, bit for bit.
-    .target(name: "CTKernel"),
+    .target(name: "CTKernel", dependencies: ["CCPUFeatures"]),
     // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
     // them, a scalar loop with the same results elsewhere).
-    .target(name: "CRegionSums"),
+    .target(name: "CRegionSums", dependencies: ["CCPUFeatures"]),
+    // The cpuid questions the C kernels ask to pick their path (AVX2, AVX-512 VBMI), in one place.
+    .target(name: "CCPUFeatures"),
     // The pattern detector's box filter, tile FFT and quadrant sums in C (vectorised, with the
     // same float operations in the same order as scalar code: bit-identical results).
     .target(name: "CPatternKernels"),

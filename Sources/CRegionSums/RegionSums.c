@@ -1,13 +1,15 @@
 // Per-cell sums of the region profiles; the header says what is summed.
 #include "CRegionSums.h"
 
+#include "CCPUFeatures.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-// Everything x86-specific (<immintrin.h>, cpuid, target attributes, the AVX2 and AVX-512 code) is
-// compiled only for x86; elsewhere only the portable code is (the scalar reference and the
-// generic path, which the compiler vectorises for NEON on arm64), and only those two paths are
-// available (.ci/run checks this by compiling the kernel for aarch64).
+// Everything x86-specific (<immintrin.h>, target attributes, the AVX2 and AVX-512 code; the cpuid
+// questions are CCPUFeatures's) is compiled only for x86; elsewhere only the portable code is (the
+// scalar reference and the generic path, which the compiler vectorises for NEON on arm64), and
+// only those two paths are available (.ci/run checks this by compiling the kernel for aarch64).
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
 #define FS_X86 1
 #include <immintrin.h>
@@ -686,29 +688,6 @@ FS_AVX2 static int region_sums_avx2(const uint8_t *rgb, ptrdiff_t stride,
   return 0;
 }
 
-static int cpu_has_avx2(void) {
-  static int cached = -1;
-  int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (c < 0) {
-    __builtin_cpu_init();
-    c = __builtin_cpu_supports("avx2");
-    __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-  }
-  return c;
-}
-
-static int cpu_has_vbmi(void) {
-  static int cached = -1;
-  int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (c < 0) {
-    __builtin_cpu_init();
-    c = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vbmi");
-    __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-  }
-  return c;
-}
-
 /// The cell holding pixel x (column bounds increasing).
 static int32_t cell_of(const fs_region_layout *layout, int32_t x) {
   int32_t lo = 0, hi = layout->columns - 1;
@@ -798,24 +777,21 @@ static int region_sums_vbmi(const uint8_t *rgb, ptrdiff_t stride, const fs_regio
   return 0;
 }
 
-#else
-static int cpu_has_vbmi(void) { return 0; }
-static int cpu_has_avx2(void) { return 0; }
 #endif
 
 int fs_region_path_available(int path) {
   switch (path) {
   case FS_REGION_PATH_SCALAR:
   case FS_REGION_PATH_GENERIC: return 1;
-  case FS_REGION_PATH_AVX2: return cpu_has_avx2();
-  case FS_REGION_PATH_AVX512: return cpu_has_vbmi();
+  case FS_REGION_PATH_AVX2: return fs_cpu_has_avx2();
+  case FS_REGION_PATH_AVX512: return fs_cpu_has_avx512vbmi();
   default: return 0;
   }
 }
 
 int fs_region_best_path(void) {
-  if (cpu_has_vbmi()) return FS_REGION_PATH_AVX512;
-  if (cpu_has_avx2()) return FS_REGION_PATH_AVX2;
+  if (fs_cpu_has_avx512vbmi()) return FS_REGION_PATH_AVX512;
+  if (fs_cpu_has_avx2()) return FS_REGION_PATH_AVX2;
   return FS_REGION_PATH_GENERIC;
 }
 

@@ -1,11 +1,13 @@
 // The T table's pair kernel for the table gray modes; the header says what it computes.
 #include "CTKernel.h"
 
+#include "CCPUFeatures.h"
+
 #include <string.h>
 
-// Everything x86-specific (<immintrin.h>, cpuid, target attributes, the AVX2 code) is compiled
-// only for x86; elsewhere only the portable path is, which the compiler vectorises for NEON on
-// arm64 (.ci/run compiles this file for aarch64).
+// Everything x86-specific (<immintrin.h>, target attributes, the AVX2 code; the cpuid question is
+// CCPUFeatures's) is compiled only for x86; elsewhere only the portable path is, which the
+// compiler vectorises for NEON on arm64 (.ci/run compiles this file for aarch64).
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
 #define FS_X86 1
 #include <immintrin.h>
@@ -207,23 +209,13 @@ FS_AVX2 static void screen_avx2(const fs_t_model *m, const uint8_t *prev, const 
   if (i < to) test_exactly(m, prev, cur, i, to, channels, pair, b);
 }
 
-static int cpu_has_avx2(void) {
-  static int cached = -1;
-  int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-  if (c < 0) {
-    __builtin_cpu_init();
-    c = __builtin_cpu_supports("avx2");
-    __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-  }
-  return c;
-}
 #endif
 
 int fs_t_path_available(int path) {
   switch (path) {
   case FS_T_PATH_GENERIC: return 1;
 #if FS_X86
-  case FS_T_PATH_AVX2: return cpu_has_avx2();
+  case FS_T_PATH_AVX2: return fs_cpu_has_avx2();
 #endif
   default: return 0;
   }
@@ -231,7 +223,7 @@ int fs_t_path_available(int path) {
 
 int fs_t_best_path(void) {
 #if FS_X86
-  if (cpu_has_avx2()) return FS_T_PATH_AVX2;
+  if (fs_cpu_has_avx2()) return FS_T_PATH_AVX2;
 #endif
   return FS_T_PATH_GENERIC;
 }
