@@ -7,16 +7,26 @@ import Testing
 /// Issue 14: a write failure on standard output (ENOSPC) is not summarised as `ok`.
 @Suite("Write failures on standard output", .serialized)
 struct OutputFailureTests {
-  /// Runs flashscan with standard output on /dev/full (every write fails with ENOSPC).
-  func runToFullDevice(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+  /// Runs flashscan with standard output on /dev/full (every write fails with ENOSPC). With
+  /// `halfOf`, standard input is a pipe that gets the first half of those bytes, then, after
+  /// `pause` seconds, its end (never a write after the reader may have gone).
+  func runToFullDevice(_ arguments: [String], halfOf input: Data? = nil, pause: Double = 0)
+    throws -> (status: Int32, stderr: String)
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try #require(Flashscan.binary))
     process.arguments = arguments
-    process.standardInput = FileHandle.nullDevice
+    let pipe = input.map { _ in Pipe() }
+    process.standardInput = pipe ?? FileHandle.nullDevice
     process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
     let err = Pipe()
     process.standardError = err
     try process.run()
+    if let input, let pipe {
+      pipe.fileHandleForWriting.write(input.prefix(input.count / 2))
+      Thread.sleep(forTimeInterval: pause)
+      try pipe.fileHandleForWriting.close()
+    }
     let data = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -54,27 +64,13 @@ struct OutputFailureTests {
     let dir = try TemporaryDirectory(prefix: "cli-full-flush")
     let clip = dir.file("a.mkv")
     try Clips.lossless(clip, frames: 240, width: 8, height: 6, seed: 3)
-    let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try #require(Flashscan.binary))
-    process.arguments = ["-"]
-    let input = Pipe()
-    process.standardInput = input
-    process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
-    let err = Pipe()
-    process.standardError = err
-    try process.run()
     // Half the clip: its first rows are made and buffered while flashscan waits for more, and
-    // the timer's flush meets /dev/full meanwhile. Then end of input (never a write after the
-    // reader may have gone).
-    input.fileHandleForWriting.write(bytes.prefix(bytes.count / 2))
-    Thread.sleep(forTimeInterval: 1.5)
-    try input.fileHandleForWriting.close()
-    let data = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stderr = String(decoding: data, as: UTF8.self)
+    // the timer's flush meets /dev/full meanwhile. Then end of input.
+    let run = try runToFullDevice(
+      ["-"], halfOf: try Data(contentsOf: URL(fileURLWithPath: clip)), pause: 1.5)
+    let stderr = run.stderr
     let reason = "standard output: No space left on device"
-    #expect(process.terminationStatus == 1)
+    #expect(run.status == 1)
     #expect(stderr.contains("flashscan: \(reason)\n"), "\(stderr)")
     #expect(stderr.contains(": failed, its output could not be written (\(reason))"), "\(stderr)")
     #expect(!stderr.contains("not run"), "\(stderr)")
