@@ -211,6 +211,123 @@ FS_AVX2 static void screen_avx2(const fs_t_model *m, const uint8_t *prev, const 
 
 #endif
 
+// ---- key planes (mean mode): each pixel's key stored as one 16-bit value
+
+/// The exact test of keys from ..< to (`test_exactly` on key planes).
+static void test_sums(const fs_t_model *m, const uint16_t *prev, const uint16_t *cur,
+                      ptrdiff_t from, ptrdiff_t to, fs_t_pair *pair, bounds *b) {
+  const double *table = m->table;
+  int changed = 0;
+  for (ptrdiff_t j = from; j < to; j++) {
+    int32_t a = prev[j];
+    int32_t c = cur[j];
+    if (c - a >= b->rise_step) {
+      double e = table[c] - table[a];
+      if (e > pair->pos[0]) {
+        top_insert(pair->pos, pair->k, e);
+        changed = 1;
+      }
+    } else if (a - c >= b->fall_step) {
+      double e = table[a] - table[c];
+      if (e > pair->neg[0]) {
+        top_insert(pair->neg, pair->k, e);
+        changed = 1;
+      }
+    }
+  }
+  if (changed) set_bounds(m, pair, b);
+}
+
+typedef int16_t v8i16 __attribute__((vector_size(16)));
+
+/// The key steps a group must exceed: a rise of at least rise_step is more than rise_step - 1
+/// (at most 765, so no key step ever exceeds it when rise_step is the model's count).
+static inline int16_t step_limit(int32_t step) { return (int16_t)(step > 766 ? 765 : step - 1); }
+
+static void screen_sums_generic(const fs_t_model *m, const uint16_t *prev, const uint16_t *cur,
+                                ptrdiff_t from, ptrdiff_t to, int fetch_prev, fs_t_pair *pair,
+                                bounds *b) {
+  enum { G = 8 };
+  ptrdiff_t i = from;
+  v8i16 rise = (v8i16){0} + step_limit(b->rise_step);
+  v8i16 fall = (v8i16){0} + step_limit(b->fall_step);
+  for (; i + G <= to; i += G) {
+    if ((i & 31) == 0) {
+      __builtin_prefetch(cur + i + PREFETCH_BYTES / 2);
+      if (fetch_prev) __builtin_prefetch(prev + i + PREFETCH_BYTES / 2);
+    }
+    v8i16 x, y;
+    memcpy(&x, cur + i, 16);
+    memcpy(&y, prev + i, 16);
+    v8i16 d = x - y;
+    v8i16 hit = (d > rise) | ((-d) > fall);
+    v2u64 w = (v2u64)hit;
+    if ((w[0] | w[1]) == 0) continue;
+    test_sums(m, prev, cur, i, i + G, pair, b);
+    rise = (v8i16){0} + step_limit(b->rise_step);
+    fall = (v8i16){0} + step_limit(b->fall_step);
+  }
+  if (i < to) test_sums(m, prev, cur, i, to, pair, b);
+}
+
+#if FS_X86
+FS_AVX2 static void screen_sums_avx2(const fs_t_model *m, const uint16_t *prev,
+                                     const uint16_t *cur, ptrdiff_t from, ptrdiff_t to,
+                                     int fetch_prev, fs_t_pair *pair, bounds *b) {
+  enum { G = 16 };
+  ptrdiff_t i = from;
+  __m256i rise = _mm256_set1_epi16(step_limit(b->rise_step));
+  __m256i fall = _mm256_set1_epi16(step_limit(b->fall_step));
+  for (; i + G <= to; i += G) {
+    if ((i & 31) == 0) {
+      _mm_prefetch((const char *)(cur + i) + PREFETCH_BYTES, _MM_HINT_T0);
+      if (fetch_prev) _mm_prefetch((const char *)(prev + i) + PREFETCH_BYTES, _MM_HINT_T0);
+    }
+    __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(cur + i));
+    __m256i y = _mm256_loadu_si256((const __m256i *)(const void *)(prev + i));
+    __m256i d = _mm256_sub_epi16(x, y);
+    __m256i hit = _mm256_or_si256(_mm256_cmpgt_epi16(d, rise),
+                                  _mm256_cmpgt_epi16(_mm256_sub_epi16(y, x), fall));
+    if (_mm256_testz_si256(hit, hit)) continue;
+    test_sums(m, prev, cur, i, i + G, pair, b);
+    rise = _mm256_set1_epi16(step_limit(b->rise_step));
+    fall = _mm256_set1_epi16(step_limit(b->fall_step));
+  }
+  if (i < to) test_sums(m, prev, cur, i, to, pair, b);
+}
+#endif
+
+int fs_t_pairs_sum(const fs_t_model *model, const uint16_t *const *frames, int32_t frame_count,
+                   ptrdiff_t pixels, fs_t_pair *pairs, int path) {
+  if (!fs_t_path_available(path)) return -2;
+  if (model->channels != 3 || model->count != 766) return -1;
+  if (frame_count < 2 || pixels <= 0) return 0;
+  int32_t count = frame_count - 1;
+  for (int32_t p = 0; p < count; p++) {
+    if (pairs[p].k < 1) return -1;
+  }
+  enum { MAX_BATCH = 64 };
+  bounds bs[MAX_BATCH];
+  for (int32_t first = 0; first < count; first += MAX_BATCH) {
+    int32_t n = count - first < MAX_BATCH ? count - first : MAX_BATCH;
+    for (int32_t p = 0; p < n; p++) set_bounds(model, &pairs[first + p], &bs[p]);
+    for (ptrdiff_t start = 0; start < pixels; start += STRIP_PIXELS) {
+      ptrdiff_t end = pixels - start < STRIP_PIXELS ? pixels : start + STRIP_PIXELS;
+      for (int32_t p = 0; p < n; p++) {
+        const uint16_t *prev = frames[first + p], *cur = frames[first + p + 1];
+#if FS_X86
+        if (path == FS_T_PATH_AVX2) {
+          screen_sums_avx2(model, prev, cur, start, end, p == 0, &pairs[first + p], &bs[p]);
+          continue;
+        }
+#endif
+        screen_sums_generic(model, prev, cur, start, end, p == 0, &pairs[first + p], &bs[p]);
+      }
+    }
+  }
+  return 0;
+}
+
 int fs_t_path_available(int path) {
   switch (path) {
   case FS_T_PATH_GENERIC: return 1;

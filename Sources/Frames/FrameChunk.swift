@@ -7,9 +7,20 @@ public enum PixelLayout: String, Sendable, CaseIterable {
   case rgb24
   /// (n, H, W, 1): the decoder's luma (Y) plane, 8 bits, with no RGB conversion.
   case luma
+  /// (n, H, W, 2): each pixel's R + G + B (0...765) of exactly the `.rgb24` bytes, as a
+  /// little-endian `UInt16` in the pixel's two bytes: all that the T table's mean gray mode reads
+  /// of a frame, in 2 bytes a pixel instead of 3 (Docs/Algorithm.md, "The key plane"). The
+  /// command line decodes into it when the T table is all a scan computes.
+  case rgbSum
 
-  /// Samples a pixel: 3 for `.rgb24`, 1 for `.luma`.
-  public var channels: Int { self == .luma ? 1 : 3 }
+  /// Bytes a pixel: 3 for `.rgb24`, 1 for `.luma`, 2 for `.rgbSum`.
+  public var channels: Int {
+    switch self {
+    case .rgb24: return 3
+    case .luma: return 1
+    case .rgbSum: return 2
+    }
+  }
 }
 
 /// A run of consecutive decoded frames, the unit that flows from the decoder to the analysers.

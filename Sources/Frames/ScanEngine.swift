@@ -67,7 +67,8 @@ public struct ScanEngine: Sendable {
   public var effectiveQueueDepth: Int { queueDepth ?? Swift.max(1, threads) }
 
   /// The default chunk length: about 19 MB of frames a chunk, 1...16 frames (a 1080p RGB frame
-  /// is 6.2 MB, so 3; 720p gets 7; 480p and smaller 16). Scripts/bench at 1080p on 2 cores:
+  /// is 6.2 MB, so 3, and a 1080p key plane 4.1 MB, so 4; 720p gets 7 and 10; 480p and smaller
+  /// 16). Scripts/bench at 1080p on 2 cores:
   /// 4 frames a chunk held peak RSS at 1.29x the ffmpeg CLI's (limit 1.25x), 3 hold 1.09x.
   public static func automaticChunkFrames(frameBytes: Int) -> Int {
     let budget = 19 << 20

@@ -31,7 +31,8 @@ public struct DecodeOptions: Sendable, Equatable {
   /// Container stream index to decode; nil picks the first video stream that is not an attached
   /// picture (cover art).
   public var streamIndex: Int?
-  /// `.rgb24` (exactly the ffmpeg CLI's rgb24 bytes) or `.luma` (the decoder's Y plane).
+  /// `.rgb24` (exactly the ffmpeg CLI's rgb24 bytes), `.rgbSum` (each pixel's R + G + B of those
+  /// bytes, a `UInt16`) or `.luma` (the decoder's Y plane).
   public var layout: PixelLayout
   /// nil keeps the native size; otherwise every frame is resized with swscale (bicubic), e.g. for
   /// a neural network's input size. Resized frames are not expected to match any CLI command.

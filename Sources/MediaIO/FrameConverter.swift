@@ -1,4 +1,5 @@
 import CFFmpeg
+internal import CYUVToRGB
 import Frames
 
 /// Converts decoded frames into packed 8-bit rows, one frame at a time, straight into the caller's
@@ -24,12 +25,17 @@ final class FrameConverter {
   /// and the CLI converts into padded frames, so converting into the same kind of buffer gives the
   /// same bytes and never writes outside the chunk.
   private var staging: UnsafeMutablePointer<AVFrame>?
+  /// rgb24 rows of a frame converted to a key plane through swscale (`convertSum`).
+  private var sumScratch: [UInt8] = []
 
   /// swscale slice threads per conversion (1: the calling thread alone).
   let threads: Int
+  /// Whether 8-bit 4:2:0 frames to rgb24 go through `fs_yuv420_to_rgb24` (YUVConversion.swift).
+  let yuvPath: YUVConversionPath
 
-  init(threads: Int = 1) {
+  init(threads: Int = 1, yuvPath: YUVConversionPath = .environmentChoice) {
     self.threads = max(1, threads)
+    self.yuvPath = yuvPath
   }
 
   deinit {
@@ -68,9 +74,81 @@ final class FrameConverter {
         rowBytes: width, rows: height, to: destination)
       return
     }
+    if layout == .rgbSum {
+      try convertSum(frame, size: size, into: destination)
+      return
+    }
+    if layout == .rgb24, try convertYUV420(frame, size: size, into: destination) { return }
     try convert(
       frame, format: layout == .rgb24 ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_GRAY8,
       bytesPerPixel: layout == .rgb24 ? 3 : 1, size: size, into: destination)
+  }
+
+  /// The constants and path to convert `frame` without swscale with the same bytes, or nil:
+  /// an 8-bit 4:2:0 frame (yuv420p, yuvj420p) of even width and height, not scaled, whose colour
+  /// setting passed `ExactnessCheck` at this width, on a path this converter may use.
+  private func checkedYUV420(_ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) throws -> (
+    fs_yuv_rgb_coefficients, Int32
+  )? {
+    let format = frame.pointee.format
+    guard let path = yuvPath.cValue,
+      format == AV_PIX_FMT_YUV420P.rawValue || format == AV_PIX_FMT_YUVJ420P.rawValue,
+      size.width == Int(frame.pointee.width), size.height == Int(frame.pointee.height),
+      size.width % 2 == 0, size.height % 2 == 0, size.width > 0, size.height > 0,
+      fs_frame_plane(frame, 0) != nil, fs_frame_plane(frame, 1) != nil,
+      fs_frame_plane(frame, 2) != nil
+    else { return nil }
+    // The context swscale would convert with, given the frame's matrix and range: its colour
+    // setting is what the check compared.
+    let context = try context(for: frame, size: size, dstFormat: AV_PIX_FMT_RGB24)
+    _ = fs_sws_apply_frame_colorspace(context, frame)
+    guard let setting = ColourSetting(context: context, format: format),
+      let coefficients = ExactnessCheck.coefficients(for: setting, path: path, width: size.width)
+    else { return nil }
+    return (coefficients, path)
+  }
+
+  /// Writes `frame` as rgb24 with `fs_yuv420_to_rgb24` and returns true where that gives
+  /// swscale's bytes (`checkedYUV420`); else false, and nothing is written.
+  private func convertYUV420(
+    _ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize,
+    into destination: UnsafeMutablePointer<UInt8>
+  ) throws -> Bool {
+    guard var (coefficients, path) = try checkedYUV420(frame, size: size) else { return false }
+    let status = fs_yuv420_to_rgb24(
+      &coefficients, fs_frame_plane(frame, 0), Int(fs_frame_linesize(frame, 0)),
+      fs_frame_plane(frame, 1), Int(fs_frame_linesize(frame, 1)), fs_frame_plane(frame, 2),
+      Int(fs_frame_linesize(frame, 2)), Int32(size.width), Int32(size.height), destination,
+      size.width * 3, path)
+    return status == 0
+  }
+
+  /// Writes `frame` as a key plane (`PixelLayout.rgbSum`: R + G + B of its rgb24 bytes, a
+  /// `UInt16` a pixel) at `destination`: straight from the planes where `checkedYUV420` allows,
+  /// else from swscale's rgb24 bytes.
+  private func convertSum(
+    _ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize,
+    into destination: UnsafeMutablePointer<UInt8>
+  ) throws {
+    let keys = UnsafeMutableRawPointer(destination).assumingMemoryBound(to: UInt16.self)
+    if var (coefficients, path) = try checkedYUV420(frame, size: size),
+      fs_yuv420_to_rgb_sum(
+        &coefficients, fs_frame_plane(frame, 0), Int(fs_frame_linesize(frame, 0)),
+        fs_frame_plane(frame, 1), Int(fs_frame_linesize(frame, 1)), fs_frame_plane(frame, 2),
+        Int(fs_frame_linesize(frame, 2)), Int32(size.width), Int32(size.height), keys,
+        size.width, path) == 0
+    {
+      return
+    }
+    let bytes = size.width * size.height * 3
+    if sumScratch.count < bytes + 64 { sumScratch = [UInt8](repeating: 0, count: bytes + 64) }
+    try sumScratch.withUnsafeMutableBufferPointer { scratch in
+      try convert(
+        frame, format: AV_PIX_FMT_RGB24, bytesPerPixel: 3, size: size, into: scratch.baseAddress!)
+      fs_rgb24_to_sum(
+        scratch.baseAddress!, size.width * 3, Int32(size.width), Int32(size.height), keys,
+        size.width)
+    }
   }
 
   /// Writes `frame` as `size` frame of `dstFormat`, a packed format of `bytesPerPixel` bytes a

@@ -218,7 +218,7 @@ public final class VideoDecoder: FrameSource {
     // reconfigures its filter graph, a scale filter (flags=bicubic) to that size is inserted in
     // front of the rgb24 conversion, and the two are one swscale step, as here.
     let size = options.outputSize ?? (keepsSizes ? native : firstSize ?? native)
-    let channels = options.layout == .rgb24 ? 3 : 1
+    let channels = options.layout.channels
     let frameBytes = size.width * size.height * channels
     guard frameBytes > 0 else {
       throw MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex) has no pixels")
@@ -350,7 +350,7 @@ public final class VideoDecoder: FrameSource {
         "frame \(frameIndex): rotating \(name) after conversion; pixels may differ slightly from the ffmpeg CLI's"
       )
     }
-    let channels = options.layout == .rgb24 ? 3 : 1
+    let channels = options.layout.channels
     let upright = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
     let bytes = size.width * size.height * channels
     if rotationScratch.count < bytes + 64 {

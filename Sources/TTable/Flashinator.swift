@@ -73,7 +73,9 @@ struct ChunkRows: Sendable {
   func rows(_ window: ChunkWindow) -> Result<[TRow], FlashinatorError> {
     let chunk = window.chunk
     let shape = Array(chunk.frames.shape.dropFirst())
-    guard shape[2] == model.mode.channels else {
+    // Key planes (`PixelLayout.rgbSum`, 2 bytes a pixel) carry the mean mode's key itself.
+    let keyPlanes = shape[2] == PixelLayout.rgbSum.channels && model.mode == .mean
+    guard keyPlanes || shape[2] == model.mode.channels else {
       return .failure(
         .channelMismatch(mode: model.mode, channels: shape[2], expected: model.mode.channels))
     }
@@ -83,7 +85,9 @@ struct ChunkRows: Sendable {
     let pixels = shape[0] * shape[1]
     let kernel = FlashKernel(model: model, topK: topK)
     let results = window.withFramePointers { frames, _ in
-      kernel.pairs(frames: frames, pixels: pixels)
+      keyPlanes
+        ? kernel.pairsOfSums(frames: frames, pixels: pixels)
+        : kernel.pairs(frames: frames, pixels: pixels)
     }
     let firstPairFrame = chunk.firstIndex + (window.previous == nil ? 1 : 0)
     return .success(

@@ -71,8 +71,26 @@ struct FlashKernel {
     return states.map { ($0.pos.mean, $0.neg.mean) }
   }
 
+  /// P and N of the pairs of key planes (`PixelLayout.rgbSum`: each pixel's R + G + B as a
+  /// `UInt16`) in the mean mode: the same values `pairs` gives for the frames' RGB bytes. Always
+  /// the C kernel (`fs_t_pairs_sum`; `.swift` runs its portable path).
+  func pairsOfSums(frames: [UnsafePointer<UInt8>], pixels: Int) -> [(p: Double, n: Double)] {
+    precondition(model.mode == .mean, "key planes hold R + G + B: the mean mode's key")
+    guard frames.count >= 2 else { return [] }
+    let kept = min(topK, pixels)
+    var states = [PairState](
+      repeating: PairState(
+        pos: TopK(capacity: kept), neg: TopK(capacity: kept), riseBound: 0, fallBound: 0),
+      count: frames.count - 1)
+    if kept > 0 { runC(frames: frames, pixels: pixels, states: &states, sums: true) }
+    return states.map { ($0.pos.mean, $0.neg.mean) }
+  }
+
   /// The table modes in C: the pairs' top-k lists are handed over as flat arrays and back.
-  private func runC(frames: [UnsafePointer<UInt8>], pixels: Int, states: inout [PairState]) {
+  /// `sums`: the frames are key planes (`fs_t_pairs_sum`), else bytes (`fs_t_pairs`).
+  private func runC(
+    frames: [UnsafePointer<UInt8>], pixels: Int, states: inout [PairState], sums: Bool = false
+  ) {
     let k = states[0].pos.values.count
     let count = states.count
     var pos = states.flatMap(\.pos.values)
@@ -88,6 +106,13 @@ struct FlashKernel {
             var pairs = (0..<count).map {
               fs_t_pair(
                 pos: pos.baseAddress! + $0 * k, neg: neg.baseAddress! + $0 * k, k: Int32(k))
+            }
+            if sums {
+              let keyPlanes: [UnsafePointer<UInt16>?] = frames.map {
+                UnsafeRawPointer($0).assumingMemoryBound(to: UInt16.self)
+              }
+              return fs_t_pairs_sum(
+                &cModel, keyPlanes, Int32(frames.count), pixels, &pairs, path.cValue)
             }
             return fs_t_pairs(
               &cModel, framePointers, Int32(frames.count), pixels, &pairs, path.cValue)

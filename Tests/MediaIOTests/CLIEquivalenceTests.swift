@@ -107,6 +107,24 @@ let clipRecipes: [ClipRecipe] = [
         "\(threads) threads: first differing byte at \(firstDifference?.offset ?? -1)")
       #expect(!decoder.isPartial)
     }
+    // The key plane: each pixel's R + G + B of those bytes, as a little-endian UInt16.
+    let decoder = try VideoDecoder(path: path, options: DecodeOptions(layout: .rgbSum))
+    let (frames, _) = try decodeAll(decoder, chunk: 4)
+    let keys = try #require(frames)
+    #expect(keys.shape == [10, decoder.info.height, decoder.info.width, 2])
+    #expect(keys.storage == Self.keyPlanes(reference))
+  }
+
+  /// R + G + B of every pixel of rgb24 `bytes`, each as two little-endian bytes.
+  static func keyPlanes(_ bytes: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count / 3 * 2)
+    for p in 0..<(bytes.count / 3) {
+      let key = UInt16(bytes[3 * p]) + UInt16(bytes[3 * p + 1]) + UInt16(bytes[3 * p + 2])
+      out.append(UInt8(key & 0xFF))
+      out.append(UInt8(key >> 8))
+    }
+    return out
   }
 
   /// The luma layout for an 8-bit YUV stream is the decoder's Y plane, untouched.
@@ -219,6 +237,9 @@ let rotationCases: [RotationCase] = [90, 180, 270].flatMap { angle in
     #expect(decoded.storage.count == reference.count)
     if testCase.exact {
       #expect(decoded.storage == reference)
+      let keys = try decodeAll(
+        try VideoDecoder(path: rotated, options: DecodeOptions(layout: .rgbSum)))
+      #expect(keys.frames?.storage == CLIEquivalenceTests.keyPlanes(reference))
     } else {
       let worst = zip(decoded.storage, reference).map { abs(Int($0) - Int($1)) }.max() ?? 0
       #expect(worst <= 16, "largest difference \(worst)")

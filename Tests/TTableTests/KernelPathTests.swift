@@ -4,7 +4,8 @@ import Testing
 @testable import TTable
 
 /// The C paths of the table modes' kernel (`TKernelPath`: generic, and avx2 where the CPU has
-/// it) against the Swift kernel, the reference: the same P and N to the bit on random frames and
+/// it), and in the mean mode the key-plane kernel (`fs_t_pairs_sum`) on each, against the Swift
+/// kernel, the reference: the same P and N to the bit on random frames and
 /// on frames built to stress the screen (every pixel changing, a threshold that keeps rising,
 /// ties, k above the pixel count, sizes that end mid-group and mid-strip).
 @Suite struct KernelPathTests {
@@ -28,12 +29,42 @@ import Testing
     }
   }
 
-  /// Every C path gives the Swift kernel's P and N, bit for bit; returns the number of mismatches.
+  /// P and N of every pair of RGB `frames` computed from their key planes (each pixel's
+  /// R + G + B as a `UInt16`, `PixelLayout.rgbSum`) on `path`: the mean mode's `pairsOfSums`.
+  static func sumPairs(_ frames: [[UInt8]], pixels: Int, topK: Int, path: TKernelPath)
+    -> [(p: Double, n: Double)]
+  {
+    var flat = [UInt16](repeating: 0, count: frames.count * pixels + 32)
+    for (f, frame) in frames.enumerated() {
+      for j in 0..<pixels {
+        flat[f * pixels + j] =
+          UInt16(frame[3 * j]) + UInt16(frame[3 * j + 1]) + UInt16(frame[3 * j + 2])
+      }
+    }
+    let kernel = FlashKernel(model: LuminanceModel.shared(.mean), topK: topK, path: path)
+    return flat.withUnsafeBytes { buffer in
+      let base = buffer.bindMemory(to: UInt8.self).baseAddress!
+      let pointers = (0..<frames.count).map { base + $0 * pixels * 2 }
+      return kernel.pairsOfSums(frames: pointers, pixels: pixels)
+    }
+  }
+
+  /// Every C path gives the Swift kernel's P and N, bit for bit, and in the mean mode so does the
+  /// key-plane kernel on every C path; returns the number of mismatches.
   static func mismatches(
     _ frames: [[UInt8]], pixels: Int, topK: Int, mode: GrayMode, label: String
   ) -> Int {
     let want = pairs(frames, pixels: pixels, topK: topK, mode: mode, path: .swift)
     var wrong = 0
+    for path in cPaths where mode == .mean {
+      let got = sumPairs(frames, pixels: pixels, topK: topK, path: path)
+      #expect(got.count == want.count)
+      for (i, (g, w)) in zip(got, want).enumerated()
+      where g.p.bitPattern != w.p.bitPattern || g.n.bitPattern != w.n.bitPattern {
+        wrong += 1
+        Issue.record("\(label) key planes \(path) pair \(i): got \(g), want \(w)")
+      }
+    }
     for path in cPaths {
       let got = pairs(frames, pixels: pixels, topK: topK, mode: mode, path: path)
       #expect(got.count == want.count)

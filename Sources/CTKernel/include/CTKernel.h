@@ -56,6 +56,14 @@ typedef struct fs_t_pair {
 int fs_t_pairs(const fs_t_model *model, const uint8_t *const *frames, int32_t frame_count,
                ptrdiff_t pixels, fs_t_pair *pairs, int path);
 
+/// `fs_t_pairs` for the mean mode on frames given as key planes: each frame is `pixels` keys
+/// (R + G + B of the pixel, 0...765; `fs_yuv420_to_rgb_sum`), the same values `fs_t_pairs`
+/// computes from the frames' RGB bytes. The screen compares the key steps themselves (16 pixels a
+/// group with AVX2, 8 in the portable path). `model->channels` must be 3. Returns as
+/// `fs_t_pairs`.
+int fs_t_pairs_sum(const fs_t_model *model, const uint16_t *const *frames, int32_t frame_count,
+                   ptrdiff_t pixels, fs_t_pair *pairs, int path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,9 +26,13 @@ struct VideoTableScanner: FileScanner {
     // workers), and two frames more in flight than cores keep the cores busier still: at 1080p
     // on 2 cores, threads + 2 took 6-8% less wall time than threads + 1 (same CPU time) for
     // 5 MB more peak memory per extra frame (Docs/Benchmarks.md).
+    // The T table alone in the mean mode reads nothing of a frame but each pixel's R + G + B:
+    // the decoder writes that key plane (2 bytes a pixel) instead of the rgb24 bytes
+    // (Docs/Algorithm.md, "The key plane"). The report's stages need the rgb24 bytes.
+    let layout: PixelLayout =
+      engine.gray == .luma ? .luma : (report == nil && engine.gray == .mean ? .rgbSum : .rgb24)
     var options = DecodeOptions(
-      streamIndex: streamIndex, layout: engine.gray == .luma ? .luma : .rgb24,
-      decoderThreads: threads > 1 ? threads + 2 : 1)
+      streamIndex: streamIndex, layout: layout, decoderThreads: threads > 1 ? threads + 2 : 1)
     // The rgb24 conversion in slices, one per thread, so the decoding thread is not the
     // bottleneck where decoding is cheap (Docs/Benchmarks.md, "Near the decode limit").
     options.conversionThreads = threads

@@ -1,0 +1,292 @@
+// swscale's unscaled YUV 4:2:0 -> RGB24 arithmetic; the header says what it computes.
+#include "CYUVToRGB.h"
+
+#include "CCPUFeatures.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
+#define FS_X86 1
+#include <immintrin.h>
+#define FS_AVX2 __attribute__((target("avx2")))
+#else
+#define FS_X86 0
+#endif
+
+/// libswscale's `roundToInt16`: 16.16 fixed point to a rounded, clipped 16-bit value.
+static int16_t round_to_int16(int64_t f) {
+  int64_t r = (f + (1 << 15)) >> 16;
+  if (r < -0x7FFF) return (int16_t)-0x8000;
+  if (r > 0x7FFF) return 0x7FFF;
+  return (int16_t)r;
+}
+
+void fs_yuv_rgb_coefficients_make(const int inv_table[4], int full_range, int brightness,
+                                  int contrast, int saturation, fs_yuv_rgb_coefficients *out) {
+  int64_t crv = inv_table[0];
+  int64_t cbu = inv_table[1];
+  int64_t cgu = -(int64_t)inv_table[2];
+  int64_t cgv = -(int64_t)inv_table[3];
+  int64_t cy = 1 << 16;
+  int64_t oy = 0;
+  if (!full_range) {
+    cy = (cy * 255) / 219;
+    oy = 16 << 16;
+  } else {
+    crv = (crv * 224) / 255;
+    cbu = (cbu * 224) / 255;
+    cgu = (cgu * 224) / 255;
+    cgv = (cgv * 224) / 255;
+  }
+  cy = (cy * contrast) >> 16;
+  crv = (crv * contrast * saturation) >> 32;
+  cbu = (cbu * contrast * saturation) >> 32;
+  cgu = (cgu * contrast * saturation) >> 32;
+  cgv = (cgv * contrast * saturation) >> 32;
+  oy -= 256LL * brightness;
+  out->u_offset = 0x0400;
+  out->v_offset = 0x0400;
+  out->y_coeff = round_to_int16(cy * (1 << 13));
+  out->vr_coeff = round_to_int16(crv * (1 << 13));
+  out->ub_coeff = round_to_int16(cbu * (1 << 13));
+  out->vg_coeff = round_to_int16(cgv * (1 << 13));
+  out->ug_coeff = round_to_int16(cgu * (1 << 13));
+  out->y_offset = round_to_int16(oy * (1 << 3));
+}
+
+// ---- scalar: the reference
+
+/// `pmulhw`: the high 16 bits of the signed 32-bit product.
+static inline int32_t mulhi(int32_t a, int32_t b) { return (a * b) >> 16; }
+
+/// `paddsw` / `psubsw`: 16-bit saturating.
+static inline int32_t sat16(int32_t x) { return x < -32768 ? -32768 : (x > 32767 ? 32767 : x); }
+
+/// `packuswb`: to 0...255.
+static inline uint8_t clamp8(int32_t x) { return (uint8_t)(x < 0 ? 0 : (x > 255 ? 255 : x)); }
+
+/// `psubw`: 16-bit wrapping.
+static inline int32_t wrap16(int32_t x) { return (int16_t)(uint16_t)(uint32_t)x; }
+
+/// One pixel from its Y and its block's U and V: rgb[0] = R, rgb[1] = G, rgb[2] = B.
+static inline void pixel(const fs_yuv_rgb_coefficients *c, uint8_t y, uint8_t u, uint8_t v,
+                         uint8_t *rgb) {
+  int32_t uu = sat16((int32_t)u * 8 - c->u_offset);
+  int32_t vv = sat16((int32_t)v * 8 - c->v_offset);
+  int32_t g_uv = sat16(mulhi(uu, c->ug_coeff) + mulhi(vv, c->vg_coeff));
+  int32_t yy = mulhi(wrap16((int32_t)y * 8 - c->y_offset), c->y_coeff);
+  rgb[0] = clamp8(sat16(yy + mulhi(vv, c->vr_coeff)));
+  rgb[1] = clamp8(sat16(yy + g_uv));
+  rgb[2] = clamp8(sat16(yy + mulhi(uu, c->ub_coeff)));
+}
+
+static void row_scalar(const fs_yuv_rgb_coefficients *c, const uint8_t *y, const uint8_t *u,
+                       const uint8_t *v, int32_t from, int32_t width, uint8_t *dst) {
+  for (int32_t x = from; x < width; x++) pixel(c, y[x], u[x >> 1], v[x >> 1], dst + 3 * (ptrdiff_t)x);
+}
+
+static void sum_row_scalar(const fs_yuv_rgb_coefficients *c, const uint8_t *y, const uint8_t *u,
+                           const uint8_t *v, int32_t from, int32_t width, uint16_t *dst) {
+  for (int32_t x = from; x < width; x++) {
+    uint8_t rgb[3];
+    pixel(c, y[x], u[x >> 1], v[x >> 1], rgb);
+    dst[x] = (uint16_t)(rgb[0] + rgb[1] + rgb[2]);
+  }
+}
+
+#if FS_X86
+// ---- avx2: 32 pixels a step. 16-bit lane i holds pixels 2i (low byte of the Y load) and 2i + 1
+// (high byte), which share chroma sample i: the even pixels and the odd ones are computed as two
+// vectors, as swscale's code does, and their bytes put back side by side.
+
+/// Byte indices for one 128-bit lane of 16 R, G, B bytes: the 48 bytes R0 G0 B0 R1 ... in three
+/// 16-byte parts, -128 where the part takes the byte from another channel.
+static const int8_t kShuffle[3][3][16] = {
+    // part 0: pixels 0-5 (R0 G0 B0 ... R5)
+    {{0, -128, -128, 1, -128, -128, 2, -128, -128, 3, -128, -128, 4, -128, -128, 5},
+     {-128, 0, -128, -128, 1, -128, -128, 2, -128, -128, 3, -128, -128, 4, -128, -128},
+     {-128, -128, 0, -128, -128, 1, -128, -128, 2, -128, -128, 3, -128, -128, 4, -128}},
+    // part 1: G5 B5 R6 ... G10
+    {{-128, -128, 6, -128, -128, 7, -128, -128, 8, -128, -128, 9, -128, -128, 10, -128},
+     {5, -128, -128, 6, -128, -128, 7, -128, -128, 8, -128, -128, 9, -128, -128, 10},
+     {-128, 5, -128, -128, 6, -128, -128, 7, -128, -128, 8, -128, -128, 9, -128, -128}},
+    // part 2: B10 R11 G11 ... B15
+    {{-128, 11, -128, -128, 12, -128, -128, 13, -128, -128, 14, -128, -128, 15, -128, -128},
+     {-128, -128, 11, -128, -128, 12, -128, -128, 13, -128, -128, 14, -128, -128, 15, -128},
+     {10, -128, -128, 11, -128, -128, 12, -128, -128, 13, -128, -128, 14, -128, -128, 15}},
+};
+
+FS_AVX2 static inline __m256i shuffle_mask(int part, int channel) {
+  __m128i m = _mm_loadu_si128((const __m128i *)(const void *)kShuffle[part][channel]);
+  return _mm256_broadcastsi128_si256(m);
+}
+
+FS_AVX2 static void row_avx2(const fs_yuv_rgb_coefficients *c, const uint8_t *y,
+                             const uint8_t *u, const uint8_t *v, int32_t width, uint8_t *dst) {
+  const __m256i y_coeff = _mm256_set1_epi16(c->y_coeff);
+  const __m256i y_offset = _mm256_set1_epi16(c->y_offset);
+  const __m256i u_offset = _mm256_set1_epi16(c->u_offset);
+  const __m256i v_offset = _mm256_set1_epi16(c->v_offset);
+  const __m256i vr = _mm256_set1_epi16(c->vr_coeff);
+  const __m256i ub = _mm256_set1_epi16(c->ub_coeff);
+  const __m256i ug = _mm256_set1_epi16(c->ug_coeff);
+  const __m256i vg = _mm256_set1_epi16(c->vg_coeff);
+  const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
+  __m256i masks[3][3];
+  for (int part = 0; part < 3; part++) {
+    for (int channel = 0; channel < 3; channel++) masks[part][channel] = shuffle_mask(part, channel);
+  }
+  int32_t x = 0;
+  for (; x + 32 <= width; x += 32) {
+    __m256i yv = _mm256_loadu_si256((const __m256i *)(const void *)(y + x));
+    __m256i uv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(u + x / 2)));
+    __m256i vv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(v + x / 2)));
+    __m256i y_even = _mm256_slli_epi16(_mm256_and_si256(yv, low_bytes), 3);
+    __m256i y_odd = _mm256_slli_epi16(_mm256_srli_epi16(yv, 8), 3);
+    uv = _mm256_subs_epi16(_mm256_slli_epi16(uv, 3), u_offset);
+    vv = _mm256_subs_epi16(_mm256_slli_epi16(vv, 3), v_offset);
+    y_even = _mm256_mulhi_epi16(_mm256_sub_epi16(y_even, y_offset), y_coeff);
+    y_odd = _mm256_mulhi_epi16(_mm256_sub_epi16(y_odd, y_offset), y_coeff);
+    __m256i g_uv = _mm256_adds_epi16(_mm256_mulhi_epi16(uv, ug), _mm256_mulhi_epi16(vv, vg));
+    __m256i b_u = _mm256_mulhi_epi16(uv, ub);
+    __m256i r_v = _mm256_mulhi_epi16(vv, vr);
+    // packus to bytes within each 128-bit lane: [even 0-7 | odd 0-7] per lane, then the even and
+    // odd bytes interleaved back into pixel order.
+    __m256i r = _mm256_packus_epi16(_mm256_adds_epi16(y_even, r_v), _mm256_adds_epi16(y_odd, r_v));
+    __m256i g =
+        _mm256_packus_epi16(_mm256_adds_epi16(y_even, g_uv), _mm256_adds_epi16(y_odd, g_uv));
+    __m256i b = _mm256_packus_epi16(_mm256_adds_epi16(y_even, b_u), _mm256_adds_epi16(y_odd, b_u));
+    // Per 128-bit lane: bytes 0-7 even pixels, 8-15 odd pixels of that lane's 16 pixels.
+    r = _mm256_unpacklo_epi8(r, _mm256_srli_si256(r, 8));
+    g = _mm256_unpacklo_epi8(g, _mm256_srli_si256(g, 8));
+    b = _mm256_unpacklo_epi8(b, _mm256_srli_si256(b, 8));
+    // Each lane now holds 16 pixels in order (lane 0: pixels 0-15, lane 1: 16-31).
+    __m256i out[3];
+    for (int part = 0; part < 3; part++) {
+      out[part] = _mm256_or_si256(
+          _mm256_or_si256(_mm256_shuffle_epi8(r, masks[part][0]),
+                          _mm256_shuffle_epi8(g, masks[part][1])),
+          _mm256_shuffle_epi8(b, masks[part][2]));
+    }
+    uint8_t *p = dst + 3 * (ptrdiff_t)x;
+    _mm256_storeu_si256((__m256i *)(void *)p, _mm256_permute2x128_si256(out[0], out[1], 0x20));
+    _mm256_storeu_si256((__m256i *)(void *)(p + 32),
+                        _mm256_permute2x128_si256(out[2], out[0], 0x30));
+    _mm256_storeu_si256((__m256i *)(void *)(p + 64),
+                        _mm256_permute2x128_si256(out[1], out[2], 0x31));
+  }
+  if (x < width) row_scalar(c, y, u, v, x, width, dst);
+}
+
+FS_AVX2 static void sum_row_avx2(const fs_yuv_rgb_coefficients *c, const uint8_t *y,
+                                 const uint8_t *u, const uint8_t *v, int32_t width,
+                                 uint16_t *dst) {
+  const __m256i y_coeff = _mm256_set1_epi16(c->y_coeff);
+  const __m256i y_offset = _mm256_set1_epi16(c->y_offset);
+  const __m256i u_offset = _mm256_set1_epi16(c->u_offset);
+  const __m256i v_offset = _mm256_set1_epi16(c->v_offset);
+  const __m256i vr = _mm256_set1_epi16(c->vr_coeff);
+  const __m256i ub = _mm256_set1_epi16(c->ub_coeff);
+  const __m256i ug = _mm256_set1_epi16(c->ug_coeff);
+  const __m256i vg = _mm256_set1_epi16(c->vg_coeff);
+  const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i top = _mm256_set1_epi16(255);
+  int32_t x = 0;
+  for (; x + 32 <= width; x += 32) {
+    __m256i yv = _mm256_loadu_si256((const __m256i *)(const void *)(y + x));
+    __m256i uv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(u + x / 2)));
+    __m256i vv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(v + x / 2)));
+    __m256i y_even = _mm256_slli_epi16(_mm256_and_si256(yv, low_bytes), 3);
+    __m256i y_odd = _mm256_slli_epi16(_mm256_srli_epi16(yv, 8), 3);
+    uv = _mm256_subs_epi16(_mm256_slli_epi16(uv, 3), u_offset);
+    vv = _mm256_subs_epi16(_mm256_slli_epi16(vv, 3), v_offset);
+    y_even = _mm256_mulhi_epi16(_mm256_sub_epi16(y_even, y_offset), y_coeff);
+    y_odd = _mm256_mulhi_epi16(_mm256_sub_epi16(y_odd, y_offset), y_coeff);
+    __m256i g_uv = _mm256_adds_epi16(_mm256_mulhi_epi16(uv, ug), _mm256_mulhi_epi16(vv, vg));
+    __m256i b_u = _mm256_mulhi_epi16(uv, ub);
+    __m256i r_v = _mm256_mulhi_epi16(vv, vr);
+#define FS_CLAMP(x) _mm256_min_epi16(_mm256_max_epi16((x), zero), top)
+    __m256i even = _mm256_add_epi16(
+        _mm256_add_epi16(FS_CLAMP(_mm256_adds_epi16(y_even, r_v)),
+                         FS_CLAMP(_mm256_adds_epi16(y_even, g_uv))),
+        FS_CLAMP(_mm256_adds_epi16(y_even, b_u)));
+    __m256i odd = _mm256_add_epi16(
+        _mm256_add_epi16(FS_CLAMP(_mm256_adds_epi16(y_odd, r_v)),
+                         FS_CLAMP(_mm256_adds_epi16(y_odd, g_uv))),
+        FS_CLAMP(_mm256_adds_epi16(y_odd, b_u)));
+#undef FS_CLAMP
+    // Lane j of `even` is pixel 2 j, of `odd` pixel 2 j + 1: interleaved per 128-bit half, lo
+    // holds pixels 0-7 and 16-23, hi 8-15 and 24-31.
+    __m256i lo = _mm256_unpacklo_epi16(even, odd);
+    __m256i hi = _mm256_unpackhi_epi16(even, odd);
+    _mm256_storeu_si256((__m256i *)(void *)(dst + x), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256((__m256i *)(void *)(dst + x + 16),
+                        _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+  if (x < width) sum_row_scalar(c, y, u, v, x, width, dst);
+}
+#endif
+
+int fs_yuv_path_available(int path) {
+  switch (path) {
+  case FS_YUV_PATH_SCALAR: return 1;
+#if FS_X86
+  case FS_YUV_PATH_AVX2: return fs_cpu_has_avx2();
+#endif
+  default: return 0;
+  }
+}
+
+int fs_yuv420_to_rgb24(const fs_yuv_rgb_coefficients *c, const uint8_t *y, ptrdiff_t y_stride,
+                       const uint8_t *u, ptrdiff_t u_stride, const uint8_t *v, ptrdiff_t v_stride,
+                       int32_t width, int32_t height, uint8_t *dst, ptrdiff_t dst_stride,
+                       int path) {
+  if (!fs_yuv_path_available(path)) return -2;
+  if (!c || !y || !u || !v || !dst || width < 0 || height < 0) return -1;
+  for (int32_t r = 0; r < height; r++) {
+    const uint8_t *yr = y + r * y_stride;
+    const uint8_t *ur = u + (r >> 1) * u_stride;
+    const uint8_t *vr = v + (r >> 1) * v_stride;
+    uint8_t *d = dst + r * dst_stride;
+#if FS_X86
+    if (path == FS_YUV_PATH_AVX2) {
+      row_avx2(c, yr, ur, vr, width, d);
+      continue;
+    }
+#endif
+    row_scalar(c, yr, ur, vr, 0, width, d);
+  }
+  return 0;
+}
+
+int fs_yuv420_to_rgb_sum(const fs_yuv_rgb_coefficients *c, const uint8_t *y, ptrdiff_t y_stride,
+                         const uint8_t *u, ptrdiff_t u_stride, const uint8_t *v,
+                         ptrdiff_t v_stride, int32_t width, int32_t height, uint16_t *dst,
+                         ptrdiff_t dst_stride, int path) {
+  if (!fs_yuv_path_available(path)) return -2;
+  if (!c || !y || !u || !v || !dst || width < 0 || height < 0) return -1;
+  for (int32_t r = 0; r < height; r++) {
+    const uint8_t *yr = y + r * y_stride;
+    const uint8_t *ur = u + (r >> 1) * u_stride;
+    const uint8_t *vr = v + (r >> 1) * v_stride;
+    uint16_t *d = dst + r * dst_stride;
+#if FS_X86
+    if (path == FS_YUV_PATH_AVX2) {
+      sum_row_avx2(c, yr, ur, vr, width, d);
+      continue;
+    }
+#endif
+    sum_row_scalar(c, yr, ur, vr, 0, width, d);
+  }
+  return 0;
+}
+
+void fs_rgb24_to_sum(const uint8_t *rgb, ptrdiff_t stride, int32_t width, int32_t height,
+                     uint16_t *dst, ptrdiff_t dst_stride) {
+  for (int32_t r = 0; r < height; r++) {
+    const uint8_t *p = rgb + r * stride;
+    uint16_t *d = dst + r * dst_stride;
+    for (int32_t x = 0; x < width; x++) {
+      d[x] = (uint16_t)(p[3 * x] + p[3 * x + 1] + p[3 * x + 2]);
+    }
+  }
+}
