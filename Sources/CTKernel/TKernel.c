@@ -82,27 +82,32 @@ static inline int32_t key_at(const uint8_t *frame, ptrdiff_t j, int32_t channels
 
 /// The exact test of pixels from ..< to: the key-step bound, then D in double against the k-th
 /// value (`FlashKernel.testExactly` in Swift).
+/// One pixel's change from key a to key c: a rise (fall) at least the pair's key-step bound is
+/// computed in double and enters the rises (falls) if it beats the k-th value. 1 when it entered.
+static inline int consider(const double *table, int32_t a, int32_t c, fs_t_pair *pair,
+                           const bounds *b) {
+  if (c - a >= b->rise_step) {
+    double e = table[c] - table[a];
+    if (e > pair->pos[0]) {
+      top_insert(pair->pos, pair->k, e);
+      return 1;
+    }
+  } else if (a - c >= b->fall_step) {
+    double e = table[a] - table[c];
+    if (e > pair->neg[0]) {
+      top_insert(pair->neg, pair->k, e);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static void test_exactly(const fs_t_model *m, const uint8_t *prev, const uint8_t *cur,
                          ptrdiff_t from, ptrdiff_t to, int32_t channels, fs_t_pair *pair,
                          bounds *b) {
-  const double *table = m->table;
   int changed = 0;
   for (ptrdiff_t j = from; j < to; j++) {
-    int32_t a = key_at(prev, j, channels);
-    int32_t c = key_at(cur, j, channels);
-    if (c - a >= b->rise_step) {
-      double e = table[c] - table[a];
-      if (e > pair->pos[0]) {
-        top_insert(pair->pos, pair->k, e);
-        changed = 1;
-      }
-    } else if (a - c >= b->fall_step) {
-      double e = table[a] - table[c];
-      if (e > pair->neg[0]) {
-        top_insert(pair->neg, pair->k, e);
-        changed = 1;
-      }
-    }
+    changed |= consider(m->table, key_at(prev, j, channels), key_at(cur, j, channels), pair, b);
   }
   if (changed) set_bounds(m, pair, b);
 }
@@ -216,25 +221,8 @@ FS_AVX2 static void screen_avx2(const fs_t_model *m, const uint8_t *prev, const 
 /// The exact test of keys from ..< to (`test_exactly` on key planes).
 static void test_sums(const fs_t_model *m, const uint16_t *prev, const uint16_t *cur,
                       ptrdiff_t from, ptrdiff_t to, fs_t_pair *pair, bounds *b) {
-  const double *table = m->table;
   int changed = 0;
-  for (ptrdiff_t j = from; j < to; j++) {
-    int32_t a = prev[j];
-    int32_t c = cur[j];
-    if (c - a >= b->rise_step) {
-      double e = table[c] - table[a];
-      if (e > pair->pos[0]) {
-        top_insert(pair->pos, pair->k, e);
-        changed = 1;
-      }
-    } else if (a - c >= b->fall_step) {
-      double e = table[a] - table[c];
-      if (e > pair->neg[0]) {
-        top_insert(pair->neg, pair->k, e);
-        changed = 1;
-      }
-    }
-  }
+  for (ptrdiff_t j = from; j < to; j++) changed |= consider(m->table, prev[j], cur[j], pair, b);
   if (changed) set_bounds(m, pair, b);
 }
 
@@ -297,37 +285,6 @@ FS_AVX2 static void screen_sums_avx2(const fs_t_model *m, const uint16_t *prev,
 }
 #endif
 
-int fs_t_pairs_sum(const fs_t_model *model, const uint16_t *const *frames, int32_t frame_count,
-                   ptrdiff_t pixels, fs_t_pair *pairs, int path) {
-  if (!fs_t_path_available(path)) return -2;
-  if (model->channels != 3 || model->count != 766) return -1;
-  if (frame_count < 2 || pixels <= 0) return 0;
-  int32_t count = frame_count - 1;
-  for (int32_t p = 0; p < count; p++) {
-    if (pairs[p].k < 1) return -1;
-  }
-  enum { MAX_BATCH = 64 };
-  bounds bs[MAX_BATCH];
-  for (int32_t first = 0; first < count; first += MAX_BATCH) {
-    int32_t n = count - first < MAX_BATCH ? count - first : MAX_BATCH;
-    for (int32_t p = 0; p < n; p++) set_bounds(model, &pairs[first + p], &bs[p]);
-    for (ptrdiff_t start = 0; start < pixels; start += STRIP_PIXELS) {
-      ptrdiff_t end = pixels - start < STRIP_PIXELS ? pixels : start + STRIP_PIXELS;
-      for (int32_t p = 0; p < n; p++) {
-        const uint16_t *prev = frames[first + p], *cur = frames[first + p + 1];
-#if FS_X86
-        if (path == FS_T_PATH_AVX2) {
-          screen_sums_avx2(model, prev, cur, start, end, p == 0, &pairs[first + p], &bs[p]);
-          continue;
-        }
-#endif
-        screen_sums_generic(model, prev, cur, start, end, p == 0, &pairs[first + p], &bs[p]);
-      }
-    }
-  }
-  return 0;
-}
-
 int fs_t_path_available(int path) {
   switch (path) {
   case FS_T_PATH_GENERIC: return 1;
@@ -345,11 +302,37 @@ int fs_t_best_path(void) {
   return FS_T_PATH_GENERIC;
 }
 
-int fs_t_pairs(const fs_t_model *model, const uint8_t *const *frames, int32_t frame_count,
-               ptrdiff_t pixels, fs_t_pair *pairs, int path) {
-  if (!fs_t_path_available(path)) return -2;
-  int32_t channels = model->channels;
-  if ((channels != 1 && channels != 3) || model->count != 255 * channels + 1) return -1;
+/// Screens pixels from ..< to of one pair (`prev`, `cur`: frames of bytes or of keys).
+typedef void (*screen_fn)(const fs_t_model *m, const void *prev, const void *cur, ptrdiff_t from,
+                          ptrdiff_t to, int fetch_prev, fs_t_pair *pair, bounds *b, int path);
+
+static void screen_bytes(const fs_t_model *m, const void *prev, const void *cur, ptrdiff_t from,
+                         ptrdiff_t to, int fetch_prev, fs_t_pair *pair, bounds *b, int path) {
+#if FS_X86
+  if (path == FS_T_PATH_AVX2) {
+    screen_avx2(m, prev, cur, from, to, m->channels, fetch_prev, pair, b);
+    return;
+  }
+#endif
+  (void)path;
+  screen_generic(m, prev, cur, from, to, m->channels, fetch_prev, pair, b);
+}
+
+static void screen_keys(const fs_t_model *m, const void *prev, const void *cur, ptrdiff_t from,
+                        ptrdiff_t to, int fetch_prev, fs_t_pair *pair, bounds *b, int path) {
+#if FS_X86
+  if (path == FS_T_PATH_AVX2) {
+    screen_sums_avx2(m, prev, cur, from, to, fetch_prev, pair, b);
+    return;
+  }
+#endif
+  (void)path;
+  screen_sums_generic(m, prev, cur, from, to, fetch_prev, pair, b);
+}
+
+/// The pairs of `frames` through `screen`, strip by strip (the arguments already checked).
+static int run_pairs(const fs_t_model *model, const void *const *frames, int32_t frame_count,
+                     ptrdiff_t pixels, fs_t_pair *pairs, int path, screen_fn screen) {
   if (frame_count < 2 || pixels <= 0) return 0;
   int32_t count = frame_count - 1;
   for (int32_t p = 0; p < count; p++) {
@@ -364,17 +347,27 @@ int fs_t_pairs(const fs_t_model *model, const uint8_t *const *frames, int32_t fr
     for (ptrdiff_t start = 0; start < pixels; start += STRIP_PIXELS) {
       ptrdiff_t end = pixels - start < STRIP_PIXELS ? pixels : start + STRIP_PIXELS;
       for (int32_t p = 0; p < n; p++) {
-        const uint8_t *prev = frames[first + p], *cur = frames[first + p + 1];
-#if FS_X86
-        if (path == FS_T_PATH_AVX2) {
-          screen_avx2(model, prev, cur, start, end, channels, p == 0, &pairs[first + p], &bs[p]);
-          continue;
-        }
-#endif
-        screen_generic(model, prev, cur, start, end, channels, p == 0, &pairs[first + p],
-                       &bs[p]);
+        screen(model, frames[first + p], frames[first + p + 1], start, end, p == 0,
+               &pairs[first + p], &bs[p], path);
       }
     }
   }
   return 0;
+}
+
+int fs_t_pairs(const fs_t_model *model, const uint8_t *const *frames, int32_t frame_count,
+               ptrdiff_t pixels, fs_t_pair *pairs, int path) {
+  if (!fs_t_path_available(path)) return -2;
+  int32_t channels = model->channels;
+  if ((channels != 1 && channels != 3) || model->count != 255 * channels + 1) return -1;
+  return run_pairs(model, (const void *const *)frames, frame_count, pixels, pairs, path,
+                   screen_bytes);
+}
+
+int fs_t_pairs_sum(const fs_t_model *model, const uint16_t *const *frames, int32_t frame_count,
+                   ptrdiff_t pixels, fs_t_pair *pairs, int path) {
+  if (!fs_t_path_available(path)) return -2;
+  if (model->channels != 3 || model->count != 766) return -1;
+  return run_pairs(model, (const void *const *)frames, frame_count, pixels, pairs, path,
+                   screen_keys);
 }

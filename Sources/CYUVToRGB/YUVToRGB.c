@@ -119,58 +119,85 @@ FS_AVX2 static inline __m256i shuffle_mask(int part, int channel) {
   return _mm256_broadcastsi128_si256(m);
 }
 
+/// The constants, one per 16-bit lane.
+typedef struct avx2_constants {
+  __m256i y_coeff, y_offset, u_offset, v_offset, vr, ub, ug, vg, low_bytes;
+} avx2_constants;
+
+FS_AVX2 static inline avx2_constants avx2_constants_of(const fs_yuv_rgb_coefficients *c) {
+  avx2_constants k;
+  k.y_coeff = _mm256_set1_epi16(c->y_coeff);
+  k.y_offset = _mm256_set1_epi16(c->y_offset);
+  k.u_offset = _mm256_set1_epi16(c->u_offset);
+  k.v_offset = _mm256_set1_epi16(c->v_offset);
+  k.vr = _mm256_set1_epi16(c->vr_coeff);
+  k.ub = _mm256_set1_epi16(c->ub_coeff);
+  k.ug = _mm256_set1_epi16(c->ug_coeff);
+  k.vg = _mm256_set1_epi16(c->vg_coeff);
+  k.low_bytes = _mm256_set1_epi16(0x00FF);
+  return k;
+}
+
+/// R, G, B of 32 pixels before the clamp to 0...255 (16-bit, saturated as swscale's): `even`
+/// lane j is pixel 2 j, `odd` lane j pixel 2 j + 1; [0] R, [1] G, [2] B.
+typedef struct avx2_block {
+  __m256i even[3], odd[3];
+} avx2_block;
+
+FS_AVX2 static inline avx2_block avx2_pixels(const avx2_constants *k, const uint8_t *y,
+                                             const uint8_t *u, const uint8_t *v) {
+  __m256i yv = _mm256_loadu_si256((const __m256i *)(const void *)y);
+  __m256i uv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)u));
+  __m256i vv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)v));
+  __m256i y_even = _mm256_slli_epi16(_mm256_and_si256(yv, k->low_bytes), 3);
+  __m256i y_odd = _mm256_slli_epi16(_mm256_srli_epi16(yv, 8), 3);
+  uv = _mm256_subs_epi16(_mm256_slli_epi16(uv, 3), k->u_offset);
+  vv = _mm256_subs_epi16(_mm256_slli_epi16(vv, 3), k->v_offset);
+  y_even = _mm256_mulhi_epi16(_mm256_sub_epi16(y_even, k->y_offset), k->y_coeff);
+  y_odd = _mm256_mulhi_epi16(_mm256_sub_epi16(y_odd, k->y_offset), k->y_coeff);
+  __m256i g_uv = _mm256_adds_epi16(_mm256_mulhi_epi16(uv, k->ug), _mm256_mulhi_epi16(vv, k->vg));
+  __m256i b_u = _mm256_mulhi_epi16(uv, k->ub);
+  __m256i r_v = _mm256_mulhi_epi16(vv, k->vr);
+  avx2_block out;
+  out.even[0] = _mm256_adds_epi16(y_even, r_v);
+  out.even[1] = _mm256_adds_epi16(y_even, g_uv);
+  out.even[2] = _mm256_adds_epi16(y_even, b_u);
+  out.odd[0] = _mm256_adds_epi16(y_odd, r_v);
+  out.odd[1] = _mm256_adds_epi16(y_odd, g_uv);
+  out.odd[2] = _mm256_adds_epi16(y_odd, b_u);
+  return out;
+}
+
 FS_AVX2 static void row_avx2(const fs_yuv_rgb_coefficients *c, const uint8_t *y,
                              const uint8_t *u, const uint8_t *v, int32_t width, uint8_t *dst) {
-  const __m256i y_coeff = _mm256_set1_epi16(c->y_coeff);
-  const __m256i y_offset = _mm256_set1_epi16(c->y_offset);
-  const __m256i u_offset = _mm256_set1_epi16(c->u_offset);
-  const __m256i v_offset = _mm256_set1_epi16(c->v_offset);
-  const __m256i vr = _mm256_set1_epi16(c->vr_coeff);
-  const __m256i ub = _mm256_set1_epi16(c->ub_coeff);
-  const __m256i ug = _mm256_set1_epi16(c->ug_coeff);
-  const __m256i vg = _mm256_set1_epi16(c->vg_coeff);
-  const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
+  const avx2_constants k = avx2_constants_of(c);
   __m256i masks[3][3];
   for (int part = 0; part < 3; part++) {
     for (int channel = 0; channel < 3; channel++) masks[part][channel] = shuffle_mask(part, channel);
   }
   int32_t x = 0;
   for (; x + 32 <= width; x += 32) {
-    __m256i yv = _mm256_loadu_si256((const __m256i *)(const void *)(y + x));
-    __m256i uv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(u + x / 2)));
-    __m256i vv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(v + x / 2)));
-    __m256i y_even = _mm256_slli_epi16(_mm256_and_si256(yv, low_bytes), 3);
-    __m256i y_odd = _mm256_slli_epi16(_mm256_srli_epi16(yv, 8), 3);
-    uv = _mm256_subs_epi16(_mm256_slli_epi16(uv, 3), u_offset);
-    vv = _mm256_subs_epi16(_mm256_slli_epi16(vv, 3), v_offset);
-    y_even = _mm256_mulhi_epi16(_mm256_sub_epi16(y_even, y_offset), y_coeff);
-    y_odd = _mm256_mulhi_epi16(_mm256_sub_epi16(y_odd, y_offset), y_coeff);
-    __m256i g_uv = _mm256_adds_epi16(_mm256_mulhi_epi16(uv, ug), _mm256_mulhi_epi16(vv, vg));
-    __m256i b_u = _mm256_mulhi_epi16(uv, ub);
-    __m256i r_v = _mm256_mulhi_epi16(vv, vr);
-    // packus to bytes within each 128-bit lane: [even 0-7 | odd 0-7] per lane, then the even and
-    // odd bytes interleaved back into pixel order.
-    __m256i r = _mm256_packus_epi16(_mm256_adds_epi16(y_even, r_v), _mm256_adds_epi16(y_odd, r_v));
-    __m256i g =
-        _mm256_packus_epi16(_mm256_adds_epi16(y_even, g_uv), _mm256_adds_epi16(y_odd, g_uv));
-    __m256i b = _mm256_packus_epi16(_mm256_adds_epi16(y_even, b_u), _mm256_adds_epi16(y_odd, b_u));
-    // Per 128-bit lane: bytes 0-7 even pixels, 8-15 odd pixels of that lane's 16 pixels.
-    r = _mm256_unpacklo_epi8(r, _mm256_srli_si256(r, 8));
-    g = _mm256_unpacklo_epi8(g, _mm256_srli_si256(g, 8));
-    b = _mm256_unpacklo_epi8(b, _mm256_srli_si256(b, 8));
-    // Each lane now holds 16 pixels in order (lane 0: pixels 0-15, lane 1: 16-31).
+    avx2_block p = avx2_pixels(&k, y + x, u + x / 2, v + x / 2);
+    // packus to bytes within each 128-bit lane (bytes 0-7 the lane's even pixels, 8-15 its odd
+    // ones, `packuswb` as swscale clamps), then the two interleaved back into pixel order: each
+    // lane holds 16 pixels in order (lane 0 pixels 0-15, lane 1 16-31).
+    __m256i ch[3];
+    for (int i = 0; i < 3; i++) {
+      __m256i packed = _mm256_packus_epi16(p.even[i], p.odd[i]);
+      ch[i] = _mm256_unpacklo_epi8(packed, _mm256_srli_si256(packed, 8));
+    }
     __m256i out[3];
     for (int part = 0; part < 3; part++) {
       out[part] = _mm256_or_si256(
-          _mm256_or_si256(_mm256_shuffle_epi8(r, masks[part][0]),
-                          _mm256_shuffle_epi8(g, masks[part][1])),
-          _mm256_shuffle_epi8(b, masks[part][2]));
+          _mm256_or_si256(_mm256_shuffle_epi8(ch[0], masks[part][0]),
+                          _mm256_shuffle_epi8(ch[1], masks[part][1])),
+          _mm256_shuffle_epi8(ch[2], masks[part][2]));
     }
-    uint8_t *p = dst + 3 * (ptrdiff_t)x;
-    _mm256_storeu_si256((__m256i *)(void *)p, _mm256_permute2x128_si256(out[0], out[1], 0x20));
-    _mm256_storeu_si256((__m256i *)(void *)(p + 32),
+    uint8_t *o = dst + 3 * (ptrdiff_t)x;
+    _mm256_storeu_si256((__m256i *)(void *)o, _mm256_permute2x128_si256(out[0], out[1], 0x20));
+    _mm256_storeu_si256((__m256i *)(void *)(o + 32),
                         _mm256_permute2x128_si256(out[2], out[0], 0x30));
-    _mm256_storeu_si256((__m256i *)(void *)(p + 64),
+    _mm256_storeu_si256((__m256i *)(void *)(o + 64),
                         _mm256_permute2x128_si256(out[1], out[2], 0x31));
   }
   if (x < width) row_scalar(c, y, u, v, x, width, dst);
@@ -179,43 +206,18 @@ FS_AVX2 static void row_avx2(const fs_yuv_rgb_coefficients *c, const uint8_t *y,
 FS_AVX2 static void sum_row_avx2(const fs_yuv_rgb_coefficients *c, const uint8_t *y,
                                  const uint8_t *u, const uint8_t *v, int32_t width,
                                  uint16_t *dst) {
-  const __m256i y_coeff = _mm256_set1_epi16(c->y_coeff);
-  const __m256i y_offset = _mm256_set1_epi16(c->y_offset);
-  const __m256i u_offset = _mm256_set1_epi16(c->u_offset);
-  const __m256i v_offset = _mm256_set1_epi16(c->v_offset);
-  const __m256i vr = _mm256_set1_epi16(c->vr_coeff);
-  const __m256i ub = _mm256_set1_epi16(c->ub_coeff);
-  const __m256i ug = _mm256_set1_epi16(c->ug_coeff);
-  const __m256i vg = _mm256_set1_epi16(c->vg_coeff);
-  const __m256i low_bytes = _mm256_set1_epi16(0x00FF);
+  const avx2_constants k = avx2_constants_of(c);
   const __m256i zero = _mm256_setzero_si256();
   const __m256i top = _mm256_set1_epi16(255);
   int32_t x = 0;
   for (; x + 32 <= width; x += 32) {
-    __m256i yv = _mm256_loadu_si256((const __m256i *)(const void *)(y + x));
-    __m256i uv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(u + x / 2)));
-    __m256i vv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(v + x / 2)));
-    __m256i y_even = _mm256_slli_epi16(_mm256_and_si256(yv, low_bytes), 3);
-    __m256i y_odd = _mm256_slli_epi16(_mm256_srli_epi16(yv, 8), 3);
-    uv = _mm256_subs_epi16(_mm256_slli_epi16(uv, 3), u_offset);
-    vv = _mm256_subs_epi16(_mm256_slli_epi16(vv, 3), v_offset);
-    y_even = _mm256_mulhi_epi16(_mm256_sub_epi16(y_even, y_offset), y_coeff);
-    y_odd = _mm256_mulhi_epi16(_mm256_sub_epi16(y_odd, y_offset), y_coeff);
-    __m256i g_uv = _mm256_adds_epi16(_mm256_mulhi_epi16(uv, ug), _mm256_mulhi_epi16(vv, vg));
-    __m256i b_u = _mm256_mulhi_epi16(uv, ub);
-    __m256i r_v = _mm256_mulhi_epi16(vv, vr);
-#define FS_CLAMP(x) _mm256_min_epi16(_mm256_max_epi16((x), zero), top)
-    __m256i even = _mm256_add_epi16(
-        _mm256_add_epi16(FS_CLAMP(_mm256_adds_epi16(y_even, r_v)),
-                         FS_CLAMP(_mm256_adds_epi16(y_even, g_uv))),
-        FS_CLAMP(_mm256_adds_epi16(y_even, b_u)));
-    __m256i odd = _mm256_add_epi16(
-        _mm256_add_epi16(FS_CLAMP(_mm256_adds_epi16(y_odd, r_v)),
-                         FS_CLAMP(_mm256_adds_epi16(y_odd, g_uv))),
-        FS_CLAMP(_mm256_adds_epi16(y_odd, b_u)));
-#undef FS_CLAMP
-    // Lane j of `even` is pixel 2 j, of `odd` pixel 2 j + 1: interleaved per 128-bit half, lo
-    // holds pixels 0-7 and 16-23, hi 8-15 and 24-31.
+    avx2_block p = avx2_pixels(&k, y + x, u + x / 2, v + x / 2);
+    __m256i even = zero, odd = zero;
+    for (int i = 0; i < 3; i++) {
+      even = _mm256_add_epi16(even, _mm256_min_epi16(_mm256_max_epi16(p.even[i], zero), top));
+      odd = _mm256_add_epi16(odd, _mm256_min_epi16(_mm256_max_epi16(p.odd[i], zero), top));
+    }
+    // Interleaved per 128-bit half: lo holds pixels 0-7 and 16-23, hi 8-15 and 24-31.
     __m256i lo = _mm256_unpacklo_epi16(even, odd);
     __m256i hi = _mm256_unpackhi_epi16(even, odd);
     _mm256_storeu_si256((__m256i *)(void *)(dst + x), _mm256_permute2x128_si256(lo, hi, 0x20));
@@ -236,48 +238,47 @@ int fs_yuv_path_available(int path) {
   }
 }
 
-int fs_yuv420_to_rgb24(const fs_yuv_rgb_coefficients *c, const uint8_t *y, ptrdiff_t y_stride,
-                       const uint8_t *u, ptrdiff_t u_stride, const uint8_t *v, ptrdiff_t v_stride,
-                       int32_t width, int32_t height, uint8_t *dst, ptrdiff_t dst_stride,
-                       int path) {
+/// The rows of either output: rgb24 bytes (`sums` 0, `dst_stride` in bytes) or key values
+/// (`sums` 1, `dst_stride` in values).
+static int convert_rows(const fs_yuv_rgb_coefficients *c, const uint8_t *y, ptrdiff_t y_stride,
+                        const uint8_t *u, ptrdiff_t u_stride, const uint8_t *v,
+                        ptrdiff_t v_stride, int32_t width, int32_t height, void *dst,
+                        ptrdiff_t dst_stride, int sums, int path) {
   if (!fs_yuv_path_available(path)) return -2;
   if (!c || !y || !u || !v || !dst || width < 0 || height < 0) return -1;
   for (int32_t r = 0; r < height; r++) {
     const uint8_t *yr = y + r * y_stride;
     const uint8_t *ur = u + (r >> 1) * u_stride;
     const uint8_t *vr = v + (r >> 1) * v_stride;
-    uint8_t *d = dst + r * dst_stride;
+    uint8_t *bytes = (uint8_t *)dst + r * dst_stride;
+    uint16_t *keys = (uint16_t *)dst + r * dst_stride;
 #if FS_X86
     if (path == FS_YUV_PATH_AVX2) {
-      row_avx2(c, yr, ur, vr, width, d);
+      if (sums) sum_row_avx2(c, yr, ur, vr, width, keys);
+      else row_avx2(c, yr, ur, vr, width, bytes);
       continue;
     }
 #endif
-    row_scalar(c, yr, ur, vr, 0, width, d);
+    if (sums) sum_row_scalar(c, yr, ur, vr, 0, width, keys);
+    else row_scalar(c, yr, ur, vr, 0, width, bytes);
   }
   return 0;
+}
+
+int fs_yuv420_to_rgb24(const fs_yuv_rgb_coefficients *c, const uint8_t *y, ptrdiff_t y_stride,
+                       const uint8_t *u, ptrdiff_t u_stride, const uint8_t *v, ptrdiff_t v_stride,
+                       int32_t width, int32_t height, uint8_t *dst, ptrdiff_t dst_stride,
+                       int path) {
+  return convert_rows(c, y, y_stride, u, u_stride, v, v_stride, width, height, dst, dst_stride, 0,
+                      path);
 }
 
 int fs_yuv420_to_rgb_sum(const fs_yuv_rgb_coefficients *c, const uint8_t *y, ptrdiff_t y_stride,
                          const uint8_t *u, ptrdiff_t u_stride, const uint8_t *v,
                          ptrdiff_t v_stride, int32_t width, int32_t height, uint16_t *dst,
                          ptrdiff_t dst_stride, int path) {
-  if (!fs_yuv_path_available(path)) return -2;
-  if (!c || !y || !u || !v || !dst || width < 0 || height < 0) return -1;
-  for (int32_t r = 0; r < height; r++) {
-    const uint8_t *yr = y + r * y_stride;
-    const uint8_t *ur = u + (r >> 1) * u_stride;
-    const uint8_t *vr = v + (r >> 1) * v_stride;
-    uint16_t *d = dst + r * dst_stride;
-#if FS_X86
-    if (path == FS_YUV_PATH_AVX2) {
-      sum_row_avx2(c, yr, ur, vr, width, d);
-      continue;
-    }
-#endif
-    sum_row_scalar(c, yr, ur, vr, 0, width, d);
-  }
-  return 0;
+  return convert_rows(c, y, y_stride, u, u_stride, v, v_stride, width, height, dst, dst_stride, 1,
+                      path);
 }
 
 void fs_rgb24_to_sum(const uint8_t *rgb, ptrdiff_t stride, int32_t width, int32_t height,

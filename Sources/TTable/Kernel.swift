@@ -32,10 +32,7 @@ struct FlashKernel {
   func pairs(frames: [UnsafePointer<UInt8>], pixels: Int) -> [(p: Double, n: Double)] {
     guard frames.count >= 2 else { return [] }
     let kept = min(topK, pixels)
-    var states = [PairState](
-      repeating: PairState(
-        pos: TopK(capacity: kept), neg: TopK(capacity: kept), riseBound: 0, fallBound: 0),
-      count: frames.count - 1)
+    var states = Self.freshStates(pairs: frames.count - 1, kept: kept)
     if kept > 0 && model.table != nil && path != .swift {
       runC(frames: frames, pixels: pixels, states: &states)
     } else if kept > 0 {
@@ -78,10 +75,7 @@ struct FlashKernel {
     precondition(model.mode == .mean, "key planes hold R + G + B: the mean mode's key")
     guard frames.count >= 2 else { return [] }
     let kept = min(topK, pixels)
-    var states = [PairState](
-      repeating: PairState(
-        pos: TopK(capacity: kept), neg: TopK(capacity: kept), riseBound: 0, fallBound: 0),
-      count: frames.count - 1)
+    var states = Self.freshStates(pairs: frames.count - 1, kept: kept)
     if kept > 0 { runC(frames: frames, pixels: pixels, states: &states, sums: true) }
     return states.map { ($0.pos.mean, $0.neg.mean) }
   }
@@ -125,6 +119,14 @@ struct FlashKernel {
       states[p].pos = TopK(values: Array(pos[(p * k)..<((p + 1) * k)]))
       states[p].neg = TopK(values: Array(neg[(p * k)..<((p + 1) * k)]))
     }
+  }
+
+  /// `pairs` states with empty top-k lists of `kept` values.
+  static func freshStates(pairs: Int, kept: Int) -> [PairState] {
+    [PairState](
+      repeating: PairState(
+        pos: TopK(capacity: kept), neg: TopK(capacity: kept), riseBound: 0, fallBound: 0),
+      count: pairs)
   }
 
   struct PairState {
