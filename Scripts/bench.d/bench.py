@@ -178,13 +178,14 @@ class Tool:
 
 def measure(argv, stdout_path=None, env=None):
     """(wall s, cpu s, peak RSS KiB, exit status, minor page faults) of one run; `env`: variables
-    added to this script's environment."""
+    added to this script's environment. Every run gets SOURCE_DATE_EPOCH=0, so the reports' createdAt
+    is the same in every run and the checks can compare the JSON reports byte for byte."""
     out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     err = open(os.devnull, "wb")
     try:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **env} if env else None)
+                                env={**os.environ, "SOURCE_DATE_EPOCH": "0", **(env or {})})
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
