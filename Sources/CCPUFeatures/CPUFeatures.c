@@ -1,7 +1,7 @@
 // The cpuid questions of the C kernels, asked in one place (the header says what each answers).
 #include "CCPUFeatures.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
+#if FS_X86
 
 int fs_cpu_has_avx2(void) {
   static int cached = -1;

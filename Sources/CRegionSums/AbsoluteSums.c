@@ -9,17 +9,12 @@
 // the build's own instruction set (GENERIC) and, on x86-64, for AVX2 (AVX2 and AVX512).
 #include "CRegionSums.h"
 
+#include "CCPUFeatures.h"
+
 #include <stddef.h>
 
 #pragma STDC FP_CONTRACT OFF
 
-// As in RegionSums.c: x86-specific code (target attributes) only on x86; elsewhere only the
-// portable paths exist (.ci/run checks this by compiling the kernel for aarch64).
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
-#define FS_X86 1
-#else
-#define FS_X86 0
-#endif
 
 /// Rows summed side by side by the row-group code.
 enum { FS_ABS_LANES = 4 };

@@ -6,16 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Everything x86-specific (<immintrin.h>, target attributes, the AVX2 and AVX-512 code; the cpuid
-// questions are CCPUFeatures's) is compiled only for x86; elsewhere only the portable code is (the
-// scalar reference and the generic path, which the compiler vectorises for NEON on arm64), and
-// only those two paths are available (.ci/run checks this by compiling the kernel for aarch64).
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
-#define FS_X86 1
-#include <immintrin.h>
-#else
-#define FS_X86 0
-#endif
+// x86-specific code only where FS_X86 (CCPUFeatures.h) is 1.
 
 /// Adds pixels `from ..< to` of one row, all in one cell, to that cell's counters `cell`.
 static inline void run_scalar(const uint8_t *row, int32_t from, int32_t to,
@@ -423,7 +414,6 @@ FS_VBMI static void block_column(const uint8_t *p, ptrdiff_t stride, int32_t row
   }
 }
 
-#define FS_AVX2 __attribute__((target("avx2")))
 
 /// The AVX2 path: 16 pixels at a time (8 of each of two rows), with the pair tables (above).
 /// Two loads per row put its 24 bytes into a 128-bit lane (the first row low, the second high),

@@ -5,16 +5,6 @@
 
 #include <string.h>
 
-// Everything x86-specific (<immintrin.h>, target attributes, the AVX2 code; the cpuid question is
-// CCPUFeatures's) is compiled only for x86; elsewhere only the portable path is, which the
-// compiler vectorises for NEON on arm64 (.ci/run compiles this file for aarch64).
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
-#define FS_X86 1
-#include <immintrin.h>
-#define FS_AVX2 __attribute__((target("avx2")))
-#else
-#define FS_X86 0
-#endif
 
 /// Pixels of each frame screened before moving on to the next pair: a strip of the pair's second
 /// frame is still in L1 when the next pair reads it as its first (12 KiB a strip in mean mode).

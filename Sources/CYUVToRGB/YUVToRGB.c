@@ -3,13 +3,6 @@
 
 #include "CCPUFeatures.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__clang__) || defined(__GNUC__))
-#define FS_X86 1
-#include <immintrin.h>
-#define FS_AVX2 __attribute__((target("avx2")))
-#else
-#define FS_X86 0
-#endif
 
 /// libswscale's `roundToInt16`: 16.16 fixed point to a rounded, clipped 16-bit value.
 static int16_t round_to_int16(int64_t f) {
