@@ -51,7 +51,7 @@ let package = Package(
       name: "TTable", dependencies: ["Frames", "FrameTensor", "CTKernel"], swiftSettings: strict),
     // The T table's pair kernel for the mean and luma modes in C (portable vector code, and an
     // AVX2 path chosen at run time on x86-64); the same values as the Swift kernel, bit for bit.
-    .target(name: "CTKernel", dependencies: ["CCPUFeatures"]),
+    .target(name: "CTKernel", dependencies: ["CCPUFeatures", "CYUVToRGB"]),
     // The region profiles' per-pixel sums in C (AVX-512 VBMI table lookups where the CPU has
     // them, a scalar loop with the same results elsewhere).
     .target(name: "CRegionSums", dependencies: ["CCPUFeatures"]),
@@ -120,7 +120,7 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "TTableTests",
-      dependencies: ["TTable", "Frames", "FrameTensor", "MediaIO", "TestSupport"],
+      dependencies: ["TTable", "Frames", "FrameTensor", "MediaIO", "TestSupport", "CYUVToRGB"],
       swiftSettings: strict),
     .testTarget(
       name: "PhotosensitivityTests",

@@ -2,7 +2,9 @@
 #include "CTKernel.h"
 
 #include "CCPUFeatures.h"
+#include "CYUVToRGB.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -360,4 +362,61 @@ int fs_t_pairs_sum(const fs_t_model *model, const uint16_t *const *frames, int32
   if (model->channels != 3 || model->count != 766) return -1;
   return run_pairs(model, (const void *const *)frames, frame_count, pixels, pairs, path,
                    screen_keys);
+}
+
+int fs_t_pairs_frames(const fs_t_model *model, const fs_t_frame *frames, int32_t frame_count,
+                      int32_t width, int32_t height, fs_t_pair *pairs, int path) {
+  if (!fs_t_path_available(path)) return -2;
+  if (model->channels != 3 || model->count != 766 || width < 1 || height < 1 ||
+      frame_count < 0 || (frame_count > 0 && !frames))
+    return -1;
+  for (int32_t f = 0; f < frame_count; f++) {
+    if (frames[f].keys) continue;
+    if (!frames[f].y || !frames[f].u || !frames[f].v) return -1;
+    if (!fs_yuv_path_available(frames[f].conversion_path)) return -2;
+  }
+  if (frame_count < 2) return 0;
+  int32_t count = frame_count - 1;
+  for (int32_t p = 0; p < count; p++) {
+    if (pairs[p].k < 1) return -1;
+  }
+  // Whole row pairs (a 2 x 2 block shares its chroma), about STRIP_PIXELS pixels a strip.
+  int32_t rows = (int32_t)(STRIP_PIXELS / width) & ~1;
+  if (rows < 2) rows = 2;
+  size_t strip = (size_t)rows * (size_t)width + 32;
+  uint16_t *buffers = malloc(2 * strip * sizeof(uint16_t));
+  bounds *bs = malloc((size_t)count * sizeof(bounds));
+  if (!buffers || !bs) {
+    free(buffers);
+    free(bs);
+    return -3;
+  }
+  for (int32_t p = 0; p < count; p++) set_bounds(model, &pairs[p], &bs[p]);
+  for (int32_t top = 0; top < height; top += rows) {
+    int32_t strip_rows = height - top < rows ? height - top : rows;
+    ptrdiff_t n = (ptrdiff_t)strip_rows * width;
+    const uint16_t *prev = NULL;
+    for (int32_t f = 0; f < frame_count; f++) {
+      const fs_t_frame *frame = &frames[f];
+      const uint16_t *cur;
+      if (frame->keys) {
+        cur = frame->keys + (ptrdiff_t)top * width;
+      } else {
+        const int16_t *k = frame->coefficients;
+        fs_yuv_rgb_coefficients c = {k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]};
+        uint16_t *out = buffers + (size_t)(f & 1) * strip;
+        // `top` is even, so the strip's first chroma row is top / 2.
+        fs_yuv420_to_rgb_sum(&c, frame->y + (ptrdiff_t)top * frame->y_stride, frame->y_stride,
+                             frame->u + (ptrdiff_t)(top / 2) * frame->u_stride, frame->u_stride,
+                             frame->v + (ptrdiff_t)(top / 2) * frame->v_stride, frame->v_stride,
+                             width, strip_rows, out, width, frame->conversion_path);
+        cur = out;
+      }
+      if (f > 0) screen_keys(model, prev, cur, 0, n, 0, &pairs[f - 1], &bs[f - 1], path);
+      prev = cur;
+    }
+  }
+  free(buffers);
+  free(bs);
+  return 0;
 }

@@ -12,13 +12,21 @@ public enum PixelLayout: String, Sendable, CaseIterable {
   /// of a frame, in 2 bytes a pixel instead of 3 (Docs/Algorithm.md, "The key plane"). The
   /// command line decodes into it when the T table is all a scan computes.
   case rgbSum
+  /// (n, H, W, 0): no bytes in the tensor. The frames are `FrameChunk.rgbSumFrames`, the
+  /// decoder's own 8-bit 4:2:0 planes held by reference (or `.rgbSum` key planes where it could
+  /// not hand them over), from which the T table's mean mode computes the `.rgbSum` keys on the
+  /// worker threads, a strip at a time, without writing them out. Only that mode reads it; the
+  /// command line decodes into it when the T table is all a scan computes.
+  case rgbSumFromPlanes
 
-  /// Bytes a pixel: 3 for `.rgb24`, 1 for `.luma`, 2 for `.rgbSum`.
+  /// Bytes a pixel in the chunk's tensor: 3 for `.rgb24`, 1 for `.luma`, 2 for `.rgbSum`, 0 for
+  /// `.rgbSumFromPlanes`.
   public var channels: Int {
     switch self {
     case .rgb24: return 3
     case .luma: return 1
     case .rgbSum: return 2
+    case .rgbSumFromPlanes: return 0
     }
   }
 }
@@ -41,10 +49,12 @@ public struct FrameChunk: Sendable {
   /// 8 bits (`VideoInfo.sourcePlaneBytes` > 0): what the bt1702 profile measures HDR from,
   /// converting on the worker threads. nil otherwise.
   public var sourcePlanes: SourcePlanes?
+  /// The frames of a `.rgbSumFromPlanes` chunk (whose tensor has 0 channels); nil otherwise.
+  public var rgbSumFrames: RGBSumFrames?
 
   public init(
     frames: Tensor<UInt8>, times: [Double], firstIndex: Int, highPrecision: Tensor<UInt16>? = nil,
-    sourcePlanes: SourcePlanes? = nil
+    sourcePlanes: SourcePlanes? = nil, rgbSumFrames: RGBSumFrames? = nil
   ) {
     precondition(frames.rank == 4 && frames.shape[0] == times.count, "frames and times disagree")
     if let highPrecision {
@@ -62,8 +72,14 @@ public struct FrameChunk: Sendable {
             $0.width == frames.shape[2] && $0.height == frames.shape[1]
           }, "the source planes must be one frame of the chunk's size per frame")
     }
+    if let rgbSumFrames {
+      precondition(
+        rgbSumFrames.frames.count == frames.shape[0] && frames.shape[3] == 0,
+        "the RGB-sum frames must be one per frame, with a tensor of 0 channels")
+    }
     self.highPrecision = highPrecision
     self.sourcePlanes = sourcePlanes
+    self.rgbSumFrames = rgbSumFrames
   }
 
   /// Number of frames in the chunk.
@@ -77,10 +93,11 @@ public struct FrameChunk: Sendable {
 
 extension VideoInfo {
   /// Bytes one decoded frame takes in a chunk: the 8-bit frame, plus the 16-bit RGB copy when
-  /// `highPrecision` is set, plus the source planes held when `sourcePlaneBytes` > 0.
+  /// `highPrecision` is set, plus the source planes held when `sourcePlaneBytes` > 0; for
+  /// `.rgbSumFromPlanes` a key plane's 2 bytes a pixel (held 8-bit 4:2:0 planes take 1.5).
   public var bytesPerFrame: Int {
-    width * height * layout.channels + (highPrecision ? width * height * 3 * 2 : 0)
-      + sourcePlaneBytes
+    width * height * (layout == .rgbSumFromPlanes ? 2 : layout.channels)
+      + (highPrecision ? width * height * 3 * 2 : 0) + sourcePlaneBytes
   }
 }
 

@@ -87,7 +87,7 @@ final class FrameConverter {
   /// The constants and path to convert `frame` without swscale with the same bytes, or nil:
   /// an 8-bit 4:2:0 frame (yuv420p, yuvj420p) of even width and height, not scaled, whose colour
   /// setting passed `ExactnessCheck` at this width, on a path this converter may use.
-  private func checkedYUV420(_ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) throws -> (
+  func checkedYUV420(_ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize) throws -> (
     fs_yuv_rgb_coefficients, Int32
   )? {
     let format = frame.pointee.format
@@ -114,7 +114,8 @@ final class FrameConverter {
     _ frame: UnsafeMutablePointer<AVFrame>, size: FrameSize,
     into destination: UnsafeMutablePointer<UInt8>
   ) throws -> Bool {
-    guard var (coefficients, path) = try checkedYUV420(frame, size: size) else { return false }
+    guard let (checked, path) = try checkedYUV420(frame, size: size) else { return false }
+    var coefficients = checked
     let status = fs_yuv420_to_rgb24(
       &coefficients, fs_frame_plane(frame, 0), Int(fs_frame_linesize(frame, 0)),
       fs_frame_plane(frame, 1), Int(fs_frame_linesize(frame, 1)), fs_frame_plane(frame, 2),
@@ -131,7 +132,8 @@ final class FrameConverter {
     into destination: UnsafeMutablePointer<UInt8>
   ) throws {
     let keys = UnsafeMutableRawPointer(destination).assumingMemoryBound(to: UInt16.self)
-    if var (coefficients, path) = try checkedYUV420(frame, size: size),
+    if let (checked, path) = try checkedYUV420(frame, size: size),
+      var coefficients = Optional(checked),
       fs_yuv420_to_rgb_sum(
         &coefficients, fs_frame_plane(frame, 0), Int(fs_frame_linesize(frame, 0)),
         fs_frame_plane(frame, 1), Int(fs_frame_linesize(frame, 1)), fs_frame_plane(frame, 2),

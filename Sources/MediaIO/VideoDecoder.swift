@@ -44,6 +44,8 @@ public final class VideoDecoder: FrameSource {
   private let highPrecision: HighPrecisionOutput?
   /// The decoder's planes by reference, when `info.sourcePlaneBytes` > 0 (SourcePlanesOutput.swift).
   private var sourcePlanes: SourcePlanesOutput?
+  /// The frames of `.rgbSumFromPlanes` chunks (RGBSumFramesOutput.swift).
+  private let rgbSumFrames: RGBSumFramesOutput?
   /// True once the first chunk was asked for (`request` no longer changes what chunks carry).
   private var started = false
   private var rotationScratch: [UInt8] = []
@@ -126,6 +128,7 @@ public final class VideoDecoder: FrameSource {
       ? HighPrecisionOutput(rotation: options.autorotate ? input.rotation : .none) : nil
     self.timeBase = input.stream.pointee.time_base
     self.rotator = FrameRotator(rotation: options.autorotate ? input.rotation : .none)
+    rgbSumFrames = options.layout == .rgbSumFromPlanes ? RGBSumFramesOutput() : nil
     if options.sourcePlanes { enableSourcePlanes() }
     packet = av_packet_alloc()
     frame = av_frame_alloc()
@@ -220,15 +223,17 @@ public final class VideoDecoder: FrameSource {
     let size = options.outputSize ?? (keepsSizes ? native : firstSize ?? native)
     let channels = options.layout.channels
     let frameBytes = size.width * size.height * channels
-    guard frameBytes > 0 else {
+    guard size.width * size.height > 0 else {
       throw MediaError.decodeFailed(path: info.path, reason: "frame \(frameIndex) has no pixels")
     }
     let deepBytes =
       (highPrecision == nil ? 0 : size.width * size.height * 6)
       + (sourcePlanes == nil ? 0 : max(info.sourcePlaneBytes, 1))
+      + (rgbSumFrames == nil ? 0 : size.width * size.height * 2)
     let capacity = min(maxFrames, max(1, options.maxChunkBytes / (frameBytes + deepBytes)))
     highPrecision?.begin(capacity: capacity, size: size, buffers: buffers)
     sourcePlanes?.begin()
+    rgbSumFrames?.begin()
     let startIndex = frameIndex
     var times: [Double] = []
     times.reserveCapacity(capacity)
@@ -249,7 +254,16 @@ public final class VideoDecoder: FrameSource {
           }
         }
         do {
-          try convertCurrentFrame(size: size, into: buffer.baseAddress! + n * frameBytes)
+          if let rgbSumFrames {
+            let planes =
+              rotator.rotation == .none ? try converter.checkedYUV420(frame, size: size) : nil
+            try rgbSumFrames.add(frame, size: size, constants: planes) {
+              try convertCurrentFrame(size: size, layout: .rgbSum, into: $0)
+            }
+          } else {
+            try convertCurrentFrame(
+              size: size, layout: options.layout, into: buffer.baseAddress! + n * frameBytes)
+          }
           try highPrecision?.convert(frame, size: size, index: n)
           try sourcePlanes?.add(frame, size: size)
         } catch let error as ConversionError {
@@ -282,7 +296,8 @@ public final class VideoDecoder: FrameSource {
       frames: Tensor(shape: [times.count, size.height, size.width, channels], storage: storage),
       times: times, firstIndex: startIndex,
       highPrecision: highPrecision?.finish(count: times.count, size: size),
-      sourcePlanes: sourcePlanes?.finish(count: times.count))
+      sourcePlanes: sourcePlanes?.finish(count: times.count),
+      rgbSumFrames: rgbSumFrames?.finish(count: times.count))
   }
 
   /// Names in `warnings` a frame (about to be delivered) whose size differs from the previous
@@ -324,18 +339,18 @@ public final class VideoDecoder: FrameSource {
   }
 
   /// Converts the current frame (turned upright like the CLI's -autorotate) into `destination`.
-  private func convertCurrentFrame(size: FrameSize, into destination: UnsafeMutablePointer<UInt8>)
-    throws
-  {
+  private func convertCurrentFrame(
+    size: FrameSize, layout: PixelLayout, into destination: UnsafeMutablePointer<UInt8>
+  ) throws {
     guard let frame else { return }
     let rotation = rotator.rotation
     if rotation == .none {
-      try converter.convert(frame, layout: options.layout, size: size, into: destination)
+      try converter.convert(frame, layout: layout, size: size, into: destination)
       return
     }
     if FrameRotator.supports(format: frame.pointee.format, rotation: rotation) {
       try converter.convert(
-        try rotator.rotate(frame), layout: options.layout, size: size, into: destination)
+        try rotator.rotate(frame), layout: layout, size: size, into: destination)
       return
     }
     // The CLI converts such formats before rotating; rotating our converted pixels instead keeps
@@ -350,7 +365,7 @@ public final class VideoDecoder: FrameSource {
         "frame \(frameIndex): rotating \(name) after conversion; pixels may differ slightly from the ffmpeg CLI's"
       )
     }
-    let channels = options.layout.channels
+    let channels = layout.channels
     let upright = rotation.swapsAxes ? FrameSize(width: size.height, height: size.width) : size
     let bytes = size.width * size.height * channels
     if rotationScratch.count < bytes + 64 {
@@ -358,7 +373,7 @@ public final class VideoDecoder: FrameSource {
     }
     try rotationScratch.withUnsafeMutableBufferPointer { scratch in
       try converter.convert(
-        frame, layout: options.layout, size: upright, into: scratch.baseAddress!)
+        frame, layout: layout, size: upright, into: scratch.baseAddress!)
       rotator.rotatePacked(
         scratch.baseAddress!, width: upright.width, height: upright.height, step: channels,
         into: destination)

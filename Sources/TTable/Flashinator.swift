@@ -73,9 +73,13 @@ struct ChunkRows: Sendable {
   func rows(_ window: ChunkWindow) -> Result<[TRow], FlashinatorError> {
     let chunk = window.chunk
     let shape = Array(chunk.frames.shape.dropFirst())
-    // Key planes (`PixelLayout.rgbSum`, 2 bytes a pixel) carry the mean mode's key itself.
+    // Key planes (`PixelLayout.rgbSum`, 2 bytes a pixel) carry the mean mode's key itself, and
+    // `.rgbSumFromPlanes` chunks (no bytes in the tensor) the planes it is computed from.
     let keyPlanes = shape[2] == PixelLayout.rgbSum.channels && model.mode == .mean
-    guard keyPlanes || shape[2] == model.mode.channels else {
+    let sumFrames =
+      shape[2] == 0 && model.mode == .mean && chunk.rgbSumFrames != nil
+      && (window.previous == nil || window.previous?.rgbSumFrames != nil)
+    guard keyPlanes || sumFrames || shape[2] == model.mode.channels else {
       return .failure(
         .channelMismatch(mode: model.mode, channels: shape[2], expected: model.mode.channels))
     }
@@ -84,10 +88,19 @@ struct ChunkRows: Sendable {
     }
     let pixels = shape[0] * shape[1]
     let kernel = FlashKernel(model: model, topK: topK)
-    let results = window.withFramePointers { frames, _ in
-      keyPlanes
-        ? kernel.pairsOfSums(frames: frames, pixels: pixels)
-        : kernel.pairs(frames: frames, pixels: pixels)
+    let results: [(p: Double, n: Double)]
+    if sumFrames, let own = chunk.rgbSumFrames {
+      // The previous chunk's last frame first, then the chunk's (`withFramePointers`' order).
+      let frames = (window.previous?.rgbSumFrames.map { [$0.frames.last!] } ?? []) + own.frames
+      results = withExtendedLifetime((own, window.previous?.rgbSumFrames)) {
+        kernel.pairsOfSumFrames(frames, width: shape[1], height: shape[0])
+      }
+    } else {
+      results = window.withFramePointers { frames, _ in
+        keyPlanes
+          ? kernel.pairsOfSums(frames: frames, pixels: pixels)
+          : kernel.pairs(frames: frames, pixels: pixels)
+      }
     }
     let firstPairFrame = chunk.firstIndex + (window.previous == nil ? 1 : 0)
     return .success(

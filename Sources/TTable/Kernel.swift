@@ -1,5 +1,6 @@
 internal import CTKernel
 import Foundation
+import Frames
 
 /// The per-delta-frame computation of P and N (spec, "Steps" 1-5) over a run of frames.
 ///
@@ -80,16 +81,73 @@ struct FlashKernel {
     return states.map { ($0.pos.mean, $0.neg.mean) }
   }
 
+  /// P and N of the pairs of `RGBSumFrames` frames (`PixelLayout.rgbSumFromPlanes`) of `width` x
+  /// `height` pixels in the mean mode: the same values `pairsOfSums` gives for their key planes,
+  /// with the keys of held planes computed a strip at a time (`fs_t_pairs_frames`).
+  func pairsOfSumFrames(_ frames: [RGBSumFrame], width: Int, height: Int) -> [(
+    p: Double, n: Double
+  )] {
+    precondition(model.mode == .mean, "RGB-sum frames give R + G + B: the mean mode's key")
+    guard frames.count >= 2 else { return [] }
+    let kept = min(topK, width * height)
+    var states = Self.freshStates(pairs: frames.count - 1, kept: kept)
+    if kept > 0 {
+      let cFrames = frames.map { frame -> fs_t_frame in
+        var f = fs_t_frame()
+        switch frame {
+        case .keys(let keys):
+          f.keys = keys
+        case .planes(let y, let u, let v, let strides, let c, let path):
+          precondition(c.count == 8, "eight conversion constants")
+          f.y = y
+          f.u = u
+          f.v = v
+          f.y_stride = strides.y
+          f.u_stride = strides.u
+          f.v_stride = strides.v
+          f.coefficients = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
+          f.conversion_path = path
+        }
+        return f
+      }
+      runC(pixels: width * height, states: &states) { cModel, pairs in
+        cFrames.withUnsafeBufferPointer {
+          fs_t_pairs_frames(
+            &cModel, $0.baseAddress, Int32(frames.count), Int32(width), Int32(height), pairs,
+            path.cValue)
+        }
+      }
+    }
+    return states.map { ($0.pos.mean, $0.neg.mean) }
+  }
+
   /// The table modes in C: the pairs' top-k lists are handed over as flat arrays and back.
   /// `sums`: the frames are key planes (`fs_t_pairs_sum`), else bytes (`fs_t_pairs`).
   private func runC(
     frames: [UnsafePointer<UInt8>], pixels: Int, states: inout [PairState], sums: Bool = false
   ) {
+    runC(pixels: pixels, states: &states) { cModel, pairs in
+      if sums {
+        let keyPlanes: [UnsafePointer<UInt16>?] = frames.map {
+          UnsafeRawPointer($0).assumingMemoryBound(to: UInt16.self)
+        }
+        return fs_t_pairs_sum(
+          &cModel, keyPlanes, Int32(frames.count), pixels, pairs, path.cValue)
+      }
+      let framePointers: [UnsafePointer<UInt8>?] = frames
+      return fs_t_pairs(&cModel, framePointers, Int32(frames.count), pixels, pairs, path.cValue)
+    }
+  }
+
+  /// Hands `states` to `call` as the C kernel's model and pairs, and its results back.
+  private func runC(
+    pixels: Int, states: inout [PairState],
+    _ call: (inout fs_t_model, UnsafeMutablePointer<fs_t_pair>) -> Int32
+  ) {
     let k = states[0].pos.values.count
     let count = states.count
     var pos = states.flatMap(\.pos.values)
     var neg = states.flatMap(\.neg.values)
-    let framePointers: [UnsafePointer<UInt8>?] = frames
     let status = model.table!.withUnsafeBufferPointer { table in
       model.reach.withUnsafeBufferPointer { reach in
         pos.withUnsafeMutableBufferPointer { pos in
@@ -101,15 +159,7 @@ struct FlashKernel {
               fs_t_pair(
                 pos: pos.baseAddress! + $0 * k, neg: neg.baseAddress! + $0 * k, k: Int32(k))
             }
-            if sums {
-              let keyPlanes: [UnsafePointer<UInt16>?] = frames.map {
-                UnsafeRawPointer($0).assumingMemoryBound(to: UInt16.self)
-              }
-              return fs_t_pairs_sum(
-                &cModel, keyPlanes, Int32(frames.count), pixels, &pairs, path.cValue)
-            }
-            return fs_t_pairs(
-              &cModel, framePointers, Int32(frames.count), pixels, &pairs, path.cValue)
+            return call(&cModel, &pairs)
           }
         }
       }

@@ -64,6 +64,32 @@ int fs_t_pairs(const fs_t_model *model, const uint8_t *const *frames, int32_t fr
 int fs_t_pairs_sum(const fs_t_model *model, const uint16_t *const *frames, int32_t frame_count,
                    ptrdiff_t pixels, fs_t_pair *pairs, int path);
 
+/// One frame of `fs_t_pairs_frames`: the decoder's 8-bit 4:2:0 planes, converted to keys on the
+/// way (`keys` NULL: `fs_yuv420_to_rgb_sum` with `coefficients`, an `fs_yuv_rgb_coefficients` in
+/// its field order, on `conversion_path`, an FS_YUV_PATH_*), or a key plane (`keys`: `height`
+/// rows of `width` values, no gap).
+typedef struct fs_t_frame {
+  const uint16_t *keys;
+  const uint8_t *y;
+  const uint8_t *u;
+  const uint8_t *v;
+  ptrdiff_t y_stride;
+  ptrdiff_t u_stride;
+  ptrdiff_t v_stride;
+  int16_t coefficients[8];
+  int32_t conversion_path;
+} fs_t_frame;
+
+/// `fs_t_pairs_sum` on `width` x `height` frames given as planes or key planes (`fs_t_frame`):
+/// the frames are walked in strips of whole row pairs (about 4096 pixels), and each plane frame's
+/// strip is converted into a small buffer that stays in L1 while its two pairs are screened, so
+/// no key plane is ever written to memory. Keeps the same values as `fs_t_pairs_sum` on the
+/// frames' key planes. Returns 0; -2 when this CPU cannot run `path` or a frame's conversion
+/// path; -1 for invalid arguments (as `fs_t_pairs_sum`, or a size below 1, or a plane frame
+/// without its three planes); -3 when the strip buffers could not be allocated.
+int fs_t_pairs_frames(const fs_t_model *model, const fs_t_frame *frames, int32_t frame_count,
+                      int32_t width, int32_t height, fs_t_pair *pairs, int path);
+
 #ifdef __cplusplus
 }
 #endif

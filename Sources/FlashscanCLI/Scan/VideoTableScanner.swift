@@ -29,8 +29,12 @@ struct VideoTableScanner: FileScanner {
     // The T table alone in the mean mode reads nothing of a frame but each pixel's R + G + B:
     // the decoder writes that key plane (2 bytes a pixel) instead of the rgb24 bytes
     // (Docs/Algorithm.md, "The key plane"). The report's stages need the rgb24 bytes.
+    // Better still, the decoder hands its 8-bit 4:2:0 planes over as they are and the workers
+    // compute the keys a strip at a time, screening each strip while it is in L1
+    // (`.rgbSumFromPlanes`): no key plane is written out.
     let layout: PixelLayout =
-      engine.gray == .luma ? .luma : (report == nil && engine.gray == .mean ? .rgbSum : .rgb24)
+      engine.gray == .luma
+      ? .luma : (report == nil && engine.gray == .mean ? .rgbSumFromPlanes : .rgb24)
     var options = DecodeOptions(
       streamIndex: streamIndex, layout: layout, decoderThreads: threads > 1 ? threads + 2 : 1)
     // The rgb24 conversion in slices, one per thread, so the decoding thread is not the
