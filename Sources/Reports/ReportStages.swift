@@ -21,10 +21,21 @@ public final class ThumbnailStage: Stage {
   public func measurer() throws -> @Sendable (ChunkWindow) throws -> Void { { _ in } }
 
   public func consume(_: Void, window: ChunkWindow) throws {
+    try requireRGB24(window.chunk)
     collector.offer(chunk: window.chunk, rows: analysis.lastRows)
   }
 
   public func finish() throws { collector.finish() }
+}
+
+/// Thumbnails are rgb24 pictures: a thumbnail stage refuses chunks of another layout (a pass
+/// whose source decodes `.luma` or `.rgbSum` frames) with an error instead of reading them.
+func requireRGB24(_ chunk: FrameChunk) throws {
+  guard chunk.channels == 3 else {
+    throw PhotosensitivityError.frameMismatch(
+      frame: chunk.firstIndex,
+      reason: "thumbnails need rgb24 frames, got \(chunk.channels) channels")
+  }
 }
 
 /// The pattern incidents' thumbnails as a stage: follows the pattern stage's flagged frames
@@ -49,6 +60,7 @@ public final class PatternThumbnailStage: Stage {
   public func measurer() throws -> @Sendable (ChunkWindow) throws -> Void { { _ in } }
 
   public func consume(_: Void, window: ChunkWindow) throws {
+    try requireRGB24(window.chunk)
     for f in patterns.analyzer.lastFlagged {
       if let held = kept[f.runStart], held.area >= f.area { continue }
       if kept[f.runStart] == nil {

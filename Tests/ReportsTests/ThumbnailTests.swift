@@ -109,6 +109,30 @@ struct ThumbnailTests {
       report.html(png: PNGEncoder.encode(rgb:)).contains(
         "no thumbnail (limit of kept thumbnails reached)"))
   }
+
+  @Test("thumbnail stages refuse frames that are not rgb24 with an error, not a crash")
+  func stagesRefuseOtherLayouts() throws {
+    let info = VideoInfo(
+      path: "x", streamIndex: 0, codecName: "rawvideo", width: 8, height: 4,
+      pixelFormatName: "gray", frameRate: 25, duration: nil, estimatedFrameCount: nil,
+      layout: .luma)
+    let thumbnails = ThumbnailStage(
+      following: PhotosensitivityStage(info: info, parameters: .wcag))
+    let patterns = PatternThumbnailStage(
+      following: PatternStage(info: info, rule: AnalysisParameters.ofcom.patterns!))
+    for channels in [1, 2, 0] {
+      let chunk = FrameChunk(
+        frames: Tensor(shape: [1, 4, 8, channels], repeating: 0), times: [0], firstIndex: 3)
+      let window = ChunkWindow(chunk: chunk, previous: nil)
+      #expect(throws: PhotosensitivityError.self) { try thumbnails.consume((), window: window) }
+      #expect(throws: PhotosensitivityError.self) { try patterns.consume((), window: window) }
+    }
+    // rgb24 passes.
+    let rgb = FrameChunk(
+      frames: Tensor(shape: [1, 4, 8, 3], repeating: 0), times: [0], firstIndex: 3)
+    try thumbnails.consume((), window: ChunkWindow(chunk: rgb, previous: nil))
+    try patterns.consume((), window: ChunkWindow(chunk: rgb, previous: nil))
+  }
 }
 
 extension Thumbnail {
