@@ -221,9 +221,9 @@ private final class WorkQueue: Sendable {
   /// false, or when every worker has gone.
   func takeResult(_ sequence: Int, wait: Bool) -> Results? {
     if !wait { return state.withLock { $0.results.removeValue(forKey: sequence) } }
-    return state.wait(until: { $0.results[sequence] != nil || ($0.closed && $0.alive == 0) }) {
-      $0.results.removeValue(forKey: sequence)
-    }
+    return state.wait(
+      until: { $0.results[sequence] != nil || ($0.closed && $0.alive == 0) },
+      then: { $0.results.removeValue(forKey: sequence) })
   }
 
   func workerLoop(_ work: (ChunkWindow) -> Results) {
@@ -257,6 +257,6 @@ private final class WorkQueue: Sendable {
       $0.closed = true
       $0.jobs.removeAll()
     }
-    state.wait(until: { $0.alive == 0 }) { $0.results.removeAll() }
+    state.wait(until: { $0.alive == 0 }, then: { $0.results.removeAll() })
   }
 }
