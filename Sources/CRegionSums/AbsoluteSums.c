@@ -15,7 +15,6 @@
 
 #pragma STDC FP_CONTRACT OFF
 
-
 /// Rows summed side by side by the row-group code.
 enum { FS_ABS_LANES = 4 };
 

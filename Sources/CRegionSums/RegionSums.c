@@ -414,7 +414,6 @@ FS_VBMI static void block_column(const uint8_t *p, ptrdiff_t stride, int32_t row
   }
 }
 
-
 /// The AVX2 path: 16 pixels at a time (8 of each of two rows), with the pair tables (above).
 /// Two loads per row put its 24 bytes into a 128-bit lane (the first row low, the second high),
 /// and `pshufb` picks each channel's 8 pair indices (pixels 2k, 2k + 1) as 32-bit lanes. R and

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /// Pixels of each frame screened before moving on to the next pair: a strip of the pair's second
 /// frame is still in L1 when the next pair reads it as its first (12 KiB a strip in mean mode).
 enum { STRIP_PIXELS = 4096 };
@@ -72,8 +71,6 @@ static inline int32_t key_at(const uint8_t *frame, ptrdiff_t j, int32_t channels
   return frame[j];
 }
 
-/// The exact test of pixels from ..< to: the key-step bound, then D in double against the k-th
-/// value (`FlashKernel.testExactly` in Swift).
 /// One pixel's change from key a to key c: a rise (fall) at least the pair's key-step bound is
 /// computed in double and enters the rises (falls) if it beats the k-th value. 1 when it entered.
 static inline int consider(const double *table, int32_t a, int32_t c, fs_t_pair *pair,
@@ -94,6 +91,8 @@ static inline int consider(const double *table, int32_t a, int32_t c, fs_t_pair 
   return 0;
 }
 
+/// The exact test of pixels from ..< to: the key-step bound, then D in double against the k-th
+/// value (`FlashKernel.testExactly` in Swift).
 static void test_exactly(const fs_t_model *m, const uint8_t *prev, const uint8_t *cur,
                          ptrdiff_t from, ptrdiff_t to, int32_t channels, fs_t_pair *pair,
                          bounds *b) {
@@ -322,14 +321,20 @@ static void screen_keys(const fs_t_model *m, const void *prev, const void *cur, 
   screen_sums_generic(m, prev, cur, from, to, fetch_prev, pair, b);
 }
 
+/// 1 when every one of the `count` pairs keeps at least one value.
+static int pairs_valid(const fs_t_pair *pairs, int32_t count) {
+  for (int32_t p = 0; p < count; p++) {
+    if (pairs[p].k < 1) return 0;
+  }
+  return 1;
+}
+
 /// The pairs of `frames` through `screen`, strip by strip (the arguments already checked).
 static int run_pairs(const fs_t_model *model, const void *const *frames, int32_t frame_count,
                      ptrdiff_t pixels, fs_t_pair *pairs, int path, screen_fn screen) {
   if (frame_count < 2 || pixels <= 0) return 0;
   int32_t count = frame_count - 1;
-  for (int32_t p = 0; p < count; p++) {
-    if (pairs[p].k < 1) return -1;
-  }
+  if (!pairs_valid(pairs, count)) return -1;
   enum { MAX_BATCH = 64 };
   bounds bs[MAX_BATCH];
   // Pairs in batches of at most 64 (a chunk holds at most 16 frames, so one batch in practice).
@@ -377,9 +382,7 @@ int fs_t_pairs_frames(const fs_t_model *model, const fs_t_frame *frames, int32_t
   }
   if (frame_count < 2) return 0;
   int32_t count = frame_count - 1;
-  for (int32_t p = 0; p < count; p++) {
-    if (pairs[p].k < 1) return -1;
-  }
+  if (!pairs_valid(pairs, count)) return -1;
   // Whole row pairs (a 2 x 2 block shares its chroma), about STRIP_PIXELS pixels a strip.
   int32_t rows = (int32_t)(STRIP_PIXELS / width) & ~1;
   if (rows < 2) rows = 2;

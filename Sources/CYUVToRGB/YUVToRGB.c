@@ -3,7 +3,6 @@
 
 #include "CCPUFeatures.h"
 
-
 /// libswscale's `roundToInt16`: 16.16 fixed point to a rounded, clipped 16-bit value.
 static int16_t round_to_int16(int64_t f) {
   int64_t r = (f + (1 << 15)) >> 16;

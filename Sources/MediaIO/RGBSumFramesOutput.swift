@@ -2,30 +2,19 @@ import CFFmpeg
 internal import CYUVToRGB
 import Frames
 
-/// The memory a chunk's `RGBSumFrames` point into: references to the decoder's frames (released
-/// with the last copy of the chunk) and the key planes written for frames whose planes could not
-/// be handed over.
-final class HeldSumFrames {
-  var frames: [UnsafeMutablePointer<AVFrame>?] = []
-  var keyPlanes: [UnsafeMutablePointer<UInt16>] = []
-
-  deinit {
-    for i in frames.indices { av_frame_free(&frames[i]) }
-    for plane in keyPlanes { plane.deallocate() }
-  }
-}
-
 /// The decoder's output of `PixelLayout.rgbSumFromPlanes`: each 8-bit 4:2:0 frame the converter
 /// may convert itself (`FrameConverter.checkedYUV420`: a colour setting checked against swscale,
 /// even size, not scaled, not rotated) is held by reference (`av_frame_clone`: no copy and no
 /// conversion on the decoding thread) with its constants; any other frame is written as a key
 /// plane on the decoding thread, as `.rgbSum` does.
 final class RGBSumFramesOutput {
-  private var held = HeldSumFrames()
+  /// References to the decoder's frames and the key planes written for the others
+  /// (SourcePlanesOutput.swift's holder, released with the last copy of the chunk).
+  private var held = HeldFrames()
   private var frames: [RGBSumFrame] = []
 
   func begin() {
-    held = HeldSumFrames()
+    held = HeldFrames()
     frames = []
   }
 
@@ -58,21 +47,22 @@ final class RGBSumFramesOutput {
       return
     }
     // 64 bytes of slack past the plane, as the chunks have, for whole-vector reads.
-    let plane = UnsafeMutablePointer<UInt16>.allocate(capacity: size.width * size.height + 32)
+    let plane = UnsafeMutableRawPointer.allocate(
+      byteCount: size.width * size.height * 2 + 64, alignment: MemoryLayout<UInt16>.alignment)
     do {
-      try convert(UnsafeMutableRawPointer(plane).assumingMemoryBound(to: UInt8.self))
+      try convert(plane.assumingMemoryBound(to: UInt8.self))
     } catch {
       plane.deallocate()
       throw error
     }
-    held.keyPlanes.append(plane)
-    frames.append(.keys(UnsafePointer(plane)))
+    held.converted.append(plane)
+    frames.append(.keys(UnsafePointer(plane.assumingMemoryBound(to: UInt16.self))))
   }
 
   /// The chunk's first `count` frames.
   func finish(count: Int) -> RGBSumFrames {
     let result = RGBSumFrames(frames: Array(frames.prefix(count)), owner: held)
-    held = HeldSumFrames()
+    held = HeldFrames()
     frames = []
     return result
   }

@@ -1,9 +1,9 @@
 import CFFmpeg
 import Frames
 
-/// The decoded frames a chunk's `SourcePlanes` point into: references to the decoder's frames
-/// (released with the last copy of the chunk), and the 16-bit RGB frames converted for frames
-/// whose planes cannot be handed over as they are.
+/// The decoded frames a chunk's `SourcePlanes` or `RGBSumFrames` point into: references to the
+/// decoder's frames (released with the last copy of the chunk), and the frames converted (16-bit
+/// RGB, key planes) for those whose planes cannot be handed over as they are.
 final class HeldFrames {
   var frames: [UnsafeMutablePointer<AVFrame>?] = []
   var converted: [UnsafeMutableRawPointer] = []
