@@ -17,9 +17,23 @@ static size_t fs_discard(char *data, size_t size, size_t count, void *user) {
   return size * count;
 }
 
+void fs_http_abandon(int *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
+
+int fs_http_is_set(const int *flag) { return __atomic_load_n(flag, __ATOMIC_RELAXED); }
+
+/// libcurl's progress callback: non-zero (give up) once the caller's flag is set.
+static int fs_check_abandon(
+  void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  return __atomic_load_n((const int *)user, __ATOMIC_RELAXED) != 0;
+}
+
 void fs_http_post(
   const char *url, const char *body, size_t length, const char *ca_file, long timeout_ms,
-  fs_http_result *result) {
+  const int *abandon, fs_http_result *result) {
   memset(result, 0, sizeof *result);
   pthread_once(&fs_curl_once, fs_curl_init);
   if (fs_curl_global != CURLE_OK) {
@@ -59,8 +73,14 @@ void fs_http_post(
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)length);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fs_discard);
+  if (abandon) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, fs_check_abandon);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)abandon);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode code = curl_easy_perform(curl);
   result->curl_code = (int)code;
+  result->abandoned = code == CURLE_ABORTED_BY_CALLBACK;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result->status);
   if (code != CURLE_OK) {
     snprintf(

@@ -1,3 +1,4 @@
+import CHTTPPost
 import Foundation
 import Frames
 import TextOutput
@@ -30,6 +31,7 @@ public enum AlertAction: Sendable, Equatable {
 /// run gets `timeout` seconds: a command is then killed with SIGKILL (its process group: `sh` and
 /// what it started), a POST abandoned. Nothing is lost silently: each alert dropped, each
 /// command that fails or is killed and each POST not answered 2xx is one line to `warn`.
+/// `drain(until:)` ends the thread, and returns only once it has ended.
 public final class AlertHooks: Sendable {
   public let action: AlertAction
   public let timeout: Double
@@ -46,19 +48,24 @@ public final class AlertHooks: Sendable {
     var busy = false
   }
   private let state = Locked(State())
+  /// Set by `drain` at its deadline: the alert still running gives up (a POST reads it in
+  /// libcurl's progress callback on the hooks' thread, hence a C int).
+  private let abandon: AbandonFlag
+  private let thread = Locked<JoinableThread?>(nil)
 
   /// `warn`: one line (without a newline) per alert not delivered, from the hooks' thread.
+  /// Throws when the hooks' thread cannot be started.
   public init(
     action: AlertAction, timeout: Double = 10, capacity: Int = 64,
     warn: @escaping @Sendable (String) -> Void = { _ in }
-  ) {
+  ) throws {
     self.action = action
     self.timeout = timeout
     self.capacity = max(1, capacity)
     self.warn = warn
-    let thread = Thread { [self] in run() }
-    thread.name = "flashscan.hooks"
-    thread.start()
+    self.abandon = AbandonFlag()
+    let started = try JoinableThread(name: "flashscan.hooks") { [self] in run() }
+    thread.withLock { $0 = started }
   }
 
   /// Queues one alert (the event's JSON line); never blocks.
@@ -86,38 +93,57 @@ public final class AlertHooks: Sendable {
     return String(line[key.upperBound...].prefix { $0 != "\"" })
   }
 
-  /// Alerts dropped because the queue was full, commands run, killed at the timeout, and
-  /// failed to start or exited non-zero.
+  /// Alerts dropped (the queue was full, or they were still waiting at `drain`'s deadline),
+  /// alerts run, commands killed (at the timeout or the deadline), and alerts that failed
+  /// (a command that did not start or exited non-zero, a POST not answered 2xx).
   public var counts: (dropped: Int, ran: Int, killed: Int, failed: Int) {
     state.withLock { ($0.dropped, $0.ran, $0.killed, $0.failed) }
   }
 
   /// Runs what is queued (each bounded by `timeout`) until `deadline`, then stops taking alerts.
+  /// What still runs at the deadline is given up (a command killed at once, a POST within about
+  /// a second, each one warning line) and alerts still waiting are dropped (one line each). Returns
+  /// once the hooks' thread has ended, so nothing of it is left running when the process exits.
   public func drain(until deadline: Date) {
-    state.wait(
-      until: { ($0.queue.isEmpty && !$0.busy) || $0.closed }, deadline: deadline
-    ) { s, _ in s.closed = true }
+    let waiting: [String] = state.wait(
+      until: { ($0.queue.isEmpty && !$0.busy) || $0.closed }, deadline: deadline,
+      then: { s, _ in
+        s.closed = true
+        defer { s.queue.removeAll() }
+        s.dropped += s.queue.count
+        return s.queue
+      })
+    abandon.set()
+    thread.withLock { $0 }?.join()
+    for line in waiting {
+      warn("warning: \(action.label): \(Self.eventName(line)) event dropped: still waiting at exit")
+    }
   }
 
   private func run() {
     while true {
-      let next: String? = state.wait(until: { !$0.queue.isEmpty || $0.closed }) { s in
-        if s.closed { return nil }
-        s.busy = true
-        return s.queue.removeFirst()
-      }
+      let next: String? = state.wait(
+        until: { !$0.queue.isEmpty || $0.closed },
+        then: { s in
+          if s.closed { return nil }
+          s.busy = true
+          return s.queue.removeFirst()
+        })
       guard let line = next else { return }
       let outcome: Outcome
       var why = ""
       switch action {
       case .exec(let command):
-        outcome = Self.execute(command, input: line, timeout: timeout)
-        why =
-          outcome == .killed
-          ? "still running after \(NumberText.shortest(timeout)) s: killed"
-          : "the command failed or exited non-zero"
+        outcome = Self.execute(command, input: line, timeout: timeout) { [abandon] in
+          abandon.isSet
+        }
+        switch outcome {
+        case .killed: why = "still running after \(NumberText.shortest(timeout)) s: killed"
+        case .abandoned: why = "still running at exit: killed"
+        default: why = "the command failed or exited non-zero"
+        }
       case .post(let url):
-        let failure = url.post(Array(line.dropLast().utf8), timeout: timeout)
+        let failure = url.post(Array(line.dropLast().utf8), timeout: timeout, abandon: abandon)
         outcome = failure == nil ? .ok : .failed
         why = failure ?? ""
       }
@@ -127,17 +153,21 @@ public final class AlertHooks: Sendable {
       state.withLock { s in
         s.busy = false
         s.ran += 1
-        if outcome == .killed { s.killed += 1 }
+        if outcome == .killed || outcome == .abandoned { s.killed += 1 }
         if outcome == .failed { s.failed += 1 }
       }
     }
   }
 
-  enum Outcome { case ok, failed, killed }
+  /// `abandoned`: killed because `drain` gave up on it at its deadline.
+  enum Outcome { case ok, failed, killed, abandoned }
 
   /// Runs `sh -c command` in a process group of its own, writes `input` to its stdin (without
-  /// blocking past the deadline), waits at most `timeout` seconds, then kills the group.
-  static func execute(_ command: String, input: String, timeout: Double) -> Outcome {
+  /// blocking past the deadline), waits at most `timeout` seconds, then kills the group; kills
+  /// it sooner, within 10 ms, once `giveUp()` is true.
+  static func execute(
+    _ command: String, input: String, timeout: Double, giveUp: () -> Bool = { false }
+  ) -> Outcome {
     var fds: [Int32] = [-1, -1]
     guard pipe(&fds) == 0 else { return .failed }
     let (readEnd, writeEnd) = (fds[0], fds[1])
@@ -167,7 +197,7 @@ public final class AlertHooks: Sendable {
     _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
     var bytes = Array(input.utf8)
     var offset = 0
-    while offset < bytes.count && WallClock.monotonic() < deadline {
+    while offset < bytes.count && WallClock.monotonic() < deadline && !giveUp() {
       let n = bytes.withUnsafeMutableBytes {
         write(writeEnd, $0.baseAddress! + offset, $0.count - offset)
       }
@@ -185,13 +215,32 @@ public final class AlertHooks: Sendable {
       let done = waitpid(pid, &status, WNOHANG)
       if done == pid { return (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0 ? .ok : .failed }
       if done < 0 && errno != EINTR { return .failed }
-      if WallClock.monotonic() >= deadline {
+      let late = WallClock.monotonic() >= deadline
+      if late || giveUp() {
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return .killed
+        return late ? .killed : .abandoned
       }
       usleep(10_000)
     }
   }
+}
+
+/// A C int one thread sets and another reads (libcurl's progress callback, through
+/// `fs_http_post`), with atomic stores and loads.
+final class AbandonFlag: @unchecked Sendable {
+  // @unchecked: the int is only written by `fs_http_abandon` and read by atomic loads.
+  let pointer: UnsafeMutablePointer<Int32>
+
+  init() {
+    pointer = .allocate(capacity: 1)
+    pointer.initialize(to: 0)
+  }
+
+  deinit { pointer.deallocate() }
+
+  func set() { fs_http_abandon(pointer) }
+
+  var isSet: Bool { fs_http_is_set(pointer) != 0 }
 }

@@ -53,15 +53,18 @@ public struct WebhookURL: Sendable, Equatable {
   }
 
   /// The outcome of one POST: nil when the server answered 2xx within the timeout, else why
-  /// not (one line: the TLS or network error, the time out, or the HTTP status).
-  func post(_ body: [UInt8], timeout: Double) -> String? {
+  /// not (one line: the TLS or network error, the time out, the HTTP status, or `abandon` set
+  /// before the answer came).
+  func post(_ body: [UInt8], timeout: Double, abandon: AbandonFlag? = nil) -> String? {
     var result = fs_http_result()
     let milliseconds = max(1, Int((timeout * 1000).rounded()))
     body.withUnsafeBufferPointer { bytes in
       bytes.withMemoryRebound(to: CChar.self) { chars in
-        fs_http_post(text, chars.baseAddress, chars.count, caFile, milliseconds, &result)
+        fs_http_post(
+          text, chars.baseAddress, chars.count, caFile, milliseconds, abandon?.pointer, &result)
       }
     }
+    if result.abandoned != 0 { return "no answer yet at exit: given up" }
     if result.curl_code != 0 {
       let message = withUnsafeBytes(of: result.error) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

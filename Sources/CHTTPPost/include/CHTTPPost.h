@@ -19,6 +19,8 @@ typedef struct fs_http_result {
   long status;
   /// Why it failed, one line (libcurl's error text), empty when `curl_code` is 0.
   char error[256];
+  /// 1 when the POST was given up because `*abandon` became non-zero.
+  int abandoned;
 } fs_http_result;
 
 /// POSTs `length` bytes of `body` to `url` (http:// or https:// only; redirects are not
@@ -26,9 +28,18 @@ typedef struct fs_http_result {
 /// milliseconds (name lookup, connect, TLS handshake, send and answer together). `ca_file`: a
 /// PEM file of the certificate authorities to trust instead of the system's (NULL: the
 /// system's). TLS peers and host names are always verified. Thread-safe (no signals used).
+/// `abandon` (may be NULL): once `*abandon` is non-zero (set with `fs_http_abandon`, from any
+/// thread), the POST is given up at libcurl's next progress call (about once a second at the
+/// most, at every step of the exchange) and `result->abandoned` is 1.
 void fs_http_post(
   const char *url, const char *body, size_t length, const char *ca_file, long timeout_ms,
-  fs_http_result *result);
+  const int *abandon, fs_http_result *result);
+
+/// Sets `*flag` to 1 (an atomic store), for a POST on another thread to give up.
+void fs_http_abandon(int *flag);
+
+/// `*flag` (an atomic load).
+int fs_http_is_set(const int *flag);
 
 #ifdef __cplusplus
 }

@@ -201,10 +201,10 @@ struct WatchCommand: ParsableCommand {
     var hooks: [AlertHooks] = []
     let warn: @Sendable (String) -> Void = { console.error($0) }
     if let exec {
-      hooks.append(AlertHooks(action: .exec(exec), timeout: execTimeout, warn: warn))
+      hooks.append(try AlertHooks(action: .exec(exec), timeout: execTimeout, warn: warn))
     }
     if let webhook, let url = try? WebhookURL(parsing: webhook, caFile: webhookCA) {
-      hooks.append(AlertHooks(action: .post(url), timeout: execTimeout, warn: warn))
+      hooks.append(try AlertHooks(action: .post(url), timeout: execTimeout, warn: warn))
     }
     let output = LiveOutput(hooks: hooks)
     var parameters = AnalysisParameters(profile: profile)
