@@ -121,6 +121,14 @@ public final class AlertHooks: Sendable {
   }
 
   private func run() {
+    // A command that exits without reading all of its input makes the write to its stdin
+    // fail: with SIGPIPE blocked on this thread that is EPIPE, not a signal that kills a host
+    // process which has not ignored SIGPIPE (the command line ignores it; a library user or a
+    // test runner may not). The signal stays pending on this thread alone, and goes with it.
+    var pipeSignal = sigset_t()
+    sigemptyset(&pipeSignal)
+    sigaddset(&pipeSignal, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
     while true {
       let next: String? = state.wait(
         until: { !$0.queue.isEmpty || $0.closed },

@@ -128,6 +128,17 @@ struct AlertHooksTests {
       ])
   }
 
+  /// 256 KiB of input to a command that exits at once: the write to its stdin fills the pipe
+  /// (64 KiB) and then fails. That must be EPIPE on the hooks' thread, not SIGPIPE to this
+  /// process (the test runner does not ignore SIGPIPE: it would die here).
+  @Test func commandThatDoesNotReadItsInputIsNoSignal() throws {
+    let hooks = try AlertHooks(action: .exec("exit 0"), timeout: 20)
+    let padding = String(repeating: "x", count: 256 << 10)
+    hooks.offer(#"{"event":"incident-start","pad":""# + padding + "\"}\n")
+    hooks.drain(until: Date().addingTimeInterval(20))
+    #expect(hooks.counts.ran == 1 && hooks.counts.failed == 0 && hooks.counts.killed == 0)
+  }
+
   @Test func idleHooksEndAtOnce() throws {
     let hooks = try AlertHooks(action: .exec("true"), timeout: 5)
     hooks.offer(Self.start)
