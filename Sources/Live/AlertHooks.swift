@@ -51,7 +51,7 @@ public final class AlertHooks: Sendable {
   /// Set by `drain` at its deadline: the alert still running gives up (a POST reads it in
   /// libcurl's progress callback on the hooks' thread, hence a C int).
   private let abandon: AbandonFlag
-  private let thread = Locked<JoinableThread?>(nil)
+  private let thread = JoinableThread(name: "flashscan.hooks")
 
   /// `warn`: one line (without a newline) per alert not delivered, from the hooks' thread.
   /// Throws when the hooks' thread cannot be started.
@@ -64,8 +64,7 @@ public final class AlertHooks: Sendable {
     self.capacity = max(1, capacity)
     self.warn = warn
     self.abandon = AbandonFlag()
-    let started = try JoinableThread(name: "flashscan.hooks") { [self] in run() }
-    thread.withLock { $0 = started }
+    try thread.start { [self] in run() }
   }
 
   /// Queues one alert (the event's JSON line); never blocks.
@@ -114,7 +113,7 @@ public final class AlertHooks: Sendable {
         return s.queue
       })
     abandon.set()
-    thread.withLock { $0 }?.join()
+    thread.join()
     for line in waiting {
       warn("warning: \(action.label): \(Self.eventName(line)) event dropped: still waiting at exit")
     }

@@ -25,51 +25,64 @@ final class JoinableThread: Sendable {
     init(_ run: @escaping () -> Void) { self.run = run }
   }
 
-  /// The pthread's handle, nil once joined. Locked: joining twice is undefined behaviour.
-  private let handle: Locked<Handle?>
+  private let name: String
+  /// The pthread's handle: nil before `start` and once joined. Locked: joining twice is
+  /// undefined behaviour.
+  private let handle = Locked<Handle?>(nil)
 
   /// `pthread_t` in a box the lock can hold (a plain integer on Linux, a pointer on Darwin).
   private struct Handle: @unchecked Sendable {
     var id: pthread_t
   }
 
-  /// Starts `run` on a new thread named `name` (shown by `ps -L` and in crash reports).
-  init(name: String, _ run: @escaping @Sendable () -> Void) throws {
+  /// A thread named `name` (shown by `ps -L` and in crash reports), not started yet: an owner
+  /// can hold it as a constant and start it once all of its own properties are set.
+  init(name: String) {
+    self.name = name
+  }
+
+  /// Starts `run` on the thread (once).
+  func start(_ run: @escaping @Sendable () -> Void) throws {
+    let name = self.name
     let body = Unmanaged.passRetained(
       Body {
         Thread.current.name = name
         run()
       })
-    #if canImport(Glibc)
-      var id = pthread_t()
-      let status = pthread_create(
-        &id, nil,
-        { raw in
-          Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
-          return nil
-        }, body.toOpaque())
-      guard status == 0 else {
-        body.release()
-        throw StartFailed(code: status)
-      }
-      handle = Locked(Handle(id: id))
-    #else
-      var id: pthread_t? = nil
-      let status = pthread_create(
-        &id, nil,
-        { raw in
-          Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
-          return nil
-        }, body.toOpaque())
-      guard status == 0, let id else {
-        body.release()
-        throw StartFailed(code: status)
-      }
-      handle = Locked(Handle(id: id))
-    #endif
+    try handle.withLock { handle in
+      precondition(handle == nil, "a JoinableThread starts once")
+      #if canImport(Glibc)
+        var id = pthread_t()
+        let status = pthread_create(
+          &id, nil,
+          { raw in
+            Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
+            return nil
+          }, body.toOpaque())
+        guard status == 0 else {
+          body.release()
+          throw StartFailed(code: status)
+        }
+        handle = Handle(id: id)
+      #else
+        var id: pthread_t? = nil
+        let status = pthread_create(
+          &id, nil,
+          { raw in
+            Unmanaged<Body>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+          }, body.toOpaque())
+        guard status == 0, let id else {
+          body.release()
+          throw StartFailed(code: status)
+        }
+        handle = Handle(id: id)
+      #endif
+    }
   }
 
-  /// Waits until the thread has ended (at once if it has); later calls return at once.
+  /// Waits until the thread has ended (at once if it has, or was never started); later calls
+  /// return at once.
   func join() {
     handle.withLock { handle in
       guard let id = handle?.id else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import Frames
 import Live
 import TestSupport
 import Testing
@@ -63,21 +64,16 @@ private func threads(named name: String) -> Int {
 /// Serialized: the thread count below must see this suite's hooks thread alone.
 @Suite("alert hooks: drain ends the hooks' thread", .serialized)
 struct AlertHooksTests {
-  final class Warnings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func add(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
-  }
-
   static let start = #"{"event":"incident-start","time":1}"# + "\n"
   static let end = #"{"event":"incident-end","time":2}"# + "\n"
 
   @Test func unansweredPostIsGivenUpAndTheThreadEnds() throws {
     let listener = try SilentListener()
-    let warnings = Warnings()
+    let warnings = Locked<[String]>([])
     let url = try WebhookURL(parsing: "http://127.0.0.1:\(listener.port)/hook")
-    let hooks = try AlertHooks(action: .post(url), timeout: 60) { warnings.add($0) }
+    let hooks = try AlertHooks(action: .post(url), timeout: 60) { line in
+      warnings.withLock { $0.append(line) }
+    }
     hooks.offer(Self.start)
     hooks.offer(Self.end)
     // The first POST has connected: the thread (named before it took an alert) is busy with
@@ -92,23 +88,23 @@ struct AlertHooksTests {
     let counts = hooks.counts
     #expect(counts.failed == 1 && counts.dropped == 1 && counts.ran == 1, "\(counts)")
     #expect(
-      warnings.all == [
+      warnings.withLock { $0 } == [
         "warning: --webhook http://127.0.0.1:\(listener.port)/hook: incident-start event not delivered: no answer yet at exit: given up",
         "warning: --webhook http://127.0.0.1:\(listener.port)/hook: incident-end event dropped: still waiting at exit",
       ])
     // Later alerts are not taken, and a second drain returns at once.
     hooks.offer(Self.start)
     hooks.drain(until: Date())
-    #expect(hooks.counts.ran == 1 && warnings.all.count == 2)
+    #expect(hooks.counts.ran == 1 && warnings.withLock { $0 }.count == 2)
   }
 
   @Test func runningCommandIsKilledAndTheThreadEnds() throws {
     let dir = try TemporaryDirectory(prefix: "alert-hooks")
     let marker = dir.file("started")
-    let warnings = Warnings()
+    let warnings = Locked<[String]>([])
     let hooks = try AlertHooks(
       action: .exec("touch '\(marker)'; exec sleep 60"), timeout: 60
-    ) { warnings.add($0) }
+    ) { line in warnings.withLock { $0.append(line) } }
     hooks.offer(Self.start)
     let deadline = monotonicNow() + 20
     while !FileManager.default.fileExists(atPath: marker) && monotonicNow() < deadline {
@@ -123,7 +119,7 @@ struct AlertHooksTests {
     let counts = hooks.counts
     #expect(counts.killed == 1 && counts.ran == 1 && counts.dropped == 0, "\(counts)")
     #expect(
-      warnings.all == [
+      warnings.withLock { $0 } == [
         "warning: --exec: incident-start event not delivered: still running at exit: killed"
       ])
   }
